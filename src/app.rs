@@ -1,0 +1,142 @@
+//! The whole gateway as one function of a plain request: routing, the MCP endpoint, and the
+//! log line. Built once per isolate; nothing here depends on the Workers runtime.
+
+use serde_json::json;
+
+use crate::camunda::client::Cluster;
+use crate::camunda::tools::Catalogue;
+use crate::config::Config;
+use crate::http::{HttpClient, Request, Response};
+use crate::mcp::jsonrpc::{self, code, Incoming};
+use crate::mcp::server::{self, Trace};
+use crate::mcp::transport;
+
+/// The MCP endpoint of a single-cluster gateway, as on a Camunda cluster.
+pub const MCP_PATH: &str = "/mcp/cluster";
+
+/// Everything that does not depend on the request: settings and the prepared tool list.
+pub struct App {
+    pub config: Config,
+    catalogue: Catalogue,
+}
+
+impl App {
+    pub fn new(config: Config) -> Self {
+        let catalogue = Catalogue::new(config.api_version);
+        App { config, catalogue }
+    }
+
+    pub async fn handle<C: HttpClient>(&self, req: &Request, client: &C) -> (Response, Trace) {
+        let mut trace = Trace::default();
+        let resp = match req.path.as_str() {
+            MCP_PATH => self.mcp(req, client, &mut trace).await,
+            "/healthz" if req.method == "GET" || req.method == "HEAD" => Response::json(
+                200,
+                json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}).to_string(),
+            ),
+            _ => not_found(req),
+        };
+        (self.with_cors(req, resp), trace)
+    }
+
+    async fn mcp<C: HttpClient>(&self, req: &Request, client: &C, trace: &mut Trace) -> Response {
+        if req.method == "OPTIONS" {
+            return self.preflight(req);
+        }
+        if let Err(refusal) = transport::check(req, &self.config) {
+            return refusal.response();
+        }
+        match jsonrpc::parse(&req.body) {
+            Err(rejected) => {
+                Response::json(400, jsonrpc::failure(rejected.id.as_ref(), &rejected.error))
+            }
+            Ok(Incoming::Notification { method }) => {
+                trace.rpc = Some(method.chars().take(64).collect());
+                Response::new(202)
+            }
+            Ok(Incoming::Response) => Response::new(202),
+            Ok(Incoming::Request { id, method, params }) => {
+                trace.rpc = Some(method.chars().take(64).collect());
+                let cluster = Cluster::new(
+                    client,
+                    &self.config.rest_address,
+                    req.header("authorization"),
+                );
+                let body = match server::dispatch(
+                    &self.catalogue,
+                    &cluster,
+                    &method,
+                    &params,
+                    trace,
+                )
+                .await
+                {
+                    Ok(result) => jsonrpc::success(&id, &result),
+                    Err(err) => jsonrpc::failure(Some(&id), &err),
+                };
+                Response::json(200, body)
+            }
+        }
+    }
+
+    /// Browsers on an allowed origin (e.g. a web-based inspector) may call the endpoint.
+    fn preflight(&self, req: &Request) -> Response {
+        match req.header("origin") {
+            Some(origin) if self.config.origins.allows(origin) => Response::new(204)
+                .with_header("access-control-allow-methods", "POST, OPTIONS")
+                .with_header(
+                    "access-control-allow-headers",
+                    "content-type, accept, authorization, mcp-protocol-version, mcp-session-id, last-event-id",
+                )
+                .with_header("access-control-max-age", "86400"),
+            Some(origin) => transport::Refusal::ForbiddenOrigin(origin.chars().take(200).collect()).response(),
+            None => transport::Refusal::MethodNotAllowed.response(),
+        }
+    }
+
+    fn with_cors(&self, req: &Request, resp: Response) -> Response {
+        match req.header("origin") {
+            Some(origin) if self.config.origins.allows(origin) => resp
+                .with_header("access-control-allow-origin", origin)
+                .with_header(
+                    "access-control-expose-headers",
+                    "www-authenticate, mcp-protocol-version",
+                )
+                .with_header("vary", "origin"),
+            _ => resp,
+        }
+    }
+}
+
+fn not_found(req: &Request) -> Response {
+    let path: String = req.path.chars().take(200).collect();
+    Response::json(
+        404,
+        json!({
+            "error": "Not Found",
+            "message": format!("No route for {} {path}. The MCP endpoint is POST {MCP_PATH}.", req.method),
+        })
+        .to_string(),
+    )
+}
+
+/// One JSON log line per request: what was asked and how it went. Never tokens or bodies.
+pub fn log_line(req: &Request, status: u16, trace: &Trace, duration_ms: u64) -> String {
+    json!({
+        "method": req.method,
+        "path": req.path.chars().take(200).collect::<String>(),
+        "rpc": trace.rpc,
+        "tool": trace.tool,
+        "status": status,
+        "toolError": trace.tool_error,
+        "upstream": trace.upstream,
+        "ms": duration_ms,
+    })
+    .to_string()
+}
+
+/// The JSON-RPC code a server fault gets; kept here so adapters need not know the codes.
+pub fn internal_error(message: &str) -> Response {
+    let err = jsonrpc::RpcError::new(code::INTERNAL_ERROR, message);
+    Response::json(500, jsonrpc::failure(None, &err))
+}

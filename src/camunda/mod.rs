@@ -1,0 +1,6 @@
+//! The Camunda side: the tool catalogue, argument checking and mapping, REST calls, results.
+
+pub mod client;
+pub mod results;
+pub mod schema;
+pub mod tools;

@@ -1,0 +1,299 @@
+//! REST answers → MCP `CallToolResult` JSON, and every tool failure → an `isError` result.
+//! This is the one place where a tool error gets its shape.
+
+use serde_json::{json, Map, Value};
+
+use crate::http::{FetchError, UpstreamResponse};
+
+/// Why a tool call failed. Every variant becomes a tool result with `isError: true`, never a
+/// JSON-RPC error: the model can read it and try again.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ToolError {
+    /// Arguments the model can fix; text only, as Camunda answers them.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// An RFC 9457 ProblemDetail: the cluster's own, or one we built for an upstream fault.
+    #[error("{0}")]
+    Problem(Value),
+}
+
+impl ToolError {
+    /// A ProblemDetail the gateway writes itself.
+    pub fn problem(status: u16, title: &str, detail: impl Into<String>, instance: &str) -> Self {
+        ToolError::Problem(json!({
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail.into(),
+            "instance": instance,
+        }))
+    }
+
+    /// Turns a transport failure into a 502/504 ProblemDetail that says what happened.
+    pub fn from_fetch(err: &FetchError, address: &str, what: &str) -> Self {
+        let instance = what.split_once(' ').map_or(what, |(_, p)| p);
+        match err {
+            FetchError::Unreachable(why) => Self::problem(
+                502,
+                "Bad Gateway",
+                format!("Could not reach the Camunda REST API at {address} ({why}). Check CAMUNDA_REST_ADDRESS and that the cluster is running."),
+                instance,
+            ),
+            FetchError::Timeout(ms) => Self::problem(
+                504,
+                "Gateway Timeout",
+                format!("The Camunda REST API at {address} did not answer {what} within {ms} ms (CAMUNDA_REQUEST_TIMEOUT_MS)."),
+                instance,
+            ),
+            FetchError::Broken(why) => Self::problem(
+                502,
+                "Bad Gateway",
+                format!("The connection to the Camunda REST API at {address} broke while reading the answer to {what} ({why}). For a write, check whether it took effect before calling again."),
+                instance,
+            ),
+            FetchError::TooLarge(limit) => Self::problem(
+                502,
+                "Bad Gateway",
+                format!("The answer to {what} was larger than {limit} bytes (CAMUNDA_MAX_RESPONSE_BYTES). Narrow the search with a filter or a smaller page.limit."),
+                instance,
+            ),
+        }
+    }
+
+    /// The status of a ProblemDetail, for the log line.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ToolError::InvalidArgument(_) => None,
+            ToolError::Problem(p) => p
+                .get("status")
+                .and_then(Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok()),
+        }
+    }
+
+    /// The `CallToolResult` JSON.
+    pub fn to_result(&self) -> String {
+        match self {
+            ToolError::InvalidArgument(text) => text_result(text, true),
+            ToolError::Problem(p) => structured_result(&p.to_string(), true),
+        }
+    }
+}
+
+/// `{"content":[{"type":"text","text":…}],"isError":…}`.
+pub fn text_result(text: &str, is_error: bool) -> String {
+    json!({"content": [{"type": "text", "text": text}], "isError": is_error}).to_string()
+}
+
+/// A JSON object as `structuredContent` and the same JSON as text, written once each.
+pub fn structured_result(object_json: &str, is_error: bool) -> String {
+    let text = Value::String(object_json.to_owned()).to_string();
+    let mut out = String::with_capacity(object_json.len() * 2 + 80);
+    out.push_str(r#"{"content":[{"type":"text","text":"#);
+    out.push_str(&text);
+    out.push_str(r#"}],"structuredContent":"#);
+    out.push_str(object_json);
+    out.push_str(r#","isError":"#);
+    out.push_str(if is_error { "true" } else { "false" });
+    out.push('}');
+    out
+}
+
+/// Removes `null` members at every depth: they carry nothing and cost the model tokens.
+pub fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+pub fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+/// A successful JSON answer → result JSON. `what` is e.g. `GET /v2/topology`.
+pub fn json_success(resp: &UpstreamResponse, what: &str) -> Result<String, ToolError> {
+    let instance = what.split_once(' ').map_or(what, |(_, p)| p);
+    if resp.body.is_empty() {
+        return Err(ToolError::problem(
+            502,
+            "Bad Gateway",
+            format!(
+                "The cluster answered {what} with HTTP {} and no body, where JSON was expected.",
+                resp.status
+            ),
+            instance,
+        ));
+    }
+    let mut value: Value = serde_json::from_slice(&resp.body).map_err(|e| {
+        ToolError::problem(
+            502,
+            "Bad Gateway",
+            format!(
+                "The cluster answered {what} with HTTP {} but the body is not valid JSON ({e}; content type {}).",
+                resp.status,
+                resp.content_type.as_deref().unwrap_or("none"),
+            ),
+            instance,
+        )
+    })?;
+    drop_nulls(&mut value);
+    Ok(match value {
+        // structuredContent must be an object; anything else goes as text only.
+        Value::Object(_) => structured_result(&value.to_string(), false),
+        other => text_result(&other.to_string(), false),
+    })
+}
+
+/// A failed answer → the cluster's ProblemDetail, or one we build when it sent none.
+pub fn failure(resp: &UpstreamResponse, what: &str) -> ToolError {
+    let instance = what.split_once(' ').map_or(what, |(_, p)| p);
+    match serde_json::from_slice::<Value>(&resp.body) {
+        Ok(Value::Object(mut m)) => {
+            m.entry("status").or_insert(json!(resp.status));
+            let mut v = Value::Object(m);
+            drop_nulls(&mut v);
+            ToolError::Problem(v)
+        }
+        _ => {
+            let text = String::from_utf8_lossy(&resp.body);
+            let snippet: String = text.trim().chars().take(300).collect();
+            let detail = if snippet.is_empty() {
+                format!(
+                    "The cluster answered {what} with HTTP {} and no problem details.",
+                    resp.status
+                )
+            } else {
+                format!(
+                    "The cluster answered {what} with HTTP {}: {snippet}",
+                    resp.status
+                )
+            };
+            ToolError::problem(resp.status, reason(resp.status), detail, instance)
+        }
+    }
+}
+
+/// `{key}` placeholders in `template` filled from converted arguments.
+pub fn fill(template: &str, args: &Map<String, Value>) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        let name = &rest[start + 1..start + len];
+        match args.get(name) {
+            Some(Value::String(s)) => out.push_str(s),
+            Some(v) => out.push_str(&v.to_string()),
+            None => out.push_str(&rest[start..=start + len]),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        s if s < 300 => "OK",
+        s if s < 500 => "Client Error",
+        _ => "Server Error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, body: &str) -> UpstreamResponse {
+        UpstreamResponse {
+            status,
+            content_type: Some("application/json".into()),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn json_success_drops_nulls_and_writes_text_and_structure() {
+        let out = json_success(
+            &resp(200, r#"{"b":1,"a":null,"c":[{"x":null,"y":2}]}"#),
+            "GET /v2/x",
+        )
+        .unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["structuredContent"], json!({"b":1,"c":[{"y":2}]}));
+        assert_eq!(v["content"][0]["text"], r#"{"b":1,"c":[{"y":2}]}"#);
+        assert_eq!(v["isError"], false);
+    }
+
+    #[test]
+    fn garbage_on_success_is_a_clear_tool_error() {
+        for body in ["", "<html>", r#"{"truncated": "#] {
+            let err = json_success(&resp(200, body), "GET /v2/topology").unwrap_err();
+            let ToolError::Problem(p) = &err else {
+                panic!()
+            };
+            assert_eq!(p["status"], 502);
+            assert!(
+                p["detail"].as_str().unwrap().contains("GET /v2/topology"),
+                "{p}"
+            );
+            assert_eq!(p["instance"], "/v2/topology");
+        }
+    }
+
+    #[test]
+    fn failures_keep_the_clusters_problem_or_build_one() {
+        let p = json!({"type":"about:blank","title":"NOT_FOUND","status":404,"detail":"Incident with key 1 not found","instance":null});
+        let ToolError::Problem(got) = failure(&resp(404, &p.to_string()), "GET /v2/incidents/1")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            got,
+            json!({"type":"about:blank","title":"NOT_FOUND","status":404,"detail":"Incident with key 1 not found"})
+        );
+        let ToolError::Problem(got) = failure(&resp(502, "upstream connect error"), "GET /v2/x")
+        else {
+            panic!()
+        };
+        assert_eq!(got["title"], "Bad Gateway");
+        assert_eq!(
+            got["detail"],
+            "The cluster answered GET /v2/x with HTTP 502: upstream connect error"
+        );
+    }
+
+    #[test]
+    fn fill_replaces_known_placeholders() {
+        let args = json!({"userTaskKey": 5, "assignee": "demo"});
+        assert_eq!(
+            fill(
+                "User task with key {userTaskKey} assigned to {assignee}.",
+                args.as_object().unwrap()
+            ),
+            "User task with key 5 assigned to demo."
+        );
+        assert_eq!(
+            fill("/a/{missing}/b", args.as_object().unwrap()),
+            "/a/{missing}/b"
+        );
+    }
+}

@@ -1,0 +1,574 @@
+//! The tool catalogue: every tool of Camunda's Orchestration Cluster MCP gateway as one row of
+//! data (name, parameters, REST call, result kind). Names, parameters and REST calls follow
+//! Camunda's contract; the descriptions are ours.
+
+use serde_json::{json, Value};
+
+use super::schema::{object_schema, Field, Shape, Target};
+use crate::config::ApiVersion;
+use crate::http::Method;
+
+/// How a successful REST answer becomes a tool result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// 204 → `HEALTHY`, 503 → `UNHEALTHY`.
+    Health,
+    /// The REST JSON as structured content and as text.
+    Json,
+    /// The body as text (BPMN XML); 204 means there is none.
+    Xml,
+    /// A fixed sentence; `{name}` is filled from the arguments.
+    Text(&'static str),
+}
+
+/// Tools whose REST side is more than one templated call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Plain,
+    /// Resolve; on "no retries left", give the incident's job one retry and resolve again.
+    ResolveIncident,
+    /// A blank or missing assignee unassigns (`DELETE …/assignee`) instead.
+    AssignOrUnassign,
+    /// Exactly one of key/id; `awaitCompletion` defaults to false.
+    CreateProcessInstance,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tool {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub read_only: bool,
+    pub method: Method,
+    /// Below `/v2`; `{name}` is replaced by the path argument of that name.
+    pub path: &'static str,
+    pub fields: Vec<Field>,
+    pub reply: Reply,
+    pub flow: Flow,
+}
+
+/// All tools for one API version, and their `tools/list` result serialised once.
+pub struct Catalogue {
+    tools: Vec<Tool>,
+    list_json: String,
+}
+
+impl Catalogue {
+    pub fn new(version: ApiVersion) -> Self {
+        let tools = tools(version);
+        let list: Vec<Value> = tools.iter().map(Tool::describe).collect();
+        let list_json = json!({ "tools": list }).to_string();
+        Catalogue { tools, list_json }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Tool> {
+        self.tools.iter().find(|t| t.name == name)
+    }
+
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
+    /// The `tools/list` result, ready to splice into a response.
+    pub fn list_json(&self) -> &str {
+        &self.list_json
+    }
+}
+
+impl Tool {
+    fn describe(&self) -> Value {
+        let mut input = json!({"$schema": "https://json-schema.org/draft/2020-12/schema"});
+        if let (Some(dst), Value::Object(src)) =
+            (input.as_object_mut(), object_schema(&self.fields, true))
+        {
+            dst.extend(src);
+        }
+        let annotations = if self.read_only {
+            json!({"readOnlyHint": true})
+        } else {
+            json!({})
+        };
+        json!({
+            "name": self.name,
+            "title": self.name,
+            "description": self.description,
+            "inputSchema": input,
+            "annotations": annotations,
+        })
+    }
+}
+
+macro_rules! read_doc {
+    ($text:expr) => {
+        concat!(
+            $text,
+            " Reads are eventually consistent: changes made moments ago may not show yet."
+        )
+    };
+}
+
+fn key(name: &'static str, noun: &'static str, description: &'static str) -> Field {
+    Field::new(name, Shape::Key { noun }, description)
+}
+
+fn string(name: &'static str, description: &'static str) -> Field {
+    Field::new(name, Shape::Str, description)
+}
+
+fn key_string(name: &'static str, description: &'static str) -> Field {
+    Field::new(name, Shape::KeyString, description)
+}
+
+fn dates(name: &'static str, description: &'static str) -> Field {
+    Field::new(name, Shape::DateRange, description)
+}
+
+fn one_of(name: &'static str, values: Vec<&'static str>, description: &'static str) -> Field {
+    Field::new(name, Shape::Enum(values), description)
+}
+
+/// `values` minus those that only `ApiVersion::V8_10` clusters accept.
+fn gated(v: ApiVersion, values: &[&'static str], newer: &[&'static str]) -> Vec<&'static str> {
+    values
+        .iter()
+        .copied()
+        .filter(|x| v >= ApiVersion::V8_10 || !newer.contains(x))
+        .collect()
+}
+
+fn filter(fields: Vec<Field>) -> Field {
+    Field::new(
+        "filter",
+        Shape::Object(fields),
+        "Criteria that results must all match. Omit to match everything.",
+    )
+}
+
+fn sort(fields: Vec<&'static str>) -> Field {
+    let item = Shape::Object(vec![
+        one_of("field", fields, "Property to sort by.").required(),
+        one_of(
+            "order",
+            vec!["ASC", "DESC"],
+            "Direction; ascending when omitted.",
+        ),
+    ]);
+    Field::new(
+        "sort",
+        Shape::Array(Box::new(item)),
+        "Sort criteria, applied in order.",
+    )
+}
+
+/// Paging; `cursors` adds `after`/`before` (cursor paging of REST v2) to `from`/`limit`.
+fn page(cursors: bool) -> Field {
+    let mut fields = Vec::new();
+    if cursors {
+        fields.push(string(
+            "after",
+            "Cursor from a previous result's page.endCursor: return the items after it.",
+        ));
+        fields.push(string(
+            "before",
+            "Cursor from a previous result's page.startCursor: return the items before it.",
+        ));
+    }
+    fields.push(Field::new(
+        "from",
+        Shape::Int32,
+        "Offset of the first item to return (0-based).",
+    ));
+    fields.push(Field::new(
+        "limit",
+        Shape::Int32,
+        "Most items to return (the cluster's default is 100).",
+    ));
+    Field::new(
+        "page",
+        Shape::Object(fields),
+        "Which slice of the results to return.",
+    )
+}
+
+/// Name/value pairs; `value` is the variable's value serialised as JSON (e.g. `"\"EUR\""`, `42`).
+fn variable_filter(name: &'static str, description: &'static str) -> Field {
+    let item = Shape::Object(vec![
+        string("name", "Variable name.").required(),
+        string("value", "Variable value as JSON text, e.g. \"\\\"open\\\"\" for a string or \"42\" for a number.").required(),
+    ]);
+    Field::new(name, Shape::Array(Box::new(item)), description)
+}
+
+fn truncate_values() -> Field {
+    Field::new(
+        "truncateValues",
+        Shape::Bool,
+        "Shorten long variable values (the cluster's default is true); use getVariable for the full value.",
+    )
+    .to(Target::Query)
+}
+
+fn tags(description: &'static str) -> Field {
+    Field::new("tags", Shape::Array(Box::new(Shape::Str)), description)
+}
+
+#[allow(clippy::too_many_lines)]
+fn tools(v: ApiVersion) -> Vec<Tool> {
+    let newer = v >= ApiVersion::V8_10;
+    let only_newer = |f: Field| newer.then_some(f);
+    let plain = |name, description, read_only, method, path, fields, reply| Tool {
+        name,
+        description,
+        read_only,
+        method,
+        path,
+        fields,
+        reply,
+        flow: Flow::Plain,
+    };
+    let get = |name, description, path, fields| {
+        plain(
+            name,
+            description,
+            true,
+            Method::Get,
+            path,
+            fields,
+            Reply::Json,
+        )
+    };
+    let search = |name, description, path, fields| {
+        plain(
+            name,
+            description,
+            true,
+            Method::Post,
+            path,
+            fields,
+            Reply::Json,
+        )
+    };
+
+    vec![
+        plain(
+            "getClusterStatus",
+            "Tells whether the cluster can process work: HEALTHY when at least one partition has a healthy leader, UNHEALTHY otherwise.",
+            true, Method::Get, "/status", vec![], Reply::Health,
+        ),
+        get(
+            "getTopology",
+            "Describes the cluster: its brokers with their partitions and roles, the cluster size, partition count, replication factor and gateway version.",
+            "/topology", vec![],
+        ),
+        get(
+            "getIncident",
+            read_doc!("Fetches one incident by key: its error type and message, the element and process instance it blocks, its job and its state."),
+            "/incidents/{incidentKey}",
+            vec![key("incidentKey", "Incident key", "Key of the incident (a positive int64).")],
+        ),
+        Tool {
+            flow: Flow::ResolveIncident,
+            ..plain(
+                "resolveIncident",
+                "Resolves an incident so that the process instance continues. When the incident's job has no retries left, the job first gets one retry. Fix the cause (e.g. a variable or the worker) before resolving, or the incident comes back.",
+                false, Method::Post, "/incidents/{incidentKey}/resolution",
+                vec![key("incidentKey", "Incident key", "Key of the incident to resolve.")],
+                Reply::Text("Incident with key {incidentKey} resolved."),
+            )
+        },
+        search(
+            "searchIncidents",
+            read_doc!("Finds incidents matching a filter, with sorting and paging. Use processInstanceKey to list what blocks one instance."),
+            "/incidents/search",
+            vec![
+                filter(vec![
+                    dates("creationTime", "When the incident was raised."),
+                    string("elementId", "BPMN id of the element where the incident occurred."),
+                    one_of("errorType", gated(v, &[
+                        "AD_HOC_SUB_PROCESS_NO_RETRIES", "CALLED_DECISION_ERROR", "CALLED_ELEMENT_ERROR",
+                        "CONDITION_ERROR", "DECISION_EVALUATION_ERROR", "EXECUTION_LISTENER_NO_RETRIES",
+                        "EXTRACT_VALUE_ERROR", "FORM_NOT_FOUND", "IO_MAPPING_ERROR", "JOB_NO_RETRIES",
+                        "MESSAGE_SIZE_EXCEEDED", "RESOURCE_NOT_FOUND", "SECRET_RESOLUTION_ERROR",
+                        "TASK_LISTENER_NO_RETRIES", "UNHANDLED_ERROR_EVENT", "UNKNOWN", "UNSPECIFIED",
+                    ], &["SECRET_RESOLUTION_ERROR"]), "Kind of failure."),
+                    string("processDefinitionId", "BPMN process id of the process."),
+                    key_string("processDefinitionKey", "Key of the process definition."),
+                    key_string("processInstanceKey", "Key of the process instance."),
+                    one_of("state", vec!["ACTIVE", "MIGRATED", "PENDING", "RESOLVED", "UNKNOWN"], "Incident state."),
+                ]),
+                page(true),
+                sort(vec![
+                    "incidentKey", "processDefinitionKey", "processDefinitionId", "processInstanceKey",
+                    "errorType", "elementId", "elementInstanceKey", "creationTime", "state", "jobKey", "tenantId",
+                ]),
+            ],
+        ),
+        get(
+            "getProcessDefinition",
+            read_doc!("Fetches one deployed process definition by key: BPMN process id, name, version, version tag and resource name."),
+            "/process-definitions/{processDefinitionKey}",
+            vec![key("processDefinitionKey", "Process definition key", "Key of the process definition.")],
+        ),
+        plain(
+            "getProcessDefinitionXml",
+            read_doc!("Returns the BPMN 2.0 XML of a deployed process definition, to read its flow, tasks, gateways and variables."),
+            true, Method::Get, "/process-definitions/{processDefinitionKey}/xml",
+            vec![key("processDefinitionKey", "Process definition key", "Key of the process definition.")],
+            Reply::Xml,
+        ),
+        search(
+            "searchProcessDefinitions",
+            read_doc!("Finds deployed process definitions matching a filter, with sorting and paging. Set isLatestVersion to see only the newest version of each process."),
+            "/process-definitions/search",
+            vec![
+                filter(vec![
+                    Field::new("hasStartForm", Shape::Bool, "Whether the process has a start form."),
+                    Field::new("isLatestVersion", Shape::Bool, "Only the latest version of each process."),
+                    string("name", "Process name."),
+                    string("processDefinitionId", "BPMN process id."),
+                    key_string("processDefinitionKey", "Key of the process definition."),
+                    string("resourceName", "Name of the deployed resource (e.g. order.bpmn)."),
+                    one_of("state", vec!["ACTIVE", "DELETED"], "Definition state."),
+                    Field::new("version", Shape::Int32, "Version number."),
+                    string("versionTag", "Version tag set in the model."),
+                ]),
+                page(true),
+                sort(vec!["processDefinitionKey", "name", "resourceName", "version", "versionTag", "processDefinitionId", "tenantId"]),
+            ],
+        ),
+        Tool {
+            flow: Flow::CreateProcessInstance,
+            ..plain(
+                "createProcessInstance",
+                "Starts a process instance of a deployed process, identified by exactly one of processDefinitionKey or processDefinitionId (optionally with processDefinitionVersion). With awaitCompletion the call waits for the instance to end and returns its variables; a timeout then does not mean the instance failed. Tag instances to find them later.",
+                false, Method::Post, "/process-instances",
+                vec![
+                    Field::new("awaitCompletion", Shape::Bool, "Wait until the instance completes (default false)."),
+                    string("businessId", "Business identifier to attach to the instance."),
+                    Field::new("fetchVariables", Shape::Array(Box::new(Shape::Str)), "With awaitCompletion: the variable names to return (all when omitted)."),
+                    string("processDefinitionId", "BPMN process id; starts the latest version unless processDefinitionVersion is set."),
+                    key_string("processDefinitionKey", "Key of the exact process definition to start."),
+                    Field::new("processDefinitionVersion", Shape::Int32, "Version to start, with processDefinitionId."),
+                    Field::new("requestTimeout", Shape::Int64, "With awaitCompletion: how long to wait, in milliseconds."),
+                    tags("Tags to attach to the instance, for finding it later."),
+                    string("tenantId", "Tenant of the process, in multi-tenant clusters."),
+                    Field::new("variables", Shape::AnyObject, "Initial process variables as a JSON object."),
+                ],
+                Reply::Json,
+            )
+        },
+        get(
+            "getProcessInstance",
+            read_doc!("Fetches one process instance by key: its process, state, start and end dates, incident flag and parent instance."),
+            "/process-instances/{processInstanceKey}",
+            vec![key("processInstanceKey", "Process instance key", "Key of the process instance.")],
+        ),
+        search(
+            "searchProcessInstances",
+            read_doc!("Finds process instances matching a filter, with sorting and paging. Filter by variables, tags, dates, state or incidents."),
+            "/process-instances/search",
+            vec![
+                filter([
+                    Some(string("businessId", "Business identifier of the instance.")),
+                    Some(dates("endDate", "When the instance ended.")),
+                    Some(Field::new("hasIncident", Shape::Bool, "Whether the instance has an incident.")),
+                    Some(string("processDefinitionId", "BPMN process id.")),
+                    Some(key_string("processDefinitionKey", "Key of the process definition.")),
+                    Some(string("processDefinitionName", "Process name.")),
+                    Some(Field::new("processDefinitionVersion", Shape::Int32, "Process version.")),
+                    Some(key_string("processInstanceKey", "Key of the process instance.")),
+                    Some(dates("startDate", "When the instance started.")),
+                    Some(one_of("state", gated(v, &["ACTIVE", "COMPLETED", "SUSPENDED", "TERMINATED"], &["SUSPENDED"]), "Instance state.")),
+                    only_newer(dates("suspendedDate", "When the instance was suspended.")),
+                    Some(tags("Instances carrying all of these tags.")),
+                    Some(variable_filter("variables", "Instances whose variables have all of these values.")),
+                ].into_iter().flatten().collect()),
+                page(true),
+                sort(gated(v, &[
+                    "processInstanceKey", "processDefinitionId", "processDefinitionName", "processDefinitionVersion",
+                    "processDefinitionVersionTag", "processDefinitionKey", "parentProcessInstanceKey",
+                    "parentElementInstanceKey", "startDate", "endDate", "suspendedDate", "state", "hasIncident",
+                    "tenantId", "businessId",
+                ], &["suspendedDate"])),
+            ],
+        ),
+        Tool {
+            flow: Flow::AssignOrUnassign,
+            ..plain(
+                "assignUserTask",
+                "Assigns a user task to a user, replacing any current assignee unless allowOverride is false. Without an assignee (or with a blank one) the task is unassigned.",
+                false, Method::Post, "/user-tasks/{userTaskKey}/assignment",
+                vec![
+                    key("userTaskKey", "User task key", "Key of the user task."),
+                    string("assignee", "User id to assign; omit or leave blank to unassign."),
+                    Field::new("assignmentOptions", Shape::Object(vec![
+                        string("action", "Custom action name recorded with the assignment (default \"assign\")."),
+                        Field::new("allowOverride", Shape::Bool, "Replace an existing assignee (default true)."),
+                    ]), "Options of the assignment.").to(Target::Spread),
+                ],
+                Reply::Text("User task with key {userTaskKey} assigned to {assignee}."),
+            )
+        },
+        plain(
+            "completeUserTask",
+            "Completes a user task, optionally setting variables on it, so that the process instance continues.",
+            false, Method::Post, "/user-tasks/{userTaskKey}/completion",
+            vec![
+                key("userTaskKey", "User task key", "Key of the user task."),
+                Field::new("completionOptions", Shape::Object(vec![
+                    string("action", "Custom action name recorded with the completion (default \"complete\")."),
+                    Field::new("variables", Shape::AnyObject, "Variables to set, as a JSON object."),
+                ]), "Options of the completion.").to(Target::Spread),
+            ],
+            Reply::Text("User task with key {userTaskKey} completed."),
+        ),
+        get(
+            "getUserTask",
+            read_doc!("Fetches one user task by key: name, state, assignee, candidate users and groups, dates, priority and its process instance."),
+            "/user-tasks/{userTaskKey}",
+            vec![key("userTaskKey", "User task key", "Key of the user task.")],
+        ),
+        search(
+            "searchUserTaskVariables",
+            read_doc!("Lists the variables visible to a user task (its own and those of enclosing scopes), with sorting and paging."),
+            if newer { "/user-tasks/{userTaskKey}/effective-variables/search" } else { "/user-tasks/{userTaskKey}/variables/search" },
+            vec![
+                key("userTaskKey", "User task key", "Key of the user task."),
+                filter(vec![string("name", "Variable name.")]),
+                sort(vec!["value", "name", "tenantId", "variableKey", "scopeKey", "processInstanceKey"]),
+                page(false),
+                truncate_values(),
+            ],
+        ),
+        search(
+            "searchUserTasks",
+            read_doc!("Finds user tasks matching a filter, with sorting and paging: e.g. open tasks of an assignee, or the tasks of one process instance."),
+            "/user-tasks/search",
+            vec![
+                filter([
+                    Some(string("assignee", "User the task is assigned to.")),
+                    only_newer(string("businessId", "Business identifier of the process instance.")),
+                    Some(dates("completionDate", "When the task was completed.")),
+                    Some(dates("creationDate", "When the task was created.")),
+                    Some(dates("dueDate", "When the task is due.")),
+                    Some(string("elementId", "BPMN id of the user task element.")),
+                    Some(key_string("elementInstanceKey", "Key of the element instance.")),
+                    Some(dates("followUpDate", "When the task should be followed up.")),
+                    Some(variable_filter("localVariables", "Tasks whose own variables have all of these values.")),
+                    Some(string("name", "Task name.")),
+                    Some(Field::new("priority", Shape::Int32, "Task priority (0 to 100).")),
+                    Some(string("processDefinitionId", "BPMN process id.")),
+                    Some(key_string("processDefinitionKey", "Key of the process definition.")),
+                    Some(key_string("processInstanceKey", "Key of the process instance.")),
+                    Some(variable_filter("processInstanceVariables", "Tasks whose process instance variables have all of these values.")),
+                    Some(one_of("state", vec!["CREATING", "CREATED", "ASSIGNING", "UPDATING", "COMPLETING", "COMPLETED", "CANCELING", "CANCELED", "FAILED"], "Task state.")),
+                    Some(tags("Tasks carrying all of these tags.")),
+                    Some(key_string("userTaskKey", "Key of the user task.")),
+                ].into_iter().flatten().collect()),
+                page(true),
+                sort(gated(v, &["creationDate", "completionDate", "followUpDate", "dueDate", "priority", "name", "businessId"], &["businessId"])),
+            ],
+        ),
+        get(
+            "getVariable",
+            read_doc!("Fetches one variable by key with its full, untruncated value (serialised JSON)."),
+            "/variables/{variableKey}",
+            vec![key("variableKey", "Variable key", "Key of the variable.")],
+        ),
+        search(
+            "searchVariables",
+            read_doc!("Finds variables matching a filter, with sorting and paging. Values are serialised JSON and may be truncated; use getVariable for a full value."),
+            "/variables/search",
+            vec![
+                filter(vec![
+                    Field::new("isTruncated", Shape::Bool, "Whether the stored value is truncated."),
+                    string("name", "Variable name."),
+                    key_string("processInstanceKey", "Key of the process instance."),
+                    key_string("scopeKey", "Key of the scope (process or element instance) holding the variable."),
+                    string("value", "Value as JSON text, e.g. \"\\\"EUR\\\"\"."),
+                    key_string("variableKey", "Key of the variable."),
+                ]),
+                sort(vec!["value", "name", "tenantId", "variableKey", "scopeKey", "processInstanceKey"]),
+                page(true),
+                truncate_values(),
+            ],
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_is_listed_once_in_camundas_order() {
+        let c = Catalogue::new(ApiVersion::V8_9);
+        let names: Vec<&str> = c.tools().iter().map(|t| t.name).collect();
+        assert_eq!(
+            names,
+            [
+                "getClusterStatus",
+                "getTopology",
+                "getIncident",
+                "resolveIncident",
+                "searchIncidents",
+                "getProcessDefinition",
+                "getProcessDefinitionXml",
+                "searchProcessDefinitions",
+                "createProcessInstance",
+                "getProcessInstance",
+                "searchProcessInstances",
+                "assignUserTask",
+                "completeUserTask",
+                "getUserTask",
+                "searchUserTaskVariables",
+                "searchUserTasks",
+                "getVariable",
+                "searchVariables",
+            ]
+        );
+        let listed: Value = serde_json::from_str(c.list_json()).unwrap();
+        assert_eq!(listed["tools"].as_array().unwrap().len(), 18);
+    }
+
+    #[test]
+    fn path_arguments_exist_and_reads_say_they_are_eventually_consistent() {
+        for v in [ApiVersion::V8_9, ApiVersion::V8_10] {
+            for t in Catalogue::new(v).tools() {
+                for f in t.fields.iter().filter(|f| f.target == Target::Path) {
+                    assert!(t.path.contains(&format!("{{{}}}", f.name)), "{}", t.name);
+                }
+                let read_by_key =
+                    t.read_only && t.name != "getClusterStatus" && t.name != "getTopology";
+                assert_eq!(
+                    read_by_key,
+                    t.description.contains("eventually consistent"),
+                    "{}",
+                    t.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn newer_fields_only_for_8_10() {
+        let text = |v| Catalogue::new(v).list_json().to_owned();
+        for item in ["suspendedDate", "SECRET_RESOLUTION_ERROR", "SUSPENDED"] {
+            assert!(!text(ApiVersion::V8_9).contains(item), "{item}");
+            assert!(text(ApiVersion::V8_10).contains(item), "{item}");
+        }
+        let path = |v| {
+            Catalogue::new(v)
+                .get("searchUserTaskVariables")
+                .unwrap()
+                .path
+        };
+        assert_eq!(
+            path(ApiVersion::V8_9),
+            "/user-tasks/{userTaskKey}/variables/search"
+        );
+        assert_eq!(
+            path(ApiVersion::V8_10),
+            "/user-tasks/{userTaskKey}/effective-variables/search"
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! Gateway settings, read once per isolate from Worker vars (or any name → value lookup).
+//!
+//! A bad value is an error naming the variable, not a silent default: a gateway pointed at the
+//! wrong cluster, or with a typo in its timeout, should say so on the first request.
+
+use thiserror::Error;
+
+/// Which REST API v2 line the cluster speaks. Decides which tools' fields may reach it:
+/// an 8.9 cluster rejects fields that only 8.10 knows, so they are not offered at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ApiVersion {
+    V8_9,
+    V8_10,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Cluster REST base without a trailing `/` or `/v2`, e.g. `http://localhost:8080`.
+    pub rest_address: String,
+    pub request_timeout_ms: u32,
+    pub api_version: ApiVersion,
+    /// Largest MCP request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// Largest upstream response body read (a tool error above).
+    pub max_upstream_bytes: usize,
+    pub origins: OriginPolicy,
+}
+
+/// Which browser origins may call the gateway (DNS-rebinding protection).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OriginPolicy {
+    /// Only `http(s)://localhost|127.0.0.1|[::1]` with any port: the safe default.
+    Loopback,
+    /// Exactly these origins (plus loopback ones), compared case-insensitively.
+    List(Vec<String>),
+    /// `*`: any origin. Only for deployments behind another origin check.
+    Any,
+}
+
+impl OriginPolicy {
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            OriginPolicy::Any => true,
+            OriginPolicy::Loopback => is_loopback_origin(origin),
+            OriginPolicy::List(list) => {
+                is_loopback_origin(origin) || list.iter().any(|o| o.eq_ignore_ascii_case(origin))
+            }
+        }
+    }
+}
+
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let host = if let Some(v6) = rest.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((h, port)) if port.is_empty() || port.starts_with(':') => return h == "::1",
+            _ => return false,
+        }
+    } else {
+        rest.split(':').next().unwrap_or_default()
+    };
+    let port_ok = rest
+        .split_once(':')
+        .is_none_or(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok && (host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1")
+}
+
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("configuration variable {name}={value:?} is invalid: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: &'static str,
+}
+
+pub const DEFAULT_REST_ADDRESS: &str = "http://localhost:8080";
+
+impl Config {
+    /// Reads every setting through `var`; unset or empty means the default.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let rest_address = match get("CAMUNDA_REST_ADDRESS") {
+            Some(v) => normalize_address(&v).ok_or(ConfigError {
+                name: "CAMUNDA_REST_ADDRESS",
+                value: v,
+                reason: "expected an http:// or https:// URL without query or fragment",
+            })?,
+            None => DEFAULT_REST_ADDRESS.to_owned(),
+        };
+        let api_version = match get("CAMUNDA_API_VERSION").as_deref() {
+            None | Some("8.9") => ApiVersion::V8_9,
+            Some("8.10") => ApiVersion::V8_10,
+            Some(v) => {
+                return Err(ConfigError {
+                    name: "CAMUNDA_API_VERSION",
+                    value: v.to_owned(),
+                    reason: "expected 8.9 or 8.10",
+                })
+            }
+        };
+        let origins = match get("MCP_ALLOWED_ORIGINS") {
+            None => OriginPolicy::Loopback,
+            Some(v) if v == "*" => OriginPolicy::Any,
+            Some(v) => OriginPolicy::List(
+                v.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+            ),
+        };
+        Ok(Config {
+            rest_address,
+            request_timeout_ms: number(&get, "CAMUNDA_REQUEST_TIMEOUT_MS", 30_000, 1..=600_000)?,
+            api_version,
+            max_body_bytes: number(&get, "MCP_MAX_BODY_BYTES", 4 << 20, 1024..=64 << 20)?,
+            max_upstream_bytes: number(
+                &get,
+                "CAMUNDA_MAX_RESPONSE_BYTES",
+                16 << 20,
+                1024..=100 << 20,
+            )?,
+            origins,
+        })
+    }
+}
+
+fn number<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd,
+{
+    match get(name) {
+        None => Ok(default),
+        Some(v) => match v.parse::<T>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(ConfigError {
+                name,
+                value: v,
+                reason: "expected a whole number within the documented range",
+            }),
+        },
+    }
+}
+
+/// Accepts what users paste from Camunda docs and SDK settings: a trailing `/`, or the REST
+/// base with `/v2`, both meaning the same cluster.
+fn normalize_address(raw: &str) -> Option<String> {
+    let rest = raw
+        .strip_prefix("http://")
+        .or_else(|| raw.strip_prefix("https://"))?;
+    if rest.is_empty() || rest.starts_with('/') || raw.contains(['?', '#', ' ']) {
+        return None;
+    }
+    let mut s = raw.trim_end_matches('/');
+    if let Some(base) = s.strip_suffix("/v2") {
+        s = base.trim_end_matches('/');
+    }
+    Some(s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_vars(|n| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_point_at_c8_run() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.rest_address, "http://localhost:8080");
+        assert_eq!(c.request_timeout_ms, 30_000);
+        assert_eq!(c.max_body_bytes, 4 << 20);
+        assert_eq!(c.api_version, ApiVersion::V8_9);
+        assert_eq!(c.origins, OriginPolicy::Loopback);
+    }
+
+    #[test]
+    fn address_tolerates_trailing_slash_and_v2() {
+        for raw in [
+            "http://h:8080",
+            "http://h:8080/",
+            "http://h:8080/v2",
+            "http://h:8080/v2/",
+        ] {
+            assert_eq!(
+                cfg(&[("CAMUNDA_REST_ADDRESS", raw)]).unwrap().rest_address,
+                "http://h:8080"
+            );
+        }
+        assert_eq!(
+            cfg(&[(
+                "CAMUNDA_REST_ADDRESS",
+                "https://bru-2.api.camunda.io/abc/v2"
+            )])
+            .unwrap()
+            .rest_address,
+            "https://bru-2.api.camunda.io/abc"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (name, value) in [
+            ("CAMUNDA_REST_ADDRESS", "localhost:8080"),
+            ("CAMUNDA_REST_ADDRESS", "ftp://x"),
+            ("CAMUNDA_REST_ADDRESS", "http://x?a=b"),
+            ("CAMUNDA_REQUEST_TIMEOUT_MS", "soon"),
+            ("CAMUNDA_REQUEST_TIMEOUT_MS", "0"),
+            ("MCP_MAX_BODY_BYTES", "-1"),
+            ("CAMUNDA_API_VERSION", "9"),
+        ] {
+            let err = cfg(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name);
+            assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn origin_policy() {
+        let loopback = OriginPolicy::Loopback;
+        for ok in [
+            "http://localhost:6274",
+            "http://127.0.0.1",
+            "https://localhost",
+            "http://[::1]:8787",
+        ] {
+            assert!(loopback.allows(ok), "{ok}");
+        }
+        for bad in [
+            "http://evil.example.com",
+            "http://localhost.evil.com",
+            "http://127.0.0.1.nip.io",
+            "null",
+            "http://localhost:80x",
+            "http://[::1]evil",
+        ] {
+            assert!(!loopback.allows(bad), "{bad}");
+        }
+        let c = cfg(&[(
+            "MCP_ALLOWED_ORIGINS",
+            "https://app.example.com/, https://b.example.com",
+        )])
+        .unwrap();
+        assert!(c.origins.allows("https://app.example.com"));
+        assert!(c.origins.allows("http://localhost:3000"));
+        assert!(!c.origins.allows("https://evil.example.com"));
+        assert!(cfg(&[("MCP_ALLOWED_ORIGINS", "*")])
+            .unwrap()
+            .origins
+            .allows("https://x"));
+    }
+}

@@ -1,0 +1,193 @@
+//! The Workers adapter: the only module that names `worker`. It converts requests and
+//! responses, provides `fetch` with a timeout and a size cap, keeps the [`App`] for the life of
+//! the isolate, and prints the log line.
+
+use std::cell::OnceCell;
+use std::pin::pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
+use futures_util::StreamExt;
+use worker::{
+    console_error, console_log, event, AbortController, ByteStream, Context, Date, Delay, Env,
+    Fetch, Headers, RequestInit,
+};
+
+use crate::app::{self, App};
+use crate::config::Config;
+use crate::http::{
+    FetchError, HttpClient, Method, Request, Response, UpstreamRequest, UpstreamResponse,
+};
+
+thread_local! {
+    /// Parsed settings and the prepared tool list, built on the first request of an isolate.
+    static APP: OnceCell<Rc<Result<App, String>>> = const { OnceCell::new() };
+}
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<worker::Response> {
+    let started = Date::now().as_millis();
+    let app = APP.with(|cell| cell.get_or_init(|| Rc::new(build_app(&env))).clone());
+    let app = match app.as_ref() {
+        Ok(app) => app,
+        Err(message) => {
+            console_error!("{message}");
+            return into_worker(app::internal_error(message));
+        }
+    };
+    let plain = into_plain(req, app.config.max_body_bytes).await;
+    let client = FetchClient {
+        timeout_ms: app.config.request_timeout_ms,
+        max_bytes: app.config.max_upstream_bytes,
+    };
+    let (resp, trace) = app.handle(&plain, &client).await;
+    let elapsed = Date::now().as_millis().saturating_sub(started);
+    console_log!("{}", app::log_line(&plain, resp.status, &trace, elapsed));
+    into_worker(resp)
+}
+
+fn build_app(env: &Env) -> Result<App, String> {
+    let var = |name: &str| {
+        env.var(name)
+            .map(|v| v.to_string())
+            .or_else(|_| env.secret(name).map(|s| s.to_string()))
+            .ok()
+    };
+    Config::from_vars(var)
+        .map(App::new)
+        .map_err(|e| e.to_string())
+}
+
+/// Reads the request once. The body is read up to one byte past the limit, so an oversized
+/// body is refused (413) without being held in memory whole.
+async fn into_plain(mut req: worker::Request, max_body: usize) -> Request {
+    let url = req.url().ok();
+    let headers = req.headers().entries().collect();
+    let body = match req.stream() {
+        Ok(stream) => read_capped(stream, max_body)
+            .await
+            .unwrap_or_else(ReadError::into_body),
+        Err(_) => Vec::new(),
+    };
+    Request {
+        method: req.method().to_string(),
+        path: url
+            .as_ref()
+            .map(|u| u.path().to_owned())
+            .unwrap_or_default(),
+        query: url.as_ref().and_then(|u| u.query().map(str::to_owned)),
+        headers,
+        body,
+    }
+}
+
+/// Reads at most `cap + 1` bytes: enough to know the body is too large.
+async fn read_capped(mut stream: ByteStream, cap: usize) -> Result<Vec<u8>, ReadError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ReadError::Broken(e.to_string()))?;
+        out.extend_from_slice(&chunk);
+        if out.len() > cap {
+            return Err(ReadError::TooLarge(out));
+        }
+    }
+    Ok(out)
+}
+
+enum ReadError {
+    Broken(String),
+    /// What was read so far (more than the cap).
+    TooLarge(Vec<u8>),
+}
+
+impl ReadError {
+    fn into_body(self) -> Vec<u8> {
+        match self {
+            ReadError::TooLarge(body) => body,
+            ReadError::Broken(_) => Vec::new(),
+        }
+    }
+}
+
+fn into_worker(resp: Response) -> worker::Result<worker::Response> {
+    let headers = Headers::new();
+    for (name, value) in &resp.headers {
+        headers.append(name, value)?;
+    }
+    let builder = worker::Response::builder()
+        .with_status(resp.status)
+        .with_headers(headers);
+    Ok(if resp.body.is_empty() {
+        builder.empty()
+    } else {
+        builder.fixed(resp.body)
+    })
+}
+
+/// `fetch` with the gateway's timeout covering the whole exchange, body included.
+struct FetchClient {
+    timeout_ms: u32,
+    max_bytes: usize,
+}
+
+impl HttpClient for FetchClient {
+    async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
+        let unreachable = |e: worker::Error| FetchError::Unreachable(e.to_string());
+        let headers = Headers::new();
+        for (name, value) in &req.headers {
+            headers.set(name, value).map_err(unreachable)?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(match req.method {
+            Method::Get => worker::Method::Get,
+            Method::Post => worker::Method::Post,
+            Method::Patch => worker::Method::Patch,
+            Method::Delete => worker::Method::Delete,
+        })
+        .with_headers(headers);
+        if let Some(body) = &req.body {
+            init.with_body(Some(
+                worker::js_sys::Uint8Array::from(body.as_slice()).into(),
+            ));
+        }
+        let request = worker::Request::new_with_init(&req.url, &init).map_err(unreachable)?;
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let exchange = pin!(async {
+            let mut resp = Fetch::Request(request)
+                .send_with_signal(&signal)
+                .await
+                .map_err(unreachable)?;
+            let status = resp.status_code();
+            let content_type = resp.headers().get("content-type").ok().flatten();
+            let body = match resp.stream() {
+                Ok(stream) => read_capped(stream, self.max_bytes)
+                    .await
+                    .map_err(|e| match e {
+                        ReadError::Broken(why) => FetchError::Broken(why),
+                        ReadError::TooLarge(_) => FetchError::TooLarge(self.max_bytes),
+                    })?,
+                Err(_) => Vec::new(),
+            };
+            Ok(UpstreamResponse {
+                status,
+                content_type,
+                body,
+            })
+        });
+        let timeout = pin!(Delay::from(Duration::from_millis(self.timeout_ms.into())));
+        match select(exchange, timeout).await {
+            Either::Left((result, _)) => result,
+            Either::Right(((), _)) => {
+                controller.abort();
+                Err(FetchError::Timeout(self.timeout_ms))
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Plain HTTP data and the seam to the outside world (an HTTP client).
+//!
+//! The core never sees `worker` types: the wasm adapter converts a Workers request into
+//! [`Request`] once, and turns our [`Response`] back. That keeps every rule of the gateway
+//! testable natively, with a fake [`HttpClient`] standing in for `fetch`.
+
+use std::fmt;
+
+/// An inbound request, already read in full (bodies are small and capped by config).
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    /// The raw query string without `?`, if any.
+    pub query: Option<String>,
+    /// Header names in lower case, as the Fetch API gives them.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// The first value of a header (names are compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An outbound response of the gateway.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn new(status: u16) -> Self {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn json(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Response::new(status)
+            .with_header("content-type", "application/json")
+            .with_body(body)
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// HTTP methods the gateway sends upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A request to the Camunda REST API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpstreamRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// What the Camunda REST API answered, body read in full.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpstreamResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Why no upstream response could be had. Each maps to a ProblemDetail in `camunda::results`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FetchError {
+    #[error("could not connect: {0}")]
+    Unreachable(String),
+    #[error("no complete answer within {0} ms")]
+    Timeout(u32),
+    #[error("the response body exceeded {0} bytes")]
+    TooLarge(usize),
+    #[error("the connection broke while reading the body: {0}")]
+    Broken(String),
+}
+
+/// The outbound HTTP seam. Futures are not `Send`: on wasm32 everything runs on one thread.
+#[allow(async_fn_in_trait)]
+pub trait HttpClient {
+    /// Sends `req` and reads the whole body, giving up after the client's timeout.
+    async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError>;
+}

@@ -1,0 +1,32 @@
+//! An MCP gateway for Camunda 8 Orchestration Clusters that runs as a Cloudflare Worker.
+//!
+//! It serves the Model Context Protocol over stateless Streamable HTTP at `POST /mcp/cluster`
+//! and turns each tool call into one (rarely a few) calls to the cluster's REST API v2, with
+//! the tools, parameters and results of Camunda's own in-cluster MCP gateway.
+//!
+//! # Layout
+//!
+//! A request flows top to bottom:
+//!
+//! - [`edge`] (wasm32 only): the one module that touches `worker`. Turns a Workers request into
+//!   an [`http::Request`], runs [`app::App::handle`], sends the answer back; provides `fetch`
+//!   as an [`http::HttpClient`].
+//! - [`app`]: routes `/mcp/cluster`, `/healthz` and 404s; writes the log line.
+//! - [`mcp::transport`]: HTTP-level rules (405, 406, 413, 415, Origin, protocol version).
+//! - [`mcp::jsonrpc`]: parses one JSON-RPC message, writes responses and error codes.
+//! - [`mcp::server`]: the MCP methods (`initialize`, `tools/list`, `tools/call`, …).
+//! - [`camunda::tools`]: the tool catalogue as data; [`camunda::schema`]: parameter shapes that
+//!   render the JSON Schema and check and map arguments; [`camunda::client`]: the REST calls;
+//!   [`camunda::results`]: REST answers and failures as MCP tool results.
+//! - [`config`]: settings from Worker vars, parsed once per isolate.
+//!
+//! Everything but [`edge`] is plain Rust, tested natively with `cargo test`.
+
+pub mod app;
+pub mod camunda;
+pub mod config;
+pub mod http;
+pub mod mcp;
+
+#[cfg(target_arch = "wasm32")]
+mod edge;

@@ -1,0 +1,5 @@
+//! The Model Context Protocol side: JSON-RPC messages, Streamable HTTP rules, MCP methods.
+
+pub mod jsonrpc;
+pub mod server;
+pub mod transport;

@@ -1,0 +1,206 @@
+//! Streamable HTTP rules for a stateless, JSON-only server: which requests are refused at the
+//! HTTP level, before any JSON-RPC is read. Each refusal maps to its status here and nowhere else.
+
+use crate::config::Config;
+use crate::http::{Request, Response};
+
+/// Protocol versions we speak, newest first. The first is offered when a client asks for another.
+pub const SUPPORTED_VERSIONS: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-26"];
+
+/// An HTTP-level refusal. The body is a JSON-RPC error with a null id, which MCP clients show.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    #[error("Origin {0:?} is not allowed to call this server (MCP_ALLOWED_ORIGINS)")]
+    ForbiddenOrigin(String),
+    #[error(
+        "Method not allowed: this stateless server offers no SSE stream and no session; use POST"
+    )]
+    MethodNotAllowed,
+    #[error("Payload too large: the body exceeds {0} bytes (MCP_MAX_BODY_BYTES)")]
+    PayloadTooLarge(usize),
+    #[error(
+        "Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json"
+    )]
+    UnsupportedMediaType,
+    #[error(
+        "Not Acceptable: the Accept header must allow both application/json and text/event-stream"
+    )]
+    NotAcceptable,
+    #[error("Bad Request: unsupported MCP-Protocol-Version {0:?}; supported: 2025-11-25, 2025-06-18, 2025-03-26")]
+    UnsupportedVersion(String),
+}
+
+impl Refusal {
+    pub fn status(&self) -> u16 {
+        match self {
+            Refusal::ForbiddenOrigin(_) => 403,
+            Refusal::MethodNotAllowed => 405,
+            Refusal::PayloadTooLarge(_) => 413,
+            Refusal::UnsupportedMediaType => 415,
+            Refusal::NotAcceptable => 406,
+            Refusal::UnsupportedVersion(_) => 400,
+        }
+    }
+
+    pub fn response(&self) -> Response {
+        let body = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": null,
+            "error": {"code": -32000, "message": self.to_string()},
+        });
+        let resp = Response::json(self.status(), body.to_string());
+        match self {
+            Refusal::MethodNotAllowed => resp.with_header("allow", "POST"),
+            _ => resp,
+        }
+    }
+}
+
+/// Checks everything about an MCP request that does not need its body parsed.
+pub fn check(req: &Request, config: &Config) -> Result<(), Refusal> {
+    if let Some(origin) = req.header("origin") {
+        if !config.origins.allows(origin) {
+            return Err(Refusal::ForbiddenOrigin(origin.chars().take(200).collect()));
+        }
+    }
+    if req.method != "POST" {
+        return Err(Refusal::MethodNotAllowed);
+    }
+    if req.body.len() > config.max_body_bytes {
+        return Err(Refusal::PayloadTooLarge(config.max_body_bytes));
+    }
+    let json_body = req
+        .header("content-type")
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/json"));
+    if !json_body {
+        return Err(Refusal::UnsupportedMediaType);
+    }
+    let accept = req.header("accept").unwrap_or_default();
+    if !(accepts(accept, "application", "json") && accepts(accept, "text", "event-stream")) {
+        return Err(Refusal::NotAcceptable);
+    }
+    match req.header("mcp-protocol-version") {
+        Some(v) if !SUPPORTED_VERSIONS.contains(&v.trim()) => {
+            Err(Refusal::UnsupportedVersion(v.chars().take(64).collect()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether an Accept header admits `kind/sub`, counting `kind/*` and `*/*` (but not `q=0`).
+fn accepts(header: &str, kind: &str, sub: &str) -> bool {
+    header.split(',').any(|range| {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim();
+        let refused = parts.any(|p| {
+            let p = p.trim();
+            p.strip_prefix("q=")
+                .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
+        });
+        let matches = match media.split_once('/') {
+            Some(("*", "*")) => true,
+            Some((t, "*")) => t.eq_ignore_ascii_case(kind),
+            Some((t, s)) => t.eq_ignore_ascii_case(kind) && s.eq_ignore_ascii_case(sub),
+            None => false,
+        };
+        matches && !refused
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::from_vars(|_| None).unwrap()
+    }
+
+    fn post(headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: "POST".into(),
+            path: "/mcp/cluster".into(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: b"{}".to_vec(),
+            ..Request::default()
+        }
+    }
+
+    const OK: [(&str, &str); 2] = [
+        ("content-type", "application/json"),
+        ("accept", "application/json, text/event-stream"),
+    ];
+
+    #[test]
+    fn a_well_formed_post_passes() {
+        assert_eq!(check(&post(&OK), &config()), Ok(()));
+        let mut h = OK.to_vec();
+        h.push(("mcp-protocol-version", "2025-06-18"));
+        h.push(("origin", "http://localhost:6274"));
+        assert_eq!(check(&post(&h), &config()), Ok(()));
+    }
+
+    #[test]
+    fn accept_rule() {
+        for ok in [
+            "application/json, text/event-stream",
+            "*/*",
+            "application/*, text/*",
+            "text/event-stream;q=0.5, application/json",
+        ] {
+            assert!(
+                accepts(ok, "application", "json") && accepts(ok, "text", "event-stream"),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "application/json",
+            "text/event-stream",
+            "",
+            "text/html",
+            "application/json, text/event-stream;q=0",
+        ] {
+            let req = post(&[("content-type", "application/json"), ("accept", bad)]);
+            assert_eq!(check(&req, &config()), Err(Refusal::NotAcceptable), "{bad}");
+        }
+        assert_eq!(
+            check(&post(&OK[..1]), &config()),
+            Err(Refusal::NotAcceptable)
+        );
+    }
+
+    #[test]
+    fn refusals_and_their_statuses() {
+        let cfg = config();
+        let mut req = post(&OK);
+        req.method = "GET".into();
+        assert_eq!(check(&req, &cfg).unwrap_err().status(), 405);
+        req.method = "DELETE".into();
+        assert_eq!(check(&req, &cfg).unwrap_err().status(), 405);
+
+        let mut big = post(&OK);
+        big.body = vec![b' '; cfg.max_body_bytes + 1];
+        assert_eq!(check(&big, &cfg).unwrap_err().status(), 413);
+
+        let text = post(&[("content-type", "text/plain"), OK[1]]);
+        assert_eq!(check(&text, &cfg).unwrap_err().status(), 415);
+
+        let mut h = OK.to_vec();
+        h.push(("mcp-protocol-version", "2024-01-01"));
+        assert_eq!(check(&post(&h), &cfg).unwrap_err().status(), 400);
+
+        let mut h = OK.to_vec();
+        h.push(("origin", "http://evil.example.com"));
+        let refusal = check(&post(&h), &cfg).unwrap_err();
+        assert_eq!(refusal.status(), 403);
+        let resp = refusal.response();
+        let body: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("evil.example.com"));
+    }
+}

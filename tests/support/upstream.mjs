@@ -1,0 +1,232 @@
+// A stand-in for a Camunda 8.9 cluster's REST API v2, for tests and the local demo. It is NOT a
+// Camunda cluster: it answers the REST calls our tools make with realistic sample data, records
+// every request so tests can assert what the gateway sent, and can be scripted to fail.
+//
+//   import { startUpstream } from './upstream.mjs'   // in tests
+//   node tests/support/upstream.mjs --port 8080      // demo: a fake C8 Run on localhost:8080
+import http from 'node:http';
+import { pathToFileURL } from 'node:url';
+
+const T0 = '2026-11-20T08:15:30.123Z';
+const DEF_KEY = '2251799813685249';
+const INSTANCE_KEY = '2251799813690001';
+const INCIDENT_KEY = '2251799813690077';
+const JOB_KEY = '2251799813690070';
+const TASK_KEY = '2251799813690123';
+const VARIABLE_KEY = '2251799813690200';
+
+export const BPMN_XML = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Definitions_order" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="order-process" name="Order process" isExecutable="true">
+    <bpmn:startEvent id="OrderReceived" name="Order received"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:serviceTask id="ChargeCard" name="Charge card"><bpmn:extensionElements><zeebe:taskDefinition type="charge-card" retries="3" /></bpmn:extensionElements><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>
+    <bpmn:userTask id="ReviewOrder" name="Review order"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="OrderDone" name="Order done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="OrderReceived" targetRef="ChargeCard" />
+    <bpmn:sequenceFlow id="f2" sourceRef="ChargeCard" targetRef="ReviewOrder" />
+    <bpmn:sequenceFlow id="f3" sourceRef="ReviewOrder" targetRef="OrderDone" />
+  </bpmn:process>
+</bpmn:definitions>`;
+
+export const topology = {
+  brokers: [0, 1, 2].map((nodeId) => ({
+    nodeId,
+    host: `camunda-zeebe-${nodeId}.camunda-zeebe`,
+    port: 26501,
+    partitions: [1, 2, 3].map((partitionId) => ({
+      partitionId,
+      role: (partitionId - 1) % 3 === nodeId ? 'leader' : 'follower',
+      health: 'healthy',
+    })),
+    version: '8.9.0',
+  })),
+  clusterId: 'c8-demo-cluster',
+  clusterSize: 3,
+  partitionsCount: 3,
+  replicationFactor: 3,
+  gatewayVersion: '8.9.0',
+  lastCompletedChangeId: '-1',
+};
+
+export const processDefinition = {
+  name: 'Order process', resourceName: 'order-process.bpmn', version: 3, versionTag: 'v3',
+  processDefinitionId: 'order-process', tenantId: '<default>', processDefinitionKey: DEF_KEY,
+  hasStartForm: false, state: 'ACTIVE',
+};
+
+export const processInstance = (i = 0) => ({
+  processDefinitionId: 'order-process', processDefinitionName: 'Order process',
+  processDefinitionVersion: 3, processDefinitionVersionTag: 'v3',
+  startDate: T0, endDate: null, state: 'ACTIVE', hasIncident: i === 0,
+  tenantId: '<default>', processInstanceKey: String(BigInt(INSTANCE_KEY) + BigInt(i)),
+  processDefinitionKey: DEF_KEY, parentProcessInstanceKey: null, parentElementInstanceKey: null,
+  rootProcessInstanceKey: null, tags: ['demo'], businessId: `order-${1000 + i}`,
+});
+
+export const incident = {
+  processDefinitionId: 'order-process', errorType: 'JOB_NO_RETRIES',
+  errorMessage: 'Payment provider answered 503 Service Unavailable', elementId: 'ChargeCard',
+  creationTime: T0, state: 'ACTIVE', tenantId: '<default>', incidentKey: INCIDENT_KEY,
+  processDefinitionKey: DEF_KEY, processInstanceKey: INSTANCE_KEY, rootProcessInstanceKey: INSTANCE_KEY,
+  elementInstanceKey: '2251799813690060', jobKey: JOB_KEY,
+};
+
+export const userTask = {
+  name: 'Review order', state: 'CREATED', assignee: null, elementId: 'ReviewOrder',
+  candidateGroups: ['sales'], candidateUsers: [], processDefinitionId: 'order-process',
+  creationDate: T0, completionDate: null, followUpDate: null, dueDate: '2026-11-27T17:00:00.000Z',
+  tenantId: '<default>', externalFormReference: null, processDefinitionVersion: 3, customHeaders: {},
+  priority: 50, userTaskKey: TASK_KEY, elementInstanceKey: '2251799813690120', processName: 'Order process',
+  processDefinitionKey: DEF_KEY, processInstanceKey: INSTANCE_KEY, rootProcessInstanceKey: INSTANCE_KEY,
+  formKey: null, tags: [],
+};
+
+export const variable = (i = 0, truncated = false) => ({
+  name: ['orderId', 'amount', 'customer'][i % 3],
+  value: ['"A-1000"', '149.9', '{"name":"Ada Lovelace","tier":"gold"}'][i % 3],
+  isTruncated: truncated,
+  tenantId: '<default>', variableKey: String(BigInt(VARIABLE_KEY) + BigInt(i)),
+  scopeKey: INSTANCE_KEY, processInstanceKey: INSTANCE_KEY, rootProcessInstanceKey: INSTANCE_KEY,
+});
+
+export const keys = { DEF_KEY, INSTANCE_KEY, INCIDENT_KEY, JOB_KEY, TASK_KEY, VARIABLE_KEY };
+
+const page = (items) => ({
+  items,
+  page: { totalItems: items.length, hasMoreTotalItems: false, startCursor: null, endCursor: null },
+});
+
+export function problem(status, title, detail, instance) {
+  return { type: 'about:blank', title, status, detail, instance };
+}
+
+/** Items of a search result: `limit` of them when asked, so paging and size tests can use it. */
+function searchItems(make, body, fallback) {
+  const limit = body?.page?.limit;
+  const n = Number.isInteger(limit) ? Math.min(limit, 20000) : fallback;
+  return Array.from({ length: n }, (_, i) => make(i));
+}
+
+/** The default (healthy cluster) answer to a REST call, or undefined for unknown routes. */
+function sampleAnswer(method, path, body) {
+  const json = (payload, status = 200) => ({ status, json: payload });
+  const m = (re) => path.match(re);
+  if (method === 'GET' && path === '/v2/status') return { status: 204 };
+  if (method === 'GET' && path === '/v2/topology') return json(topology);
+  if (method === 'GET' && m(/^\/v2\/incidents\/\d+$/)) return json({ ...incident, incidentKey: path.split('/')[3] });
+  if (method === 'POST' && m(/^\/v2\/incidents\/\d+\/resolution$/)) return { status: 204 };
+  if (method === 'POST' && path === '/v2/incidents/search') return json(page(searchItems(() => incident, body, 1)));
+  if (method === 'GET' && m(/^\/v2\/process-definitions\/\d+$/)) return json(processDefinition);
+  if (method === 'GET' && m(/^\/v2\/process-definitions\/\d+\/xml$/)) return { status: 200, type: 'text/xml', text: BPMN_XML };
+  if (method === 'POST' && path === '/v2/process-definitions/search') return json(page(searchItems(() => processDefinition, body, 1)));
+  if (method === 'POST' && path === '/v2/process-instances') {
+    return json({
+      processDefinitionId: body?.processDefinitionId ?? 'order-process', processDefinitionVersion: 3,
+      tenantId: '<default>', variables: {}, processDefinitionKey: DEF_KEY,
+      processInstanceKey: '2251799813699999', tags: body?.tags ?? [], businessId: body?.businessId ?? null,
+    });
+  }
+  if (method === 'GET' && m(/^\/v2\/process-instances\/\d+$/)) return json(processInstance());
+  if (method === 'POST' && path === '/v2/process-instances/search') return json(page(searchItems(processInstance, body, 3)));
+  if (method === 'POST' && m(/^\/v2\/user-tasks\/\d+\/assignment$/)) return { status: 204 };
+  if (method === 'DELETE' && m(/^\/v2\/user-tasks\/\d+\/assignee$/)) return { status: 204 };
+  if (method === 'POST' && m(/^\/v2\/user-tasks\/\d+\/completion$/)) return { status: 204 };
+  if (method === 'GET' && m(/^\/v2\/user-tasks\/\d+$/)) return json(userTask);
+  if (method === 'POST' && m(/^\/v2\/user-tasks\/\d+\/(effective-)?variables\/search$/)) return json(page(searchItems(variable, body, 3)));
+  if (method === 'POST' && path === '/v2/user-tasks/search') return json(page(searchItems(() => userTask, body, 1)));
+  if (method === 'GET' && m(/^\/v2\/variables\/\d+$/)) return json(variable(0));
+  if (method === 'POST' && path === '/v2/variables/search') return json(page(searchItems(variable, body, 3)));
+  if (method === 'PATCH' && m(/^\/v2\/jobs\/\d+$/)) return { status: 204 };
+  return undefined;
+}
+
+/**
+ * Starts the stand-in on 127.0.0.1. Returns { url, port, requests, script, reset, close }.
+ * `script(rule)` queues a one-shot answer for the next request matching rule.method/rule.path
+ * (a string or RegExp): { status, json, text, type, delayMs, hang, breakMidBody, bodyBytes }.
+ */
+export async function startUpstream({ port = 0, log = false } = {}) {
+  const requests = [];
+  let rules = [];
+  const sockets = new Set();
+
+  const server = http.createServer({ keepAlive: true }, (req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const url = new URL(req.url, 'http://stand-in');
+      let body;
+      try { body = raw ? JSON.parse(raw) : undefined; } catch { body = raw; }
+      const record = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, raw };
+      if (requests.length < 50000) requests.push(record);
+      if (log) console.log(`[stand-in] ${req.method} ${req.url}`);
+
+      const i = rules.findIndex((r) => (!r.method || r.method === req.method)
+        && (r.path instanceof RegExp ? r.path.test(url.pathname) : !r.path || r.path === url.pathname));
+      const rule = i >= 0 ? rules.splice(i, 1)[0] : undefined;
+      const answer = rule ?? sampleAnswer(req.method, url.pathname, body)
+        ?? { status: 404, json: problem(404, 'NOT_FOUND', `No stand-in route for ${req.method} ${url.pathname}`, url.pathname), type: 'application/problem+json' };
+      respond(res, answer);
+    });
+  });
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+
+  function respond(res, a) {
+    if (a.hang) return; // never answers; the gateway's timeout must fire
+    const send = () => {
+      if (a.bodyBytes) { // a huge body, streamed so the stand-in itself stays small
+        res.writeHead(a.status ?? 200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        let left = a.bodyBytes;
+        res.write('[');
+        const pump = () => {
+          while (left > 0) {
+            left -= chunk.length;
+            if (!res.write(chunk)) return res.once('drain', pump);
+          }
+          res.end(']');
+        };
+        return pump();
+      }
+      let payload = '';
+      let type = a.type;
+      if (a.json !== undefined) { payload = JSON.stringify(a.json); type ??= (a.status ?? 200) >= 400 ? 'application/problem+json' : 'application/json'; }
+      else if (a.text !== undefined) { payload = a.text; type ??= 'text/plain'; }
+      const headers = type ? { 'content-type': type } : {};
+      if (a.breakMidBody) {
+        res.writeHead(a.status ?? 200, { ...headers, 'content-length': String(payload.length + 100) });
+        res.write(payload.slice(0, Math.floor(payload.length / 2)));
+        return setTimeout(() => res.socket?.destroy(), 20);
+      }
+      res.writeHead(a.status ?? 200, headers);
+      res.end(payload);
+    };
+    if (a.delayMs) setTimeout(send, a.delayMs); else send();
+  }
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const actual = server.address().port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    requests,
+    script(rule) { rules.push(rule); },
+    reset() { requests.length = 0; rules = []; },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+// CLI: a fake C8 Run for the local demo.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const i = process.argv.indexOf('--port');
+  const port = i > 0 ? Number(process.argv[i + 1]) : 8080;
+  const up = await startUpstream({ port, log: true });
+  console.log(`[stand-in] Camunda REST API stand-in (sample data, not a real cluster) on ${up.url}/v2`);
+}

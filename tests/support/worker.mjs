@@ -1,0 +1,59 @@
+// Runs the built Worker (build/index.js + wasm, from scripts/build.sh) in workerd through
+// Miniflare on 127.0.0.1, with the given vars. Captures the Worker's log lines.
+import { Miniflare } from 'miniflare';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const MCP = '/mcp/cluster';
+
+export async function startWorker(vars = {}) {
+  const script = path.join(root, 'build/index.js');
+  if (!fs.existsSync(script)) throw new Error('build/index.js is missing: run scripts/build.sh first');
+  const logs = [];
+  const mf = new Miniflare({
+    rootPath: path.join(root, 'build'),
+    scriptPath: script,
+    modules: true,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-04-20',
+    bindings: vars,
+    host: '127.0.0.1',
+    port: 0,
+    handleRuntimeStdio(stdout, stderr) {
+      for (const s of [stdout, stderr]) {
+        let buf = '';
+        s.on('data', (d) => {
+          buf += d.toString();
+          const lines = buf.split('\n');
+          buf = lines.pop();
+          logs.push(...lines.filter(Boolean));
+        });
+      }
+    },
+  });
+  const url = (await mf.ready).href.replace(/\/$/, '');
+  return { url, endpoint: url + MCP, logs, mf, close: () => mf.dispose() };
+}
+
+/** POSTs one JSON-RPC message (or raw text) with the headers an MCP client sends. */
+export async function rpc(endpoint, message, headers = {}) {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: typeof message === 'string' ? message : JSON.stringify(message),
+  });
+  const text = await res.text();
+  let body;
+  try { body = text ? JSON.parse(text) : undefined; } catch { body = text; }
+  return { status: res.status, headers: res.headers, body, text };
+}
+
+let nextId = 1;
+/** Calls a tool over raw JSON-RPC and returns the CallToolResult (or the JSON-RPC error). */
+export async function callTool(endpoint, name, args, headers) {
+  const r = await rpc(endpoint, { jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name, arguments: args } }, headers);
+  if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.text}`);
+  return r.body.result ?? r.body;
+}
