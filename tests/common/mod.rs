@@ -1,0 +1,135 @@
+//! A recording stand-in for `fetch`, and helpers to drive the App natively.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use camunda_mcp_edge::app::App;
+use camunda_mcp_edge::config::Config;
+use camunda_mcp_edge::http::{
+    FetchError, HttpClient, Request, Response, UpstreamRequest, UpstreamResponse,
+};
+use serde_json::{json, Value};
+
+/// Answers scripted responses in order (then `204` with no body) and records every request.
+#[derive(Default)]
+pub struct Recorder {
+    pub seen: RefCell<Vec<UpstreamRequest>>,
+    answers: RefCell<VecDeque<Result<UpstreamResponse, FetchError>>>,
+}
+
+impl Recorder {
+    pub fn answer(&self, status: u16, body: Value) -> &Self {
+        let ct = if status >= 400 {
+            "application/problem+json"
+        } else {
+            "application/json"
+        };
+        self.answers.borrow_mut().push_back(Ok(UpstreamResponse {
+            status,
+            content_type: Some(ct.into()),
+            body: body.to_string().into_bytes(),
+        }));
+        self
+    }
+
+    pub fn answer_raw(&self, status: u16, body: &str) -> &Self {
+        self.answers.borrow_mut().push_back(Ok(UpstreamResponse {
+            status,
+            content_type: Some("text/plain".into()),
+            body: body.as_bytes().to_vec(),
+        }));
+        self
+    }
+
+    pub fn fail(&self, err: FetchError) -> &Self {
+        self.answers.borrow_mut().push_back(Err(err));
+        self
+    }
+
+    /// `(method, url, body)` of every request, bodies parsed as JSON.
+    pub fn calls(&self) -> Vec<(String, String, Option<Value>)> {
+        self.seen
+            .borrow()
+            .iter()
+            .map(|r| {
+                let body = r.body.as_ref().map(|b| serde_json::from_slice(b).unwrap());
+                (r.method.to_string(), r.url.clone(), body)
+            })
+            .collect()
+    }
+}
+
+impl HttpClient for Recorder {
+    async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
+        self.seen.borrow_mut().push(req);
+        self.answers
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or(Ok(UpstreamResponse {
+                status: 204,
+                content_type: None,
+                body: Vec::new(),
+            }))
+    }
+}
+
+pub const BASE: &str = "http://cluster.test:8080";
+
+pub fn app_with(vars: &[(&str, &str)]) -> App {
+    let mut vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    vars.push(("CAMUNDA_REST_ADDRESS".into(), BASE.into()));
+    App::new(
+        Config::from_vars(|n| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone())).unwrap(),
+    )
+}
+
+pub fn app() -> App {
+    app_with(&[])
+}
+
+pub fn post(body: &str) -> Request {
+    Request {
+        method: "POST".into(),
+        path: "/mcp/cluster".into(),
+        query: None,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            (
+                "accept".into(),
+                "application/json, text/event-stream".into(),
+            ),
+        ],
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+pub fn send(app: &App, client: &Recorder, req: Request) -> Response {
+    pollster::block_on(app.handle(&req, client)).0
+}
+
+pub fn body_json(resp: &Response) -> Value {
+    serde_json::from_slice(&resp.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&resp.body)))
+}
+
+/// Calls a tool and returns the JSON-RPC `result` (a CallToolResult) or `error`.
+pub fn call(app: &App, client: &Recorder, name: &str, args: Value) -> Value {
+    let msg = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": args}});
+    let resp = send(app, client, post(&msg.to_string()));
+    assert_eq!(resp.status, 200);
+    let mut v = body_json(&resp);
+    v.get_mut("result")
+        .map(Value::take)
+        .unwrap_or_else(|| v["error"].take())
+}
+
+/// The text of a tool result's first content block.
+pub fn text(result: &Value) -> &str {
+    result["content"][0]["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no text in {result}"))
+}
