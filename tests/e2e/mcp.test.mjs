@@ -1,0 +1,168 @@
+// The built Worker, in workerd, driven over real HTTP by the official MCP TypeScript SDK client
+// and by raw requests, against the stand-in Camunda upstream on 127.0.0.1.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startUpstream, keys, topology } from '../support/upstream.mjs';
+import { startWorker, rpc, callTool } from '../support/worker.mjs';
+
+let up, worker;
+
+before(async () => {
+  up = await startUpstream();
+  worker = await startWorker({ CAMUNDA_REST_ADDRESS: `${up.url}/v2/`, CAMUNDA_REQUEST_TIMEOUT_MS: '1000' });
+});
+after(async () => {
+  await worker?.close();
+  await up?.close();
+});
+
+async function sdkClient(headers = {}) {
+  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(worker.endpoint), { requestInit: { headers } });
+  await client.connect(transport);
+  return client;
+}
+
+test('the SDK client initializes, lists 18 tools and calls the first two', async () => {
+  const client = await sdkClient({ authorization: 'Bearer e2e-token' });
+  try {
+    assert.equal(client.getServerVersion().name, 'Camunda 8 Orchestration API MCP Server');
+    assert.ok(client.getServerCapabilities().tools);
+    const { tools } = await client.listTools();
+    assert.equal(tools.length, 18);
+    assert.equal(tools[0].name, 'getClusterStatus');
+
+    up.reset();
+    const status = await client.callTool({ name: 'getClusterStatus', arguments: {} });
+    assert.deepEqual(status.content, [{ type: 'text', text: 'HEALTHY' }]);
+    const topo = await client.callTool({ name: 'getTopology', arguments: {} });
+    assert.equal(topo.isError, false);
+    assert.deepEqual(topo.structuredContent, topology);
+    assert.deepEqual(JSON.parse(topo.content[0].text), topology);
+    assert.deepEqual(up.requests.map((r) => [r.method, r.path, r.headers.authorization]), [
+      ['GET', '/v2/status', 'Bearer e2e-token'],
+      ['GET', '/v2/topology', 'Bearer e2e-token'],
+    ]);
+  } finally {
+    await client.close();
+  }
+});
+
+test('every tool answers through the SDK client with sample data', async () => {
+  const client = await sdkClient();
+  try {
+    const k = Number(keys.INCIDENT_KEY);
+    const calls = {
+      getClusterStatus: {}, getTopology: {},
+      getIncident: { incidentKey: k }, resolveIncident: { incidentKey: k }, searchIncidents: { filter: { state: 'ACTIVE' } },
+      getProcessDefinition: { processDefinitionKey: k }, getProcessDefinitionXml: { processDefinitionKey: k },
+      searchProcessDefinitions: { filter: { isLatestVersion: true } },
+      createProcessInstance: { processDefinitionId: 'order-process', variables: { orderId: 'A-1' } },
+      getProcessInstance: { processInstanceKey: k }, searchProcessInstances: { filter: { hasIncident: true } },
+      assignUserTask: { userTaskKey: k, assignee: 'demo' }, completeUserTask: { userTaskKey: k },
+      getUserTask: { userTaskKey: k }, searchUserTaskVariables: { userTaskKey: k }, searchUserTasks: { filter: { assignee: 'demo' } },
+      getVariable: { variableKey: k }, searchVariables: { filter: { name: 'orderId' } },
+    };
+    for (const [name, args] of Object.entries(calls)) {
+      const r = await client.callTool({ name, arguments: args });
+      assert.equal(r.isError, false, `${name}: ${JSON.stringify(r)}`);
+      assert.ok(r.content[0].text.length > 0, name);
+    }
+  } finally {
+    await client.close();
+  }
+});
+
+test('HTTP status rules of stateless Streamable HTTP', async () => {
+  const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+  const get = await fetch(worker.endpoint, { headers: { accept: 'text/event-stream' } });
+  assert.equal(get.status, 405);
+  assert.equal((await fetch(worker.endpoint, { method: 'DELETE' })).status, 405);
+  assert.equal((await rpc(worker.endpoint, { jsonrpc: '2.0', method: 'notifications/initialized' })).status, 202);
+  assert.equal((await rpc(worker.endpoint, ping, { accept: 'application/json' })).status, 406);
+  assert.equal((await rpc(worker.endpoint, ping, { 'mcp-protocol-version': '2020-01-01' })).status, 400);
+  assert.equal((await rpc(worker.endpoint, ping, { 'mcp-protocol-version': '2025-11-25' })).status, 200);
+  assert.equal((await rpc(worker.endpoint, ping, { origin: 'http://evil.example.com' })).status, 403);
+  assert.equal((await rpc(worker.endpoint, 'x'.repeat(4 * 1024 * 1024 + 10))).status, 413);
+  const parse = await rpc(worker.endpoint, '{"jsonrpc":');
+  assert.equal(parse.body.error.code, -32700);
+  const batch = await rpc(worker.endpoint, [ping]);
+  assert.equal(batch.body.error.code, -32600);
+  assert.match(batch.body.error.message, /batch/);
+  assert.equal((await rpc(worker.endpoint, { ...ping, id: null })).body.error.code, -32600);
+  assert.equal((await rpc(worker.endpoint, { ...ping, method: 'nope' })).body.error.code, -32601);
+  const unknown = await rpc(worker.endpoint, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'nope' } });
+  assert.deepEqual(unknown.body.error, { code: -32602, message: 'Unknown tool: nope' });
+  const other = await fetch(`${worker.url}/v2/topology`);
+  assert.equal(other.status, 404);
+  assert.match((await other.json()).message, /POST \/mcp\/cluster/);
+  assert.equal((await fetch(`${worker.url}/healthz`)).status, 200);
+});
+
+test('upstream failures are tool errors with a ProblemDetail, and the next call recovers', async () => {
+  up.reset();
+  up.script({ path: '/v2/status', status: 503, json: { title: 'Service Unavailable', status: 503 } });
+  assert.equal((await callTool(worker.endpoint, 'getClusterStatus', {})).content[0].text, 'UNHEALTHY');
+
+  up.script({ path: '/v2/topology', status: 401, json: { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Token expired', instance: '/v2/topology' } });
+  let r = await callTool(worker.endpoint, 'getTopology', {});
+  assert.equal(r.isError, true);
+  assert.equal(r.structuredContent.detail, 'Token expired');
+
+  up.script({ path: '/v2/topology', hang: true });
+  r = await callTool(worker.endpoint, 'getTopology', {});
+  assert.equal(r.structuredContent.status, 504);
+  assert.match(r.structuredContent.detail, /within 1000 ms/);
+
+  up.script({ path: '/v2/topology', text: 'not json', type: 'application/json' });
+  r = await callTool(worker.endpoint, 'getTopology', {});
+  assert.equal(r.structuredContent.status, 502);
+  assert.match(r.structuredContent.detail, /not valid JSON/);
+
+  r = await callTool(worker.endpoint, 'getTopology', {});
+  assert.equal(r.isError, false);
+});
+
+test('an unreachable cluster is a 502 ProblemDetail naming the address', async () => {
+  const closed = await startUpstream();
+  const address = closed.url;
+  await closed.close();
+  const w = await startWorker({ CAMUNDA_REST_ADDRESS: address });
+  try {
+    const r = await callTool(w.endpoint, 'getTopology', {});
+    assert.equal(r.isError, true);
+    assert.equal(r.structuredContent.status, 502);
+    assert.ok(r.structuredContent.detail.includes(address), r.structuredContent.detail);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a bad setting is refused clearly on every request', async () => {
+  const w = await startWorker({ CAMUNDA_REST_ADDRESS: 'localhost:8080' });
+  try {
+    const r = await rpc(w.endpoint, { jsonrpc: '2.0', id: 1, method: 'ping' });
+    assert.equal(r.status, 500);
+    assert.match(r.body.error.message, /CAMUNDA_REST_ADDRESS/);
+  } finally {
+    await w.close();
+  }
+});
+
+test('one structured log line per request, without tokens or bodies', async () => {
+  const before = worker.logs.length;
+  await callTool(worker.endpoint, 'getTopology', {}, { authorization: 'Bearer secret-token-123' });
+  await rpc(worker.endpoint, { jsonrpc: '2.0', method: 'notifications/initialized' });
+  for (let i = 0; i < 50 && worker.logs.length < before + 2; i++) await new Promise((r) => setTimeout(r, 20));
+  const lines = worker.logs.slice(before).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2, worker.logs.slice(before).join('\n'));
+  assert.equal(lines[0].tool, 'getTopology');
+  assert.equal(lines[0].status, 200);
+  assert.equal(lines[0].upstream, 200);
+  assert.equal(typeof lines[0].ms, 'number');
+  assert.equal(lines[1].status, 202);
+  assert.ok(!worker.logs.join('\n').includes('secret-token-123'));
+  assert.ok(!worker.logs.join('\n').includes('brokers'));
+});
