@@ -6,6 +6,16 @@
 
 use std::fmt;
 
+/// The request headers the gateway reads. Adapters copy only these: every header crossing from
+/// the runtime into wasm costs time on each request.
+pub const READ_HEADERS: [&str; 5] = [
+    "accept",
+    "authorization",
+    "content-type",
+    "mcp-protocol-version",
+    "origin",
+];
+
 /// An inbound request, already read in full (bodies are small and capped by config).
 #[derive(Debug, Clone, Default)]
 pub struct Request {
@@ -69,6 +79,19 @@ impl Response {
     }
 }
 
+/// The path of an absolute URL as the runtime gives it (already normalised), without parsing
+/// the whole URL in wasm.
+pub fn path_of(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let from_path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    from_path.split(['?', '#']).next().unwrap_or("/")
+}
+
+pub fn query_of(url: &str) -> Option<&str> {
+    let query = url.split_once('?')?.1;
+    Some(query.split('#').next().unwrap_or(query))
+}
+
 /// HTTP methods the gateway sends upstream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -130,4 +153,25 @@ pub enum FetchError {
 pub trait HttpClient {
     /// Sends `req` and reads the whole body, giving up after the client's timeout.
     async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_and_query_of_absolute_urls() {
+        assert_eq!(path_of("http://127.0.0.1:8787/mcp/cluster"), "/mcp/cluster");
+        assert_eq!(
+            path_of("https://gw.example/mcp/cluster?token=x#f"),
+            "/mcp/cluster"
+        );
+        assert_eq!(path_of("https://gw.example"), "/");
+        assert_eq!(path_of("https://gw.example?x=1"), "/");
+        assert_eq!(
+            query_of("https://gw.example/p?access_token=a&b=c#frag"),
+            Some("access_token=a&b=c")
+        );
+        assert_eq!(query_of("https://gw.example/p"), None);
+    }
 }

@@ -116,6 +116,15 @@ test('upstream failures are tool errors with a ProblemDetail, and the next call 
   assert.equal(r.structuredContent.status, 504);
   assert.match(r.structuredContent.detail, /within 1000 ms/);
 
+  up.script({ path: '/v2/topology', stallMidBody: true, json: topology });
+  r = await callTool(worker.endpoint, 'getTopology', {});
+  assert.equal(r.structuredContent.status, 504, JSON.stringify(r));
+
+  up.script({ path: '/v2/topology', breakMidBody: true, json: topology });
+  r = await callTool(worker.endpoint, 'getTopology', {});
+  assert.equal(r.structuredContent.status, 502, JSON.stringify(r));
+  assert.match(r.structuredContent.detail, /broke while reading/);
+
   up.script({ path: '/v2/topology', text: 'not json', type: 'application/json' });
   r = await callTool(worker.endpoint, 'getTopology', {});
   assert.equal(r.structuredContent.status, 502);

@@ -143,7 +143,8 @@ function sampleAnswer(method, path, body) {
 /**
  * Starts the stand-in on 127.0.0.1. Returns { url, port, requests, script, reset, close }.
  * `script(rule)` queues a one-shot answer for the next request matching rule.method/rule.path
- * (a string or RegExp): { status, json, text, type, delayMs, hang, breakMidBody, bodyBytes }.
+ * (a string or RegExp): { status, json, text, type, delayMs, hang, breakMidBody, stallMidBody,
+ * bodyBytes }.
  */
 export async function startUpstream({ port = 0, log = false } = {}) {
   const requests = [];
@@ -194,6 +195,10 @@ export async function startUpstream({ port = 0, log = false } = {}) {
       if (a.json !== undefined) { payload = JSON.stringify(a.json); type ??= (a.status ?? 200) >= 400 ? 'application/problem+json' : 'application/json'; }
       else if (a.text !== undefined) { payload = a.text; type ??= 'text/plain'; }
       const headers = type ? { 'content-type': type } : {};
+      if (a.stallMidBody) { // headers and half the body, then silence
+        res.writeHead(a.status ?? 200, { ...headers, 'content-length': String(payload.length) });
+        return res.write(payload.slice(0, Math.floor(payload.length / 2)));
+      }
       if (a.breakMidBody) {
         res.writeHead(a.status ?? 200, { ...headers, 'content-length': String(payload.length + 100) });
         res.write(payload.slice(0, Math.floor(payload.length / 2)));

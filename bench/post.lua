@@ -1,0 +1,7 @@
+-- wrk: POST the JSON-RPC body in BODY_FILE with an MCP client's headers.
+local f = assert(io.open(os.getenv("BODY_FILE"), "r"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["content-type"] = "application/json"
+wrk.headers["accept"] = "application/json, text/event-stream"
