@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::auth::{AuthError, Gate, METADATA_PATH};
 use crate::camunda::client::Cluster;
 use crate::camunda::tools::Catalogue;
 use crate::config::Config;
@@ -14,22 +15,38 @@ use crate::mcp::transport;
 /// The MCP endpoint of a single-cluster gateway, as on a Camunda cluster.
 pub const MCP_PATH: &str = "/mcp/cluster";
 
-/// Everything that does not depend on the request: settings and the prepared tool list.
+/// Everything that does not depend on the request: settings, the prepared tool list, and the
+/// authentication state (key and token caches) that lives as long as the isolate.
 pub struct App {
     pub config: Config,
     catalogue: Catalogue,
+    gate: Gate,
 }
 
 impl App {
     pub fn new(config: Config) -> Self {
         let catalogue = Catalogue::new(config.api_version);
-        App { config, catalogue }
+        let gate = Gate::new(&config.auth);
+        App {
+            config,
+            catalogue,
+            gate,
+        }
     }
 
-    pub async fn handle<C: HttpClient>(&self, req: &Request, client: &C) -> (Response, Trace) {
+    /// Answers one request; `now` (seconds since the epoch) is the clock for token checks.
+    pub async fn handle<C: HttpClient>(
+        &self,
+        req: &Request,
+        client: &C,
+        now: u64,
+    ) -> (Response, Trace) {
         let mut trace = Trace::default();
+        let metadata_for_mcp = req.path.strip_prefix(METADATA_PATH) == Some(MCP_PATH);
         let resp = match req.path.as_str() {
-            MCP_PATH => self.mcp(req, client, &mut trace).await,
+            MCP_PATH => self.mcp(req, client, now, &mut trace).await,
+            METADATA_PATH if req.method == "GET" => self.metadata(req),
+            _ if metadata_for_mcp && req.method == "GET" => self.metadata(req),
             "/healthz" if req.method == "GET" || req.method == "HEAD" => Response::json(
                 200,
                 json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}).to_string(),
@@ -39,12 +56,31 @@ impl App {
         (self.with_cors(req, resp), trace)
     }
 
-    async fn mcp<C: HttpClient>(&self, req: &Request, client: &C, trace: &mut Trace) -> Response {
+    fn metadata(&self, req: &Request) -> Response {
+        self.gate
+            .metadata(&req.origin, MCP_PATH)
+            .unwrap_or_else(|| not_found(req))
+    }
+
+    async fn mcp<C: HttpClient>(
+        &self,
+        req: &Request,
+        client: &C,
+        now: u64,
+        trace: &mut Trace,
+    ) -> Response {
         if req.method == "OPTIONS" {
             return self.preflight(req);
         }
         if let Err(refusal) = transport::check(req, &self.config) {
             return refusal.response();
+        }
+        match self.gate.admit(req, client, now).await {
+            Ok(note) => trace.auth = note,
+            Err(err) => {
+                trace.auth = Some(err.to_string());
+                return err.response(&self.gate.challenge(&req.origin));
+            }
         }
         match jsonrpc::parse(&req.body) {
             Err(rejected) => {
@@ -60,17 +96,19 @@ impl App {
                 let cluster = Cluster::new(
                     client,
                     &self.config.rest_address,
+                    self.config.request_timeout_ms,
                     req.header("authorization"),
                 );
-                let body = match server::dispatch(
-                    &self.catalogue,
-                    &cluster,
-                    &method,
-                    &params,
-                    trace,
-                )
-                .await
-                {
+                let answer =
+                    server::dispatch(&self.catalogue, &cluster, &method, &params, trace).await;
+                // With Basic credentials, the cluster is the judge: its 401 becomes ours, so
+                // clients ask for credentials again instead of showing a tool error.
+                if matches!(self.gate, Gate::Basic) && trace.upstream == Some(401) {
+                    let refused =
+                        AuthError::InvalidToken("the cluster refused these credentials".into());
+                    return refused.response(&self.gate.challenge(&req.origin));
+                }
+                let body = match answer {
                     Ok(result) => jsonrpc::success(&id, &result),
                     Err(err) => jsonrpc::failure(Some(&id), &err),
                 };
@@ -130,6 +168,7 @@ pub fn log_line(req: &Request, status: u16, trace: &Trace, duration_ms: u64) -> 
         "status": status,
         "toolError": trace.tool_error,
         "upstream": trace.upstream,
+        "auth": trace.auth,
         "ms": duration_ms,
     })
     .to_string()

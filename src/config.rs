@@ -24,6 +24,56 @@ pub struct Config {
     /// Largest upstream response body read (a tool error above).
     pub max_upstream_bytes: usize,
     pub origins: OriginPolicy,
+    pub auth: AuthMode,
+}
+
+/// How callers are authenticated before anything goes upstream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthMode {
+    /// Forward whatever comes (C8 Run's default: the cluster has no authentication).
+    None,
+    /// Require HTTP Basic credentials and forward them; an upstream 401 becomes HTTP 401.
+    Basic,
+    /// Verify bearer JWTs at the edge against the issuers' JWKS.
+    Oidc(Oidc),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Oidc {
+    pub issuers: Vec<Issuer>,
+    /// At least one must appear in the token's `aud`: the cluster API's own audience, so that
+    /// forwarding the token upstream is not token passthrough.
+    pub audiences: Vec<String>,
+    pub algorithms: Vec<Algorithm>,
+    pub leeway_seconds: u32,
+    /// Scopes every token must carry (none by default).
+    pub required_scopes: Vec<String>,
+    /// When set, a token's `https://camunda.com/clusterId` claim, if present, must equal it.
+    pub cluster_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issuer {
+    pub issuer: String,
+    /// Where the signing keys are; `None` means OIDC discovery from the issuer.
+    pub jwks_uri: Option<String>,
+}
+
+/// Signature algorithms that may be accepted. Never `none`, never HMAC: a gateway that holds only
+/// public keys must not let a token choose a symmetric check against one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    Rs256,
+    Es256,
+}
+
+impl Algorithm {
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Rs256 => "RS256",
+            Algorithm::Es256 => "ES256",
+        }
+    }
 }
 
 /// Which browser origins may call the gateway (DNS-rebinding protection).
@@ -129,8 +179,92 @@ impl Config {
                 1024..=100 << 20,
             )?,
             origins,
+            auth: auth_mode(&get)?,
         })
     }
+}
+
+fn list(value: Option<String>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split([',', ' '])
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+fn auth_mode(get: &impl Fn(&str) -> Option<String>) -> Result<AuthMode, ConfigError> {
+    let invalid = |name: &'static str, value: String, reason: &'static str| ConfigError {
+        name,
+        value,
+        reason,
+    };
+    match get("MCP_AUTH_MODE").as_deref() {
+        None | Some("none") => return Ok(AuthMode::None),
+        Some("basic") => return Ok(AuthMode::Basic),
+        Some("oidc") => {}
+        Some(other) => {
+            return Err(invalid(
+                "MCP_AUTH_MODE",
+                other.to_owned(),
+                "expected none, basic or oidc",
+            ))
+        }
+    }
+    let issuers = list(get("OIDC_ISSUERS"));
+    if issuers.is_empty() || issuers.iter().any(|i| normalize_address(i).is_none()) {
+        return Err(invalid(
+            "OIDC_ISSUERS",
+            issuers.join(","),
+            "oidc mode needs one or more issuer URLs (http:// or https://)",
+        ));
+    }
+    let jwks = list(get("OIDC_JWKS_URIS"));
+    if !jwks.is_empty() && jwks.len() != issuers.len() {
+        return Err(invalid(
+            "OIDC_JWKS_URIS",
+            jwks.join(","),
+            "give one JWKS URI per issuer, in the same order, or none for discovery",
+        ));
+    }
+    let audiences = list(get("OIDC_AUDIENCES"));
+    if audiences.is_empty() {
+        return Err(invalid(
+            "OIDC_AUDIENCES",
+            String::new(),
+            "oidc mode needs the audience(s) of the cluster API, e.g. zeebe.camunda.io",
+        ));
+    }
+    let algorithms = match get("OIDC_ALGORITHMS") {
+        None => vec![Algorithm::Rs256, Algorithm::Es256],
+        Some(v) => list(Some(v.clone()))
+            .iter()
+            .map(|a| match a.as_str() {
+                "RS256" => Ok(Algorithm::Rs256),
+                "ES256" => Ok(Algorithm::Es256),
+                _ => Err(invalid(
+                    "OIDC_ALGORITHMS",
+                    v.clone(),
+                    "supported: RS256, ES256 (never none or HMAC)",
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(AuthMode::Oidc(Oidc {
+        issuers: issuers
+            .iter()
+            .enumerate()
+            .map(|(i, issuer)| Issuer {
+                issuer: issuer.trim_end_matches('/').to_owned(),
+                jwks_uri: jwks.get(i).cloned(),
+            })
+            .collect(),
+        audiences,
+        algorithms,
+        leeway_seconds: number(get, "OIDC_LEEWAY_SECONDS", 60, 0..=300)?,
+        required_scopes: list(get("OIDC_REQUIRED_SCOPES")),
+        cluster_id: get("CAMUNDA_CLUSTER_ID"),
+    }))
 }
 
 fn number<T>(
@@ -227,11 +361,45 @@ mod tests {
             ("CAMUNDA_REQUEST_TIMEOUT_MS", "0"),
             ("MCP_MAX_BODY_BYTES", "-1"),
             ("CAMUNDA_API_VERSION", "9"),
+            ("MCP_AUTH_MODE", "jwt"),
         ] {
             let err = cfg(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);
             assert!(err.to_string().contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn oidc_settings() {
+        let base = [
+            ("MCP_AUTH_MODE", "oidc"),
+            ("OIDC_ISSUERS", "https://idp.example/realms/camunda/"),
+            ("OIDC_AUDIENCES", "zeebe.camunda.io"),
+        ];
+        let AuthMode::Oidc(o) = cfg(&base).unwrap().auth else {
+            panic!()
+        };
+        assert_eq!(o.issuers[0].issuer, "https://idp.example/realms/camunda");
+        assert_eq!(o.issuers[0].jwks_uri, None);
+        assert_eq!(o.algorithms, [Algorithm::Rs256, Algorithm::Es256]);
+        assert_eq!(o.leeway_seconds, 60);
+        for (name, value) in [
+            ("OIDC_ALGORITHMS", "HS256"),
+            ("OIDC_ALGORITHMS", "none"),
+            ("OIDC_AUDIENCES", ""),
+            ("OIDC_ISSUERS", ""),
+            ("OIDC_JWKS_URIS", "https://a/jwks,https://b/jwks"),
+            ("OIDC_LEEWAY_SECONDS", "3600"),
+        ] {
+            let mut pairs = base.to_vec();
+            pairs.retain(|(k, _)| *k != name);
+            pairs.push((name, value));
+            assert_eq!(cfg(&pairs).unwrap_err().name, name, "{name}={value}");
+        }
+        assert_eq!(
+            cfg(&[("MCP_AUTH_MODE", "basic")]).unwrap().auth,
+            AuthMode::Basic
+        );
     }
 
     #[test]

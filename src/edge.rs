@@ -14,8 +14,8 @@ use worker::{
 use crate::app::{self, App};
 use crate::config::Config;
 use crate::http::{
-    path_of, query_of, FetchError, HttpClient, Method, Request, Response, UpstreamRequest,
-    UpstreamResponse, READ_HEADERS,
+    origin_of, path_of, query_of, FetchError, HttpClient, Method, Request, Response,
+    UpstreamRequest, UpstreamResponse, READ_HEADERS,
 };
 
 thread_local! {
@@ -41,10 +41,9 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
     };
     let plain = into_plain(req, app.config.max_body_bytes).await;
     let client = FetchClient {
-        timeout_ms: app.config.request_timeout_ms,
         max_bytes: app.config.max_upstream_bytes,
     };
-    let (resp, trace) = app.handle(&plain, &client).await;
+    let (resp, trace) = app.handle(&plain, &client, started / 1000).await;
     let elapsed = Date::now().as_millis().saturating_sub(started);
     console_log!("{}", app::log_line(&plain, resp.status, &trace, elapsed));
     into_worker(resp)
@@ -84,6 +83,7 @@ async fn into_plain(mut req: worker::Request, max_body: usize) -> Request {
     };
     Request {
         method: req.method().to_string(),
+        origin: origin_of(&url).to_owned(),
         path: path_of(&url).to_owned(),
         query: query_of(&url).map(str::to_owned),
         headers,
@@ -146,11 +146,14 @@ fn into_worker(resp: Response) -> worker::Result<worker::Response> {
 
 /// `fetch` with the gateway's timeout covering the whole exchange, body included.
 struct FetchClient {
-    timeout_ms: u32,
     max_bytes: usize,
 }
 
 impl HttpClient for FetchClient {
+    async fn pause(&self, ms: u32) {
+        worker::Delay::from(std::time::Duration::from_millis(ms.into())).await;
+    }
+
     async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
         let unreachable = |e: worker::Error| FetchError::Unreachable(e.to_string());
         let headers = Headers::new();
@@ -174,13 +177,13 @@ impl HttpClient for FetchClient {
         // The runtime's own timeout signal aborts the fetch and the body read alike; it costs no
         // timer closure of ours on the hot path.
         let signal = AbortSignal::from(worker::web_sys::AbortSignal::timeout_with_u32(
-            self.timeout_ms,
+            req.timeout_ms,
         ));
         let failed = |fault: fn(String) -> FetchError| {
             let signal = signal.clone();
             move |e: worker::Error| {
                 if signal.aborted() {
-                    FetchError::Timeout(self.timeout_ms)
+                    FetchError::Timeout(req.timeout_ms)
                 } else {
                     fault(e.to_string())
                 }
@@ -192,6 +195,7 @@ impl HttpClient for FetchClient {
             .map_err(failed(FetchError::Unreachable))?;
         let status = resp.status_code();
         let content_type = resp.headers().get("content-type").ok().flatten();
+        let cache_control = resp.headers().get("cache-control").ok().flatten();
         // One read of a body of known, acceptable size is far cheaper than a chunk loop.
         let body = match declared_length(resp.headers()) {
             Some(n) if n > self.max_bytes => return Err(FetchError::TooLarge(self.max_bytes)),
@@ -200,7 +204,7 @@ impl HttpClient for FetchClient {
                 Ok(stream) => read_capped(stream, self.max_bytes)
                     .await
                     .map_err(|e| match e {
-                        _ if signal.aborted() => FetchError::Timeout(self.timeout_ms),
+                        _ if signal.aborted() => FetchError::Timeout(req.timeout_ms),
                         ReadError::Broken(why) => FetchError::Broken(why),
                         ReadError::TooLarge(_) => FetchError::TooLarge(self.max_bytes),
                     })?,
@@ -210,6 +214,7 @@ impl HttpClient for FetchClient {
         Ok(UpstreamResponse {
             status,
             content_type,
+            cache_control,
             body,
         })
     }

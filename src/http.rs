@@ -20,6 +20,8 @@ pub const READ_HEADERS: [&str; 5] = [
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub method: String,
+    /// `scheme://host[:port]` as the client called it (for challenge and metadata URLs).
+    pub origin: String,
     pub path: String,
     /// The raw query string without `?`, if any.
     pub query: Option<String>,
@@ -87,6 +89,14 @@ pub fn path_of(url: &str) -> &str {
     from_path.split(['?', '#']).next().unwrap_or("/")
 }
 
+pub fn origin_of(url: &str) -> &str {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "";
+    };
+    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    &url[..scheme.len() + 3 + host_len]
+}
+
 pub fn query_of(url: &str) -> Option<&str> {
     let query = url.split_once('?')?.1;
     Some(query.split('#').next().unwrap_or(query))
@@ -125,6 +135,8 @@ pub struct UpstreamRequest {
     pub url: String,
     pub headers: Vec<(&'static str, String)>,
     pub body: Option<Vec<u8>>,
+    /// The whole exchange, body included, must finish within this.
+    pub timeout_ms: u32,
 }
 
 /// What the Camunda REST API answered, body read in full.
@@ -132,6 +144,8 @@ pub struct UpstreamRequest {
 pub struct UpstreamResponse {
     pub status: u16,
     pub content_type: Option<String>,
+    /// Read for JWKS answers, whose `max-age` sets how long keys are trusted.
+    pub cache_control: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -151,8 +165,13 @@ pub enum FetchError {
 /// The outbound HTTP seam. Futures are not `Send`: on wasm32 everything runs on one thread.
 #[allow(async_fn_in_trait)]
 pub trait HttpClient {
-    /// Sends `req` and reads the whole body, giving up after the client's timeout.
+    /// Sends `req` and reads the whole body, giving up after `req.timeout_ms`.
     async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError>;
+
+    /// Waits about `ms` milliseconds. A request that waits for data another request is
+    /// fetching must wait on a timer of its own: the Workers runtime cancels a request whose
+    /// only pending work belongs to a different request.
+    async fn pause(&self, ms: u32);
 }
 
 #[cfg(test)]
@@ -173,5 +192,10 @@ mod tests {
             Some("access_token=a&b=c")
         );
         assert_eq!(query_of("https://gw.example/p"), None);
+        assert_eq!(
+            origin_of("http://127.0.0.1:8787/mcp/cluster?x"),
+            "http://127.0.0.1:8787"
+        );
+        assert_eq!(origin_of("https://gw.example"), "https://gw.example");
     }
 }

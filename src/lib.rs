@@ -13,6 +13,8 @@
 //!   as an [`http::HttpClient`].
 //! - [`app`]: routes `/mcp/cluster`, `/healthz` and 404s; writes the log line.
 //! - [`mcp::transport`]: HTTP-level rules (405, 406, 413, 415, Origin, protocol version).
+//! - [`auth`]: admits the caller (none / Basic / OIDC bearer JWTs verified against a cached
+//!   JWKS) before anything goes upstream; serves the RFC 9728 metadata.
 //! - [`mcp::jsonrpc`]: parses one JSON-RPC message, writes responses and error codes.
 //! - [`mcp::server`]: the MCP methods (`initialize`, `tools/list`, `tools/call`, …).
 //! - [`camunda::tools`]: the tool catalogue as data; [`camunda::schema`]: parameter shapes that
@@ -23,6 +25,7 @@
 //! Everything but [`edge`] is plain Rust, tested natively with `cargo test`.
 
 pub mod app;
+pub mod auth;
 pub mod camunda;
 pub mod config;
 pub mod http;

@@ -14,6 +14,7 @@ pub struct Cluster<'a, C> {
     pub client: &'a C,
     /// REST base without `/v2`.
     pub address: &'a str,
+    pub timeout_ms: u32,
     /// The caller's `Authorization` header, forwarded unchanged.
     pub authorization: Option<&'a str>,
     /// Status of the last upstream answer, for the request log line.
@@ -21,10 +22,16 @@ pub struct Cluster<'a, C> {
 }
 
 impl<'a, C: HttpClient> Cluster<'a, C> {
-    pub fn new(client: &'a C, address: &'a str, authorization: Option<&'a str>) -> Self {
+    pub fn new(
+        client: &'a C,
+        address: &'a str,
+        timeout_ms: u32,
+        authorization: Option<&'a str>,
+    ) -> Self {
         Cluster {
             client,
             address,
+            timeout_ms,
             authorization,
             last_status: Cell::new(None),
         }
@@ -185,6 +192,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             url: format!("{}/v2{path}", self.address),
             headers,
             body: body.map(|b| b.to_string().into_bytes()),
+            timeout_ms: self.timeout_ms,
         };
         let resp = self
             .client

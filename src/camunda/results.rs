@@ -226,6 +226,7 @@ mod tests {
         UpstreamResponse {
             status,
             content_type: Some("application/json".into()),
+            cache_control: None,
             body: body.as_bytes().to_vec(),
         }
     }

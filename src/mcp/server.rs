@@ -28,6 +28,8 @@ pub struct Trace {
     pub upstream: Option<u16>,
     /// The tool answered with `isError`.
     pub tool_error: bool,
+    /// Something worth knowing from authentication (e.g. stale keys were used).
+    pub auth: Option<String>,
 }
 
 /// Answers one JSON-RPC request: the serialised `result`, or a protocol error.

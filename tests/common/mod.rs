@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use camunda_mcp_edge::app::App;
 use camunda_mcp_edge::config::Config;
@@ -12,10 +13,11 @@ use camunda_mcp_edge::http::{
 use serde_json::{json, Value};
 
 /// Answers scripted responses in order (then `204` with no body) and records every request.
-#[derive(Default)]
+/// Clones share the script and the record, as the gateway's client handles do.
+#[derive(Default, Clone)]
 pub struct Recorder {
-    pub seen: RefCell<Vec<UpstreamRequest>>,
-    answers: RefCell<VecDeque<Result<UpstreamResponse, FetchError>>>,
+    pub seen: Rc<RefCell<Vec<UpstreamRequest>>>,
+    answers: Rc<RefCell<VecDeque<Result<UpstreamResponse, FetchError>>>>,
 }
 
 impl Recorder {
@@ -28,6 +30,7 @@ impl Recorder {
         self.answers.borrow_mut().push_back(Ok(UpstreamResponse {
             status,
             content_type: Some(ct.into()),
+            cache_control: None,
             body: body.to_string().into_bytes(),
         }));
         self
@@ -37,6 +40,7 @@ impl Recorder {
         self.answers.borrow_mut().push_back(Ok(UpstreamResponse {
             status,
             content_type: Some("text/plain".into()),
+            cache_control: None,
             body: body.as_bytes().to_vec(),
         }));
         self
@@ -61,6 +65,21 @@ impl Recorder {
 }
 
 impl HttpClient for Recorder {
+    async fn pause(&self, _ms: u32) {
+        // Yield once, so that concurrent requests in a test make progress.
+        let mut yielded = false;
+        std::future::poll_fn(|cx| {
+            if yielded {
+                std::task::Poll::Ready(())
+            } else {
+                yielded = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+    }
+
     async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
         self.seen.borrow_mut().push(req);
         self.answers
@@ -69,6 +88,7 @@ impl HttpClient for Recorder {
             .unwrap_or(Ok(UpstreamResponse {
                 status: 204,
                 content_type: None,
+                cache_control: None,
                 body: Vec::new(),
             }))
     }
@@ -94,6 +114,7 @@ pub fn app() -> App {
 pub fn post(body: &str) -> Request {
     Request {
         method: "POST".into(),
+        origin: "https://gw.test".into(),
         path: "/mcp/cluster".into(),
         query: None,
         headers: vec![
@@ -107,8 +128,11 @@ pub fn post(body: &str) -> Request {
     }
 }
 
+/// The clock the native tests run at (seconds since the epoch).
+pub const NOW: u64 = 1_790_000_000;
+
 pub fn send(app: &App, client: &Recorder, req: Request) -> Response {
-    pollster::block_on(app.handle(&req, client)).0
+    pollster::block_on(app.handle(&req, client, NOW)).0
 }
 
 pub fn body_json(resp: &Response) -> Value {

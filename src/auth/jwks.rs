@@ -1,0 +1,363 @@
+//! An issuer's signing keys, fetched from its JWKS and kept per isolate.
+//!
+//! The cache is a small state machine with time passed in: keys are fresh for the JWKS answer's
+//! `max-age` (within bounds); an unknown `kid` may force one refresh per cooldown (so a flood of
+//! random `kid`s costs one fetch, not one each); concurrent misses share one fetch; and when the
+//! JWKS endpoint is down, keys already known stay usable for a bounded time while unknown ones
+//! fail closed.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use jwt_compact::alg::{Es256, Rsa};
+use jwt_compact::jwk::JsonWebKey;
+use serde_json::Value;
+
+use crate::config::{Algorithm, Issuer};
+use crate::http::{HttpClient, Method, UpstreamRequest};
+
+/// Keys are trusted this long when the JWKS answer says nothing (seconds)…
+const DEFAULT_TTL_S: u64 = 600;
+/// …and never shorter or longer than these, whatever it says.
+const MIN_TTL_S: u64 = 60;
+const MAX_TTL_S: u64 = 86_400;
+/// After a forced or failed refresh, the next one waits this long.
+pub const COOLDOWN_S: u64 = 30;
+/// Known keys keep verifying this long past their freshness while the endpoint is down.
+pub const MAX_STALE_S: u64 = 3_600;
+/// Larger JWKS answers are refused (a key set is a few KiB).
+const MAX_JWKS_BYTES: usize = 64 * 1024;
+const FETCH_TIMEOUT_MS: u32 = 5_000;
+/// How often a request re-checks while another one fetches the keys.
+const POLL_MS: u32 = 10;
+
+pub enum Key {
+    Rs256(<Rsa as jwt_compact::Algorithm>::VerifyingKey),
+    Es256(<Es256 as jwt_compact::Algorithm>::VerifyingKey),
+}
+
+impl Key {
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            Key::Rs256(_) => Algorithm::Rs256,
+            Key::Es256(_) => Algorithm::Es256,
+        }
+    }
+}
+
+/// The usable keys of one JWKS: RSA and P-256 signing keys; others are skipped.
+#[derive(Default)]
+pub struct KeySet(Vec<(Option<String>, Key)>);
+
+impl std::fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(kid, k)| (kid, k.algorithm())))
+            .finish()
+    }
+}
+
+impl KeySet {
+    pub fn parse(body: &[u8]) -> Result<KeySet, String> {
+        if body.len() > MAX_JWKS_BYTES {
+            return Err(format!("JWKS larger than {MAX_JWKS_BYTES} bytes"));
+        }
+        let doc: Value =
+            serde_json::from_slice(body).map_err(|e| format!("JWKS is not JSON: {e}"))?;
+        let keys = doc
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or("JWKS has no \"keys\" array")?;
+        let mut set = Vec::new();
+        for raw in keys {
+            if raw
+                .get("use")
+                .and_then(Value::as_str)
+                .is_some_and(|u| u != "sig")
+            {
+                continue;
+            }
+            let kid = raw.get("kid").and_then(Value::as_str).map(str::to_owned);
+            let Ok(jwk) = serde_json::from_value::<JsonWebKey<'_>>(raw.clone()) else {
+                continue;
+            };
+            let key = match &jwk {
+                JsonWebKey::Rsa { .. } => (&jwk).try_into().ok().map(Key::Rs256),
+                JsonWebKey::EllipticCurve { curve, .. } if curve == "P-256" => {
+                    (&jwk).try_into().ok().map(Key::Es256)
+                }
+                _ => None,
+            };
+            set.extend(key.map(|k| (kid, k)));
+        }
+        if set.is_empty() {
+            return Err("JWKS holds no RSA or P-256 signing key".to_owned());
+        }
+        Ok(KeySet(set))
+    }
+
+    /// The key named `kid` for `alg`; without a `kid`, the only key of that kind.
+    pub fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<&Key> {
+        let mut of_kind = self.0.iter().filter(|(_, k)| k.algorithm() == alg);
+        match kid {
+            Some(kid) => of_kind
+                .find(|(id, _)| id.as_deref() == Some(kid))
+                .map(|(_, k)| k),
+            None => match (of_kind.next(), of_kind.next()) {
+                (Some((_, k)), None) => Some(k),
+                _ => None,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum KeyError {
+    #[error("no signing key {0} is known for this issuer")]
+    UnknownKey(String),
+    #[error("the issuer's signing keys cannot be fetched: {0}")]
+    Unavailable(String),
+}
+
+#[derive(Default)]
+struct State {
+    keys: Option<Rc<KeySet>>,
+    fresh_until: u64,
+    /// No refresh (forced or after a failure) before this.
+    next_refresh: u64,
+    /// Set while one request fetches the JWKS (seconds when it started); others wait for it.
+    fetching_since: Option<u64>,
+    /// The outcome of the last fetch, for the requests that waited for it.
+    last_error: Option<String>,
+}
+
+/// What a lookup found, and whether it had to fall back to stale keys.
+pub struct Found {
+    pub keys: Rc<KeySet>,
+    /// Set when the JWKS endpoint failed and older keys were used: worth a log line.
+    pub stale_because: Option<String>,
+}
+
+pub struct KeyCache {
+    issuer: Issuer,
+    state: RefCell<State>,
+}
+
+impl KeyCache {
+    pub fn new(issuer: Issuer) -> Self {
+        KeyCache {
+            issuer,
+            state: RefCell::default(),
+        }
+    }
+
+    /// Keys that hold `kid` for `alg`, fetching the JWKS when needed. `now` is in seconds.
+    pub async fn lookup<C: HttpClient>(
+        &self,
+        client: &C,
+        kid: Option<&str>,
+        alg: Algorithm,
+        now: u64,
+    ) -> Result<Found, KeyError> {
+        let unknown = || KeyError::UnknownKey(kid.unwrap_or("(no kid)").chars().take(64).collect());
+        let (keys, fresh, may_refresh) = {
+            let s = self.state.borrow();
+            (s.keys.clone(), now < s.fresh_until, now >= s.next_refresh)
+        };
+        if let Some(keys) = &keys {
+            if keys.find(kid, alg).is_some() && fresh {
+                return Ok(Found {
+                    keys: keys.clone(),
+                    stale_because: None,
+                });
+            }
+        }
+        let forced = keys.is_some() && fresh;
+        if !may_refresh && keys.is_none() {
+            return Err(KeyError::Unavailable(
+                "a recent fetch failed; retrying shortly".into(),
+            ));
+        }
+        if !may_refresh {
+            // Fresh keys without this kid, or stale keys we may not refetch yet.
+            let keys = keys.expect("checked above");
+            let usable = fresh || now < self.state.borrow().fresh_until + MAX_STALE_S;
+            return match keys.find(kid, alg) {
+                Some(_) if usable => Ok(Found {
+                    keys,
+                    stale_because: Some("refresh is cooling down".into()),
+                }),
+                _ => Err(unknown()),
+            };
+        }
+        match self.refresh(client, now, forced).await {
+            Ok(keys) if keys.find(kid, alg).is_some() => Ok(Found {
+                keys,
+                stale_because: None,
+            }),
+            Ok(_) => Err(unknown()),
+            // The endpoint failed: known keys carry on for a while, anything else fails closed.
+            Err(why) => {
+                let s = self.state.borrow();
+                let known = s.keys.as_ref().filter(|k| k.find(kid, alg).is_some());
+                match (known, &s.keys) {
+                    (Some(old), _) if now < s.fresh_until + MAX_STALE_S => Ok(Found {
+                        keys: old.clone(),
+                        stale_because: Some(why),
+                    }),
+                    (None, Some(_)) => Err(unknown()),
+                    _ => Err(KeyError::Unavailable(why)),
+                }
+            }
+        }
+    }
+
+    /// One fetch at a time per issuer: the first caller fetches, concurrent ones wait for it
+    /// (on their own timers, see [`HttpClient::pause`]), or take over if it never finishes.
+    async fn refresh<C: HttpClient>(
+        &self,
+        client: &C,
+        now: u64,
+        forced: bool,
+    ) -> Result<Rc<KeySet>, String> {
+        let stuck_after = now.saturating_sub(u64::from(FETCH_TIMEOUT_MS / 1000) + 1);
+        let someone_else = {
+            let mut s = self.state.borrow_mut();
+            let busy = s.fetching_since.is_some_and(|since| since > stuck_after);
+            if !busy {
+                s.fetching_since = Some(now);
+                if forced {
+                    s.next_refresh = now + COOLDOWN_S;
+                }
+            }
+            busy
+        };
+        if someone_else {
+            for _ in 0..(FETCH_TIMEOUT_MS / POLL_MS + 50) {
+                client.pause(POLL_MS).await;
+                let s = self.state.borrow();
+                if s.fetching_since.is_none() {
+                    return match (&s.last_error, &s.keys) {
+                        (None, Some(keys)) => Ok(keys.clone()),
+                        (Some(e), _) => Err(e.clone()),
+                        (None, None) => Err("no keys fetched".into()),
+                    };
+                }
+            }
+            return Err("timed out waiting for another request's key fetch".into());
+        }
+        let result = fetch_keys(client, &self.issuer).await;
+        let mut s = self.state.borrow_mut();
+        s.fetching_since = None;
+        match result {
+            Ok((keys, ttl)) => {
+                s.keys = Some(keys.clone());
+                s.fresh_until = now + ttl;
+                s.last_error = None;
+                Ok(keys)
+            }
+            Err(e) => {
+                s.next_refresh = now + COOLDOWN_S;
+                s.last_error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The JWKS of `issuer` and how long to trust it; discovers the JWKS URI when none is set.
+async fn fetch_keys<C: HttpClient>(
+    client: &C,
+    issuer: &Issuer,
+) -> Result<(Rc<KeySet>, u64), String> {
+    let get = |url: String| UpstreamRequest {
+        method: Method::Get,
+        url,
+        headers: vec![("accept", "application/json".to_owned())],
+        body: None,
+        timeout_ms: FETCH_TIMEOUT_MS,
+    };
+    let jwks_uri = match &issuer.jwks_uri {
+        Some(uri) => uri.clone(),
+        None => {
+            let url = format!("{}/.well-known/openid-configuration", issuer.issuer);
+            let resp = client
+                .send(get(url.clone()))
+                .await
+                .map_err(|e| format!("{url}: {e}"))?;
+            let doc: Value = (resp.status == 200)
+                .then(|| serde_json::from_slice(&resp.body).ok())
+                .flatten()
+                .ok_or_else(|| {
+                    format!("{url}: HTTP {} without a discovery document", resp.status)
+                })?;
+            if doc
+                .get("issuer")
+                .and_then(Value::as_str)
+                .map(|i| i.trim_end_matches('/'))
+                != Some(issuer.issuer.as_str())
+            {
+                return Err(format!("{url}: the document names another issuer"));
+            }
+            doc.get("jwks_uri")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{url}: no jwks_uri"))?
+                .to_owned()
+        }
+    };
+    let resp = client
+        .send(get(jwks_uri.clone()))
+        .await
+        .map_err(|e| format!("{jwks_uri}: {e}"))?;
+    if resp.status != 200 {
+        return Err(format!("{jwks_uri}: HTTP {}", resp.status));
+    }
+    let keys = KeySet::parse(&resp.body).map_err(|e| format!("{jwks_uri}: {e}"))?;
+    Ok((Rc::new(keys), ttl(resp.cache_control.as_deref())))
+}
+
+/// Seconds from `Cache-Control: max-age`, clamped; `no-store`/`no-cache` mean the minimum.
+fn ttl(cache_control: Option<&str>) -> u64 {
+    let Some(cc) = cache_control else {
+        return DEFAULT_TTL_S;
+    };
+    let mut ttl = DEFAULT_TTL_S;
+    for directive in cc.split(',').map(str::trim) {
+        if directive.eq_ignore_ascii_case("no-store") || directive.eq_ignore_ascii_case("no-cache")
+        {
+            return MIN_TTL_S;
+        }
+        if let Some(v) = directive.strip_prefix("max-age=") {
+            ttl = v.trim_matches('"').parse().unwrap_or(DEFAULT_TTL_S);
+        }
+    }
+    ttl.clamp(MIN_TTL_S, MAX_TTL_S)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_honours_max_age_within_bounds() {
+        assert_eq!(ttl(None), DEFAULT_TTL_S);
+        assert_eq!(ttl(Some("public, max-age=3600")), 3600);
+        assert_eq!(ttl(Some("max-age=5")), MIN_TTL_S);
+        assert_eq!(ttl(Some("max-age=99999999")), MAX_TTL_S);
+        assert_eq!(ttl(Some("no-cache")), MIN_TTL_S);
+        assert_eq!(ttl(Some("max-age=abc")), DEFAULT_TTL_S);
+    }
+
+    #[test]
+    fn parse_rejects_garbage_and_skips_unusable_keys() {
+        assert!(KeySet::parse(b"<html>").unwrap_err().contains("not JSON"));
+        assert!(KeySet::parse(b"{}").unwrap_err().contains("\"keys\""));
+        let only_hmac = br#"{"keys":[{"kty":"oct","k":"c2VjcmV0","kid":"h"}]}"#;
+        assert!(KeySet::parse(only_hmac)
+            .unwrap_err()
+            .contains("no RSA or P-256"));
+        assert!(KeySet::parse(&vec![b' '; MAX_JWKS_BYTES + 1])
+            .unwrap_err()
+            .contains("larger"));
+    }
+}

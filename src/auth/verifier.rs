@@ -1,0 +1,245 @@
+//! Bearer JWT verification: untrusted token → trusted issuer → key by `kid` → signature →
+//! claims. A verified token is remembered (by its SHA-256, never the token) until it expires,
+//! so repeated calls skip the signature work.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use jwt_compact::alg::{Es256, Rsa};
+use jwt_compact::{AlgorithmExt, Claims, UntrustedToken, ValidationError};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::jwks::{Key, KeyCache, KeyError};
+use super::AuthError;
+use crate::config::Oidc;
+use crate::http::HttpClient;
+
+/// Most verified tokens remembered per isolate (Camunda's own gateway keeps 10,000).
+const TOKEN_CACHE_ENTRIES: usize = 10_000;
+
+#[derive(Deserialize)]
+struct Custom {
+    iss: Option<String>,
+    #[serde(default)]
+    aud: Audience,
+    scope: Option<String>,
+    #[serde(default)]
+    scp: Vec<String>,
+    /// Camunda SaaS names the cluster a token is for.
+    #[serde(rename = "https://camunda.com/clusterId")]
+    cluster_id: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(untagged)]
+enum Audience {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn contains(&self, wanted: &str) -> bool {
+        match self {
+            Audience::None => false,
+            Audience::One(a) => a == wanted,
+            Audience::Many(list) => list.iter().any(|a| a == wanted),
+        }
+    }
+}
+
+/// What the gateway keeps of a verified token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    /// Seconds since the epoch; the token is not accepted from then on.
+    pub valid_until: u64,
+    pub cluster_id: Option<String>,
+    /// Set when older keys had to be used because the JWKS endpoint failed.
+    pub note: Option<String>,
+}
+
+pub struct Verifier {
+    oidc: Oidc,
+    keys: Vec<KeyCache>,
+    tokens: RefCell<HashMap<[u8; 32], Verified>>,
+}
+
+fn invalid(description: impl Into<String>) -> AuthError {
+    AuthError::InvalidToken(description.into())
+}
+
+impl Verifier {
+    pub fn new(oidc: Oidc) -> Self {
+        let keys = oidc.issuers.iter().cloned().map(KeyCache::new).collect();
+        Verifier {
+            oidc,
+            keys,
+            tokens: RefCell::default(),
+        }
+    }
+
+    pub fn oidc(&self) -> &Oidc {
+        &self.oidc
+    }
+
+    pub async fn verify<C: HttpClient>(
+        &self,
+        token: &str,
+        client: &C,
+        now: u64,
+    ) -> Result<Verified, AuthError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(hit) = self.tokens.borrow().get(&digest) {
+            if now < hit.valid_until {
+                return Ok(Verified {
+                    note: None,
+                    ..hit.clone()
+                });
+            }
+        }
+        let verified = self.verify_uncached(token, client, now).await?;
+        let mut tokens = self.tokens.borrow_mut();
+        if tokens.len() >= TOKEN_CACHE_ENTRIES {
+            tokens.retain(|_, v| now < v.valid_until);
+            if tokens.len() >= TOKEN_CACHE_ENTRIES {
+                tokens.clear();
+            }
+        }
+        tokens.insert(
+            digest,
+            Verified {
+                note: None,
+                ..verified.clone()
+            },
+        );
+        Ok(verified)
+    }
+
+    async fn verify_uncached<C: HttpClient>(
+        &self,
+        token: &str,
+        client: &C,
+        now: u64,
+    ) -> Result<Verified, AuthError> {
+        let untrusted = UntrustedToken::new(token).map_err(|_| invalid("malformed token"))?;
+        let alg = self
+            .oidc
+            .algorithms
+            .iter()
+            .copied()
+            .find(|a| a.name() == untrusted.algorithm())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "algorithm {:.16} is not accepted",
+                    untrusted.algorithm()
+                ))
+            })?;
+        let typ = untrusted
+            .header()
+            .token_type
+            .as_deref()
+            .map(str::to_ascii_lowercase);
+        if !matches!(
+            typ.as_deref(),
+            None | Some("jwt" | "at+jwt" | "application/at+jwt")
+        ) {
+            return Err(invalid("token type is not JWT or at+jwt"));
+        }
+        // The issuer picks the keys, so it is checked before anything is fetched: a token
+        // cannot make the gateway contact a server that is not configured.
+        let unverified = untrusted
+            .deserialize_claims_unchecked::<Custom>()
+            .map_err(|_| invalid("malformed claims"))?;
+        let iss = unverified
+            .custom
+            .iss
+            .as_deref()
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        let issuer = self
+            .oidc
+            .issuers
+            .iter()
+            .position(|i| i.issuer == iss)
+            .ok_or_else(|| invalid("untrusted issuer"))?;
+
+        let kid = untrusted.header().key_id.as_deref();
+        let found = self.keys[issuer]
+            .lookup(client, kid, alg, now)
+            .await
+            .map_err(|e| match e {
+                KeyError::UnknownKey(_) => invalid("unknown signing key"),
+                KeyError::Unavailable(_) => invalid("signing keys unavailable"),
+            })?;
+        let key = found
+            .keys
+            .find(kid, alg)
+            .ok_or_else(|| invalid("unknown signing key"))?;
+        let token = match key {
+            Key::Rs256(k) => Rsa::rs256().validator::<Custom>(k).validate(&untrusted),
+            Key::Es256(k) => Es256.validator::<Custom>(k).validate(&untrusted),
+        }
+        .map_err(|e| match e {
+            ValidationError::MalformedClaims(_) => invalid("malformed claims"),
+            _ => invalid("invalid signature"),
+        })?;
+
+        let claims = token.claims();
+        let valid_until = self.check_time(claims, now)?;
+        let custom = &claims.custom;
+        if !self.oidc.audiences.iter().any(|a| custom.aud.contains(a)) {
+            return Err(invalid("token is not for this API (audience)"));
+        }
+        let granted: Vec<&str> = custom
+            .scope
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .chain(custom.scp.iter().map(String::as_str))
+            .collect();
+        if let Some(missing) = self
+            .oidc
+            .required_scopes
+            .iter()
+            .find(|s| !granted.contains(&s.as_str()))
+        {
+            return Err(AuthError::InsufficientScope(missing.clone()));
+        }
+        Ok(Verified {
+            valid_until,
+            cluster_id: custom.cluster_id.clone(),
+            note: found
+                .stale_because
+                .map(|why| format!("stale JWKS used: {why}")),
+        })
+    }
+
+    /// `exp` is required; `exp` and `nbf` are checked with the configured leeway.
+    fn check_time(&self, claims: &Claims<Custom>, now: u64) -> Result<u64, AuthError> {
+        let leeway = i64::from(self.oidc.leeway_seconds);
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        let exp = claims
+            .expiration
+            .ok_or_else(|| invalid("token has no exp"))?
+            .timestamp();
+        if now >= exp.saturating_add(leeway) {
+            return Err(invalid("token expired"));
+        }
+        if let Some(nbf) = claims.not_before {
+            if nbf.timestamp().saturating_sub(leeway) > now {
+                return Err(invalid("token not yet valid"));
+            }
+        }
+        Ok(u64::try_from(exp.saturating_add(leeway)).unwrap_or(0))
+    }
+}
+
+/// `Some(id)` when the token names a cluster other than `expected`.
+pub fn other_cluster<'a>(verified: &'a Verified, expected: Option<&str>) -> Option<&'a str> {
+    match (verified.cluster_id.as_deref(), expected) {
+        (Some(claimed), Some(expected)) if claimed != expected => Some(claimed),
+        _ => None,
+    }
+}

@@ -1,0 +1,204 @@
+// Edge authentication of the built Worker against a real IdP (oauth2-mock-server) on 127.0.0.1.
+// Every refused request must leave the stand-in cluster with zero requests.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startUpstream } from '../support/upstream.mjs';
+import { startWorker, rpc, callTool } from '../support/worker.mjs';
+import { startIdp, hmacToken, unsignedToken, foreignToken, AUDIENCE } from '../support/idp.mjs';
+
+let up, idp, worker;
+const CLUSTER = 'cluster-a';
+const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'getTopology', arguments: {} } };
+
+function oidcVars(extra = {}) {
+  return {
+    CAMUNDA_REST_ADDRESS: up.url,
+    MCP_AUTH_MODE: 'oidc',
+    OIDC_ISSUERS: idp.issuer,
+    OIDC_JWKS_URIS: idp.jwksUri,
+    OIDC_AUDIENCES: AUDIENCE,
+    OIDC_REQUIRED_SCOPES: 'camunda',
+    CAMUNDA_CLUSTER_ID: CLUSTER,
+    ...extra,
+  };
+}
+
+before(async () => {
+  up = await startUpstream();
+  idp = await startIdp();
+  worker = await startWorker(oidcVars());
+});
+after(async () => {
+  await worker?.close();
+  await idp?.close();
+  await up?.close();
+});
+beforeEach(() => {
+  up.reset();
+  Object.assign(idp.relay, { mode: 'ok', delayMs: 0, only: null });
+});
+
+const bearer = (t) => ({ authorization: `Bearer ${t}` });
+
+test('valid RS256 and ES256 tokens pass and reach the cluster unchanged', async () => {
+  for (const kid of ['rsa-1', 'ec-1']) {
+    const t = await idp.token({ kid });
+    const r = await rpc(worker.endpoint, call, bearer(t));
+    assert.equal(r.status, 200, `${kid}: ${r.text}`);
+    assert.equal(r.body.result.isError, false);
+    assert.equal(up.requests.at(-1).headers.authorization, `Bearer ${t}`);
+  }
+});
+
+test('every bad credential is refused at the edge with zero upstream requests', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const rsaPem = crypto.createPublicKey({ key: idp.keys.get('rsa-1'), format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+  const claims = { iss: idp.issuer, aud: AUDIENCE, scope: 'camunda', exp: now + 600 };
+  const cases = [
+    ['no token', {}, 401, null],
+    ['malformed token', bearer('abc.def'), 401, 'invalid_token'],
+    ['not a bearer token', { authorization: 'Token abc' }, 401, 'invalid_token'],
+    ['alg none', bearer(unsignedToken(claims)), 401, 'invalid_token'],
+    ['HS256 signed with the RSA public key', bearer(hmacToken({ alg: 'HS256', typ: 'JWT', kid: 'rsa-1' }, claims, rsaPem)), 401, 'invalid_token'],
+    ['bad signature', bearer((await idp.token()).replace(/.{8}$/, 'AAAAAAAA')), 401, 'invalid_token'],
+    ['unknown kid', bearer(foreignToken(claims)), 401, 'invalid_token'],
+    ['expired', bearer(await idp.token({ expiresIn: -3600 })), 401, 'invalid_token'],
+    ['nbf in the future', bearer(await idp.token({ edit: (h, p) => { p.nbf = now + 3600; } })), 401, 'invalid_token'],
+    ['wrong iss', bearer(await idp.token({ edit: (h, p) => { p.iss = 'https://evil.example.com'; } })), 401, 'invalid_token'],
+    ['wrong aud', bearer(await idp.token({ edit: (h, p) => { p.aud = 'other-api'; } })), 401, 'invalid_token'],
+    ['missing exp', bearer(await idp.token({ edit: (h, p) => { delete p.exp; } })), 401, 'invalid_token'],
+    ['clusterId mismatch', bearer(await idp.token({ edit: (h, p) => { p['https://camunda.com/clusterId'] = 'cluster-b'; } })), 401, 'invalid_token'],
+    ['missing scope', bearer(await idp.token({ scope: 'other' })), 403, 'insufficient_scope'],
+    ['64 KiB header', bearer('a'.repeat(64 * 1024)), 401, 'invalid_token'],
+  ];
+  for (const [name, headers, status, error] of cases) {
+    const r = await rpc(worker.endpoint, call, headers);
+    assert.equal(r.status, status, `${name}: ${r.status} ${r.text}`);
+    const challenge = r.headers.get('www-authenticate') ?? '';
+    assert.match(challenge, new RegExp(`^Bearer resource_metadata="${worker.url}/.well-known/oauth-protected-resource"`), name);
+    if (error) assert.match(challenge, new RegExp(`error="${error}"`), name);
+    else assert.doesNotMatch(challenge, /error=/, name);
+    assert.ok(!challenge.includes('eyJ'), `${name}: the challenge echoes a token`);
+  }
+  const inQuery = await rpc(`${worker.endpoint}?access_token=${await idp.token()}`, call);
+  assert.equal(inQuery.status, 401);
+  assert.match(inQuery.headers.get('www-authenticate'), /error="invalid_request"/);
+  assert.deepEqual(up.requests, [], 'a refused request reached the cluster');
+});
+
+test('protected-resource metadata (RFC 9728) at the root and the MCP path', async () => {
+  for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp/cluster']) {
+    const res = await fetch(worker.url + path);
+    assert.equal(res.status, 200, path);
+    const doc = await res.json();
+    assert.equal(doc.resource, `${worker.url}/mcp/cluster`);
+    assert.deepEqual(doc.authorization_servers, [idp.issuer]);
+    assert.deepEqual(doc.bearer_methods_supported, ['header']);
+    assert.deepEqual(doc.scopes_supported, ['camunda']);
+  }
+});
+
+test('the SDK client works with a bearer header; c8ctl-style retry after 401 succeeds', async () => {
+  const client = new Client({ name: 'e2e-auth', version: '1.0.0' });
+  const t = await idp.token({ kid: 'ec-1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(worker.endpoint), { requestInit: { headers: bearer(t) } }));
+  assert.equal((await client.listTools()).tools.length, 18);
+  assert.equal((await client.callTool({ name: 'getClusterStatus', arguments: {} })).content[0].text, 'HEALTHY');
+  await client.close();
+
+  // An expired token gets 401; the proxy refreshes its token and retries once.
+  const expired = await idp.token({ expiresIn: -3600 });
+  assert.equal((await rpc(worker.endpoint, call, bearer(expired))).status, 401);
+  assert.equal((await rpc(worker.endpoint, call, bearer(await idp.token()))).status, 200);
+});
+
+test('100 parallel requests with a cold key cache cause exactly one JWKS fetch', async () => {
+  const cold = await startWorker(oidcVars());
+  try {
+    idp.relay.delayMs = 200;
+    const before = idp.relay.fetches;
+    const tokens = await Promise.all(Array.from({ length: 100 }, () => idp.token()));
+    const results = await Promise.all(tokens.map((t) => rpc(cold.endpoint, call, bearer(t))));
+    assert.deepEqual([...new Set(results.map((r) => r.status))], [200]);
+    assert.equal(idp.relay.fetches - before, 1);
+  } finally {
+    await cold.close();
+  }
+});
+
+test('key rotation: new keys after one refresh, old verified tokens until they expire', async () => {
+  const w = await startWorker(oidcVars());
+  try {
+    const old = await idp.token({ kid: 'rsa-1' });
+    assert.equal((await rpc(w.endpoint, call, bearer(old))).status, 200);
+    // The IdP rotates: a new key is published and the old one withdrawn.
+    await idp.keys.generate('RS256', { kid: 'rsa-2' });
+    idp.relay.only = ['rsa-2', 'ec-1'];
+    const before = idp.relay.fetches;
+    const fresh = await idp.token({ kid: 'rsa-2' });
+    assert.equal((await rpc(w.endpoint, call, bearer(fresh))).status, 200);
+    assert.equal(idp.relay.fetches - before, 1, 'one refresh for the new kid');
+    assert.equal((await rpc(w.endpoint, call, bearer(old))).status, 200, 'the verified old token still passes');
+    // A flood of unknown kids right after costs no further fetch (cooldown).
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 20; i++) {
+      const r = await rpc(w.endpoint, call, bearer(foreignToken({ iss: idp.issuer, aud: AUDIENCE, scope: 'camunda', exp: now + 600 }, `random-${i}`)));
+      assert.equal(r.status, 401);
+    }
+    assert.equal(idp.relay.fetches - before, 1, 'random kids caused no extra fetch');
+  } finally {
+    await w.close();
+  }
+});
+
+test('JWKS endpoint down or garbage: known keys verify, unknown keys fail closed', async () => {
+  for (const mode of ['down', 'garbage']) {
+    const w = await startWorker(oidcVars());
+    try {
+      assert.equal((await rpc(w.endpoint, call, bearer(await idp.token({ kid: 'rsa-1' })))).status, 200);
+      idp.relay.mode = mode;
+      up.reset();
+      assert.equal((await rpc(w.endpoint, call, bearer(await idp.token({ kid: 'ec-1' })))).status, 200, `${mode}: known key`);
+      await idp.keys.generate('ES256', { kid: `ec-${mode}` });
+      const r = await rpc(w.endpoint, call, bearer(await idp.token({ kid: `ec-${mode}` })));
+      assert.equal(r.status, 401, `${mode}: unknown key must fail closed`);
+      assert.equal(up.requests.length, 1, 'only the known-key call reached the cluster');
+      for (let i = 0; i < 50 && !w.logs.some((l) => l.includes('unknown signing key')); i++) await new Promise((res) => setTimeout(res, 20));
+      assert.ok(w.logs.some((l) => l.includes('unknown signing key')), 'the refusal is logged');
+    } finally {
+      idp.relay.mode = 'ok';
+      await w.close();
+    }
+  }
+  // Cold cache and the endpoint down: nothing verifies.
+  const w = await startWorker(oidcVars());
+  try {
+    idp.relay.mode = 'down';
+    const r = await rpc(w.endpoint, call, bearer(await idp.token()));
+    assert.equal(r.status, 401);
+    assert.match(r.headers.get('www-authenticate'), /signing keys unavailable/);
+  } finally {
+    await w.close();
+  }
+});
+
+test('basic mode forwards Basic credentials and turns an upstream 401 into HTTP 401', async () => {
+  const w = await startWorker({ CAMUNDA_REST_ADDRESS: up.url, MCP_AUTH_MODE: 'basic' });
+  try {
+    const missing = await rpc(w.endpoint, call);
+    assert.equal(missing.status, 401);
+    assert.match(missing.headers.get('www-authenticate'), /^Basic realm="Camunda"/);
+    const basic = { authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}` };
+    assert.equal((await callTool(w.endpoint, 'getTopology', {}, basic)).isError, false);
+    assert.equal(up.requests.at(-1).headers.authorization, basic.authorization);
+    up.script({ path: '/v2/topology', status: 401, json: { title: 'Unauthorized', status: 401, detail: 'bad credentials' } });
+    const refused = await rpc(w.endpoint, call, basic);
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate'), /^Basic/);
+  } finally {
+    await w.close();
+  }
+});
