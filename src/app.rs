@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::auth::signature::Signatures;
 use crate::auth::{AuthError, Gate, METADATA_PATH};
 use crate::camunda::client::Cluster;
 use crate::camunda::tools::Catalogue;
@@ -17,16 +18,17 @@ pub const MCP_PATH: &str = "/mcp/cluster";
 
 /// Everything that does not depend on the request: settings, the prepared tool list, and the
 /// authentication state (key and token caches) that lives as long as the isolate.
-pub struct App {
+pub struct App<S> {
     pub config: Config,
     catalogue: Catalogue,
-    gate: Gate,
+    gate: Gate<S>,
 }
 
-impl App {
-    pub fn new(config: Config) -> Self {
+impl<S: Signatures> App<S> {
+    /// `signatures` checks JWT signatures: WebCrypto in the Worker, pure Rust natively.
+    pub fn new(config: Config, signatures: S) -> Self {
         let catalogue = Catalogue::new(config.api_version);
-        let gate = Gate::new(&config.auth);
+        let gate = Gate::new(&config.auth, signatures);
         App {
             config,
             catalogue,

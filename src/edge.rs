@@ -2,7 +2,8 @@
 //! responses, provides `fetch` with a timeout and a size cap, keeps the [`App`] for the life of
 //! the isolate, and prints the log line.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures_util::StreamExt;
@@ -11,7 +12,15 @@ use worker::{
     RequestInit,
 };
 
+use jwt_compact::UntrustedToken;
+use web_sys::{CryptoKey, SubtleCrypto, WorkerGlobalScope};
+use worker::js_sys::{self, Array, Object, Reflect};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+
 use crate::app::{self, App};
+use crate::auth::signature::{PublicKey, Signatures};
+use crate::config::Algorithm;
 use crate::config::Config;
 use crate::http::{
     origin_of, path_of, query_of, FetchError, HttpClient, Method, Request, Response,
@@ -20,7 +29,7 @@ use crate::http::{
 
 thread_local! {
     /// Parsed settings and the prepared tool list, built on the first request of an isolate.
-    static APP: OnceCell<Rc<Result<App, String>>> = const { OnceCell::new() };
+    static APP: OnceCell<Rc<Result<App<WebCrypto>, String>>> = const { OnceCell::new() };
 }
 
 #[event(start)]
@@ -49,7 +58,7 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
     into_worker(resp)
 }
 
-fn build_app(env: &Env) -> Result<App, String> {
+fn build_app(env: &Env) -> Result<App<WebCrypto>, String> {
     let var = |name: &str| {
         env.var(name)
             .map(|v| v.to_string())
@@ -57,7 +66,7 @@ fn build_app(env: &Env) -> Result<App, String> {
             .ok()
     };
     Config::from_vars(var)
-        .map(App::new)
+        .map(|config| App::new(config, WebCrypto::default()))
         .map_err(|e| e.to_string())
 }
 
@@ -218,4 +227,81 @@ impl HttpClient for FetchClient {
             body,
         })
     }
+}
+
+/// JWT signature checks by the runtime's WebCrypto: native code, where jwt-compact's pure-Rust
+/// RSA in wasm took about a millisecond per first-seen token. Imported keys are kept per
+/// isolate, keyed by their JWK text.
+#[derive(Default)]
+struct WebCrypto {
+    keys: RefCell<HashMap<String, CryptoKey>>,
+}
+
+/// Key sets rotate; more distinct keys than this in one isolate clears the map.
+const MAX_IMPORTED_KEYS: usize = 64;
+
+impl Signatures for WebCrypto {
+    async fn verify(&self, key: &PublicKey, token: &UntrustedToken<'_>, signed: &str) -> bool {
+        self.check(key, token.signature_bytes(), signed)
+            .await
+            .unwrap_or(false)
+    }
+}
+
+impl WebCrypto {
+    async fn check(
+        &self,
+        key: &PublicKey,
+        signature: &[u8],
+        signed: &str,
+    ) -> Result<bool, JsValue> {
+        let subtle: SubtleCrypto = js_sys::global()
+            .unchecked_into::<WorkerGlobalScope>()
+            .crypto()?
+            .subtle();
+        let (import, verify) = match key.alg {
+            Algorithm::Rs256 => (
+                object(&[("name", "RSASSA-PKCS1-v1_5"), ("hash", "SHA-256")]),
+                object(&[("name", "RSASSA-PKCS1-v1_5")]),
+            ),
+            Algorithm::Es256 => (
+                object(&[("name", "ECDSA"), ("namedCurve", "P-256")]),
+                object(&[("name", "ECDSA"), ("hash", "SHA-256")]),
+            ),
+        };
+        let id = key.jwk.to_string();
+        let cached = self.keys.borrow().get(&id).cloned();
+        let crypto_key = match cached {
+            Some(k) => k,
+            None => {
+                let jwk: Object = js_sys::JSON::parse(&id)?.unchecked_into();
+                let usages = Array::of1(&JsValue::from_str("verify"));
+                let promise =
+                    subtle.import_key_with_object("jwk", &jwk, &import, false, &usages)?;
+                let k: CryptoKey = JsFuture::from(promise).await?.unchecked_into();
+                let mut keys = self.keys.borrow_mut();
+                if keys.len() >= MAX_IMPORTED_KEYS {
+                    keys.clear();
+                }
+                keys.insert(id, k.clone());
+                k
+            }
+        };
+        let promise = subtle.verify_with_object_and_u8_array_and_u8_array(
+            &verify,
+            &crypto_key,
+            signature,
+            signed.as_bytes(),
+        )?;
+        Ok(JsFuture::from(promise).await?.as_bool() == Some(true))
+    }
+}
+
+fn object(members: &[(&str, &str)]) -> Object {
+    let o = Object::new();
+    for (k, v) in members {
+        // Setting a string member on a fresh plain object cannot fail.
+        let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    o
 }

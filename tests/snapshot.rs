@@ -2,6 +2,8 @@
 //! order, titles, annotations and every schema keyword except the description texts (ours).
 //! Needs `../shared/camunda/mcp/tools-schema-snapshot.json`; skips with a message without it.
 
+#![cfg(not(target_arch = "wasm32"))] // black-box tests of the native build
+
 mod common;
 
 use std::path::Path;

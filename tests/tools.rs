@@ -1,5 +1,7 @@
 //! Every tool's REST call, result shape and bad-input message, natively through `App::handle`.
 
+#![cfg(not(target_arch = "wasm32"))] // black-box tests of the native build
+
 mod common;
 
 use camunda_mcp_edge::http::FetchError;

@@ -1,5 +1,7 @@
 //! The Streamable HTTP rules of GATEWAY.md §1, natively through `App::handle`.
 
+#![cfg(not(target_arch = "wasm32"))] // black-box tests of the native build
+
 mod common;
 
 use camunda_mcp_edge::http::Request;

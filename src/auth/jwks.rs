@@ -9,10 +9,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use jwt_compact::alg::{Es256, Rsa};
-use jwt_compact::jwk::JsonWebKey;
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use super::signature::PublicKey;
 use crate::config::{Algorithm, Issuer};
 use crate::http::{HttpClient, Method, UpstreamRequest};
 
@@ -31,31 +30,9 @@ const FETCH_TIMEOUT_MS: u32 = 5_000;
 /// How often a request re-checks while another one fetches the keys.
 const POLL_MS: u32 = 10;
 
-pub enum Key {
-    Rs256(<Rsa as jwt_compact::Algorithm>::VerifyingKey),
-    Es256(<Es256 as jwt_compact::Algorithm>::VerifyingKey),
-}
-
-impl Key {
-    pub fn algorithm(&self) -> Algorithm {
-        match self {
-            Key::Rs256(_) => Algorithm::Rs256,
-            Key::Es256(_) => Algorithm::Es256,
-        }
-    }
-}
-
 /// The usable keys of one JWKS: RSA and P-256 signing keys; others are skipped.
-#[derive(Default)]
-pub struct KeySet(Vec<(Option<String>, Key)>);
-
-impl std::fmt::Debug for KeySet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.0.iter().map(|(kid, k)| (kid, k.algorithm())))
-            .finish()
-    }
-}
+#[derive(Debug, Default)]
+pub struct KeySet(Vec<PublicKey>);
 
 impl KeySet {
     pub fn parse(body: &[u8]) -> Result<KeySet, String> {
@@ -70,25 +47,29 @@ impl KeySet {
             .ok_or("JWKS has no \"keys\" array")?;
         let mut set = Vec::new();
         for raw in keys {
-            if raw
-                .get("use")
-                .and_then(Value::as_str)
-                .is_some_and(|u| u != "sig")
-            {
+            let text = |name: &str| raw.get(name).and_then(Value::as_str);
+            if text("use").is_some_and(|u| u != "sig") {
                 continue;
             }
-            let kid = raw.get("kid").and_then(Value::as_str).map(str::to_owned);
-            let Ok(jwk) = serde_json::from_value::<JsonWebKey<'_>>(raw.clone()) else {
-                continue;
+            let (alg, jwk) = match (text("kty"), text("crv")) {
+                (Some("RSA"), _) => match (text("n"), text("e")) {
+                    (Some(n), Some(e)) => (Algorithm::Rs256, json!({"kty": "RSA", "n": n, "e": e})),
+                    _ => continue,
+                },
+                (Some("EC"), Some("P-256")) => match (text("x"), text("y")) {
+                    (Some(x), Some(y)) => (
+                        Algorithm::Es256,
+                        json!({"kty": "EC", "crv": "P-256", "x": x, "y": y}),
+                    ),
+                    _ => continue,
+                },
+                _ => continue,
             };
-            let key = match &jwk {
-                JsonWebKey::Rsa { .. } => (&jwk).try_into().ok().map(Key::Rs256),
-                JsonWebKey::EllipticCurve { curve, .. } if curve == "P-256" => {
-                    (&jwk).try_into().ok().map(Key::Es256)
-                }
-                _ => None,
-            };
-            set.extend(key.map(|k| (kid, k)));
+            set.push(PublicKey {
+                kid: text("kid").map(str::to_owned),
+                alg,
+                jwk,
+            });
         }
         if set.is_empty() {
             return Err("JWKS holds no RSA or P-256 signing key".to_owned());
@@ -97,14 +78,12 @@ impl KeySet {
     }
 
     /// The key named `kid` for `alg`; without a `kid`, the only key of that kind.
-    pub fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<&Key> {
-        let mut of_kind = self.0.iter().filter(|(_, k)| k.algorithm() == alg);
+    pub fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<&PublicKey> {
+        let mut of_kind = self.0.iter().filter(|k| k.alg == alg);
         match kid {
-            Some(kid) => of_kind
-                .find(|(id, _)| id.as_deref() == Some(kid))
-                .map(|(_, k)| k),
+            Some(kid) => of_kind.find(|k| k.kid.as_deref() == Some(kid)),
             None => match (of_kind.next(), of_kind.next()) {
-                (Some((_, k)), None) => Some(k),
+                (Some(k), None) => Some(k),
                 _ => None,
             },
         }

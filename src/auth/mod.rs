@@ -7,12 +7,14 @@
 //! the one place where they get their shape.
 
 pub mod jwks;
+pub mod signature;
 pub mod verifier;
 
 use serde_json::json;
 
 use crate::config::AuthMode;
 use crate::http::{HttpClient, Request, Response};
+use signature::Signatures;
 use verifier::{other_cluster, Verifier};
 
 /// Longer `Authorization` headers are refused without parsing (real tokens are a few KiB).
@@ -79,18 +81,18 @@ impl AuthError {
 }
 
 /// The per-isolate authentication state: the verifier with its key and token caches.
-pub enum Gate {
+pub enum Gate<S> {
     Open,
     Basic,
-    Oidc(Box<Verifier>),
+    Oidc(Box<Verifier<S>>),
 }
 
-impl Gate {
-    pub fn new(mode: &AuthMode) -> Self {
+impl<S: Signatures> Gate<S> {
+    pub fn new(mode: &AuthMode, signatures: S) -> Self {
         match mode {
             AuthMode::None => Gate::Open,
             AuthMode::Basic => Gate::Basic,
-            AuthMode::Oidc(oidc) => Gate::Oidc(Box::new(Verifier::new(oidc.clone()))),
+            AuthMode::Oidc(oidc) => Gate::Oidc(Box::new(Verifier::new(oidc.clone(), signatures))),
         }
     }
 

@@ -5,7 +5,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use camunda_mcp_edge::app::App;
+use camunda_mcp_edge::app;
+use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::config::Config;
 use camunda_mcp_edge::http::{
     FetchError, HttpClient, Request, Response, UpstreamRequest, UpstreamResponse,
@@ -94,6 +95,8 @@ impl HttpClient for Recorder {
     }
 }
 
+pub type App = app::App<RustCrypto>;
+
 pub const BASE: &str = "http://cluster.test:8080";
 
 pub fn app_with(vars: &[(&str, &str)]) -> App {
@@ -102,9 +105,8 @@ pub fn app_with(vars: &[(&str, &str)]) -> App {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     vars.push(("CAMUNDA_REST_ADDRESS".into(), BASE.into()));
-    App::new(
-        Config::from_vars(|n| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone())).unwrap(),
-    )
+    let config = Config::from_vars(|n| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()));
+    App::new(config.unwrap(), RustCrypto)
 }
 
 pub fn app() -> App {
