@@ -1,0 +1,166 @@
+//! The JWKS cache's time rules, natively with an injected clock: stale keys are used for a
+//! bounded time when the endpoint is down, refreshes cool down after a failure or a forced
+//! refresh, and discovery finds the JWKS from the issuer.
+
+#![cfg(not(target_arch = "wasm32"))] // black-box tests of the native build
+
+mod common;
+
+use camunda_mcp_edge::auth::jwks::{COOLDOWN_S, MAX_STALE_S};
+use camunda_mcp_edge::auth::signature::RustCrypto;
+use camunda_mcp_edge::auth::verifier::Verifier;
+use camunda_mcp_edge::auth::AuthError;
+use camunda_mcp_edge::config::{Algorithm, Issuer, Oidc};
+use camunda_mcp_edge::http::FetchError;
+use chrono::{TimeZone, Utc};
+use common::{Recorder, NOW};
+use jwt_compact::alg::Es256;
+use jwt_compact::jwk::JsonWebKey;
+use jwt_compact::{AlgorithmExt, Claims, Header};
+use serde_json::{json, Value};
+
+const ISSUER: &str = "https://idp.test/realms/camunda";
+type SigningKey = <Es256 as jwt_compact::Algorithm>::SigningKey;
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_slice(&[seed; 32]).unwrap()
+}
+
+fn jwks(keys: &[(&str, u8)]) -> Value {
+    let keys: Vec<Value> = keys
+        .iter()
+        .map(|(kid, seed)| {
+            let mut jwk =
+                serde_json::to_value(JsonWebKey::from(key(*seed).verifying_key())).unwrap();
+            jwk["kid"] = json!(kid);
+            jwk
+        })
+        .collect();
+    json!({ "keys": keys })
+}
+
+/// A token of `issuer` for subject `sub` (distinct subjects: distinct, never-seen tokens).
+fn token_of(issuer: &str, kid: &str, seed: u8, sub: &str) -> String {
+    let mut claims = Claims::new(json!({"iss": issuer, "aud": "zeebe.camunda.io", "sub": sub}));
+    claims.expiration = Some(Utc.timestamp_opt(NOW as i64 + 30 * 86_400, 0).unwrap());
+    Es256
+        .token(&Header::empty().with_key_id(kid), &claims, &key(seed))
+        .unwrap()
+}
+
+fn token(kid: &str, seed: u8) -> String {
+    token_of(ISSUER, kid, seed, "agent")
+}
+
+fn verifier(jwks_uri: Option<&str>) -> Verifier<RustCrypto> {
+    let oidc = Oidc {
+        issuers: vec![Issuer {
+            issuer: ISSUER.into(),
+            jwks_uri: jwks_uri.map(str::to_owned),
+        }],
+        audiences: vec!["zeebe.camunda.io".into()],
+        algorithms: vec![Algorithm::Rs256, Algorithm::Es256],
+        leeway_seconds: 60,
+        required_scopes: vec![],
+        cluster_id: None,
+    };
+    Verifier::new(oidc, RustCrypto)
+}
+
+fn verify(
+    v: &Verifier<RustCrypto>,
+    rec: &Recorder,
+    token: &str,
+    now: u64,
+) -> Result<Option<String>, AuthError> {
+    pollster::block_on(v.verify(token, rec, now)).map(|ok| ok.note)
+}
+
+#[test]
+fn known_keys_outlive_an_outage_for_a_bounded_time_and_unknown_ones_fail_closed() {
+    let rec = Recorder::default();
+    let v = verifier(Some("https://idp.test/jwks"));
+    rec.answer(200, jwks(&[("k1", 1)]));
+    assert_eq!(verify(&v, &rec, &token("k1", 1), NOW), Ok(None));
+
+    // Past the default 600 s freshness, the endpoint is down: the known key still verifies a
+    // token never seen before, with a note for the log.
+    rec.fail(FetchError::Unreachable("connection refused".into()));
+    let note = verify(&v, &rec, &token_of(ISSUER, "k1", 1, "second"), NOW + 700).unwrap();
+    assert!(note.unwrap().contains("stale JWKS used"));
+    assert_eq!(rec.seen.borrow().len(), 2);
+
+    // An unknown key during the outage fails closed, without another fetch (cooldown).
+    assert_eq!(
+        verify(&v, &rec, &token("k2", 2), NOW + 701),
+        Err(AuthError::InvalidToken("unknown signing key".into()))
+    );
+    assert_eq!(rec.seen.borrow().len(), 2);
+
+    // Beyond the stale bound nothing new verifies, however long the outage lasts.
+    rec.fail(FetchError::Unreachable("connection refused".into()));
+    let late = NOW + 600 + MAX_STALE_S + 1;
+    assert_eq!(
+        verify(&v, &rec, &token_of(ISSUER, "k1", 1, "third"), late),
+        Err(AuthError::InvalidToken("signing keys unavailable".into()))
+    );
+}
+
+#[test]
+fn a_failed_fetch_cools_down_before_the_next_try() {
+    let rec = Recorder::default();
+    let v = verifier(Some("https://idp.test/jwks"));
+    rec.answer_raw(503, "down");
+    let t = token("k1", 1);
+    assert!(verify(&v, &rec, &t, NOW).is_err());
+    assert!(verify(&v, &rec, &t, NOW + COOLDOWN_S - 1).is_err());
+    assert_eq!(rec.seen.borrow().len(), 1, "no fetch during the cooldown");
+    rec.answer(200, jwks(&[("k1", 1)]));
+    assert_eq!(verify(&v, &rec, &t, NOW + COOLDOWN_S), Ok(None));
+    assert_eq!(rec.seen.borrow().len(), 2);
+}
+
+#[test]
+fn discovery_finds_the_jwks_and_checks_the_issuer() {
+    let rec = Recorder::default();
+    let v = verifier(None);
+    rec.answer(
+        200,
+        json!({"issuer": ISSUER, "jwks_uri": "https://idp.test/certs"}),
+    )
+    .answer(200, jwks(&[("k1", 1)]));
+    assert_eq!(verify(&v, &rec, &token("k1", 1), NOW), Ok(None));
+    let urls: Vec<String> = rec.seen.borrow().iter().map(|r| r.url.clone()).collect();
+    assert_eq!(
+        urls,
+        [
+            format!("{ISSUER}/.well-known/openid-configuration"),
+            "https://idp.test/certs".into()
+        ]
+    );
+
+    // A discovery document naming another issuer is not trusted.
+    let rec = Recorder::default();
+    let v = verifier(None);
+    rec.answer(
+        200,
+        json!({"issuer": "https://evil.test", "jwks_uri": "https://evil.test/certs"}),
+    );
+    assert_eq!(
+        verify(&v, &rec, &token("k1", 1), NOW),
+        Err(AuthError::InvalidToken("signing keys unavailable".into()))
+    );
+    assert_eq!(rec.seen.borrow().len(), 1);
+}
+
+#[test]
+fn tokens_from_untrusted_issuers_fetch_nothing() {
+    let rec = Recorder::default();
+    let v = verifier(Some("https://idp.test/jwks"));
+    let t = token_of("https://evil.test", "k1", 1, "agent");
+    assert_eq!(
+        verify(&v, &rec, &t, NOW),
+        Err(AuthError::InvalidToken("untrusted issuer".into()))
+    );
+    assert!(rec.seen.borrow().is_empty());
+}
