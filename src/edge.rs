@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use futures_util::StreamExt;
 use worker::{
-    console_error, console_log, event, AbortSignal, ByteStream, Context, Date, Env, Fetch, Headers,
-    RequestInit,
+    console_error, console_log, console_warn, event, AbortSignal, ByteStream, Cache, Context, Date,
+    Env, Fetch, Headers, RequestInit,
 };
 
 use jwt_compact::UntrustedToken;
@@ -23,8 +23,8 @@ use crate::auth::signature::{PublicKey, Signatures};
 use crate::config::Algorithm;
 use crate::config::Config;
 use crate::http::{
-    origin_of, path_of, query_of, FetchError, HttpClient, Method, Request, Response,
-    UpstreamRequest, UpstreamResponse, READ_HEADERS,
+    max_age, origin_of, path_of, query_of, FetchError, HttpClient, Method, Request, Response,
+    SharedCache, UpstreamRequest, UpstreamResponse, READ_HEADERS,
 };
 
 thread_local! {
@@ -164,6 +164,58 @@ impl HttpClient for FetchClient {
     }
 
     async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
+        if req.shared_cache == SharedCache::ReadWrite {
+            if let Some(hit) = from_shared_cache(&req.url).await {
+                return Ok(hit);
+            }
+        }
+        let resp = self.fetch(&req).await?;
+        if req.shared_cache != SharedCache::Off && resp.status == 200 {
+            to_shared_cache(&req.url, &resp).await;
+        }
+        Ok(resp)
+    }
+}
+
+/// A public document kept by the Cache API (shared by the isolates of this location).
+async fn from_shared_cache(url: &str) -> Option<UpstreamResponse> {
+    let mut hit = Cache::default().get(url, false).await.ok()??;
+    let headers = hit.headers();
+    let content_type = headers.get("content-type").ok().flatten();
+    let cache_control = headers.get("cache-control").ok().flatten();
+    Some(UpstreamResponse {
+        status: hit.status_code(),
+        content_type,
+        cache_control,
+        body: hit.bytes().await.ok()?,
+    })
+}
+
+/// Stores a public document for the other isolates, for as long as `http::max_age` allows.
+/// Failing to store only costs them a fetch, so it is logged and otherwise ignored.
+async fn to_shared_cache(url: &str, resp: &UpstreamResponse) {
+    let stored = async {
+        let headers = Headers::new();
+        headers.set(
+            "content-type",
+            resp.content_type.as_deref().unwrap_or("application/json"),
+        )?;
+        headers.set(
+            "cache-control",
+            &format!("max-age={}", max_age(resp.cache_control.as_deref())),
+        )?;
+        let copy = worker::Response::builder()
+            .with_headers(headers)
+            .fixed(resp.body.clone());
+        Cache::default().put(url, copy).await
+    };
+    if let Err(e) = stored.await {
+        console_warn!("shared cache: could not store {url}: {e}");
+    }
+}
+
+impl FetchClient {
+    async fn fetch(&self, req: &UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
         let unreachable = |e: worker::Error| FetchError::Unreachable(e.to_string());
         let headers = Headers::new();
         for (name, value) in &req.headers {

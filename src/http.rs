@@ -137,6 +137,42 @@ pub struct UpstreamRequest {
     pub body: Option<Vec<u8>>,
     /// The whole exchange, body included, must finish within this.
     pub timeout_ms: u32,
+    pub shared_cache: SharedCache,
+}
+
+/// Whether a GET may be answered from, or stored in, the runtime's shared cache (on Workers:
+/// the Cache API, shared by all isolates of a location). Only for public documents (a JWKS),
+/// never for cluster data, which depends on the caller's credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SharedCache {
+    #[default]
+    Off,
+    ReadWrite,
+    /// Fetch anew but store the answer: a forced refresh must not get the old copy back.
+    WriteOnly,
+}
+
+/// How long a shared public document may be kept (seconds): its `Cache-Control: max-age`
+/// within bounds, so that neither a missing nor an extreme value hurts; `no-store` or
+/// `no-cache` mean the minimum.
+pub fn max_age(cache_control: Option<&str>) -> u64 {
+    const DEFAULT: u64 = 600;
+    const MIN: u64 = 60;
+    const MAX: u64 = 86_400;
+    let Some(cc) = cache_control else {
+        return DEFAULT;
+    };
+    let mut ttl = DEFAULT;
+    for directive in cc.split(',').map(str::trim) {
+        if directive.eq_ignore_ascii_case("no-store") || directive.eq_ignore_ascii_case("no-cache")
+        {
+            return MIN;
+        }
+        if let Some(v) = directive.strip_prefix("max-age=") {
+            ttl = v.trim_matches('"').parse().unwrap_or(DEFAULT);
+        }
+    }
+    ttl.clamp(MIN, MAX)
 }
 
 /// What the Camunda REST API answered, body read in full.
@@ -197,5 +233,15 @@ mod tests {
             "http://127.0.0.1:8787"
         );
         assert_eq!(origin_of("https://gw.example"), "https://gw.example");
+    }
+
+    #[test]
+    fn max_age_honours_cache_control_within_bounds() {
+        assert_eq!(max_age(None), 600);
+        assert_eq!(max_age(Some("public, max-age=3600")), 3600);
+        assert_eq!(max_age(Some("max-age=5")), 60);
+        assert_eq!(max_age(Some("max-age=99999999")), 86_400);
+        assert_eq!(max_age(Some("no-cache")), 60);
+        assert_eq!(max_age(Some("max-age=abc")), 600);
     }
 }

@@ -1,7 +1,8 @@
 //! An issuer's signing keys, fetched from its JWKS and kept per isolate.
 //!
 //! The cache is a small state machine with time passed in: keys are fresh for the JWKS answer's
-//! `max-age` (within bounds); an unknown `kid` may force one refresh per cooldown (so a flood of
+//! `max-age` (within bounds; the answer is also kept in the runtime's shared cache for the other
+//! isolates of the location); an unknown `kid` may force one refresh per cooldown (so a flood of
 //! random `kid`s costs one fetch, not one each); concurrent misses share one fetch; and when the
 //! JWKS endpoint is down, keys already known stay usable for a bounded time while unknown ones
 //! fail closed.
@@ -13,13 +14,8 @@ use serde_json::{json, Value};
 
 use super::signature::PublicKey;
 use crate::config::{Algorithm, Issuer};
-use crate::http::{HttpClient, Method, UpstreamRequest};
+use crate::http::{max_age, HttpClient, Method, SharedCache, UpstreamRequest};
 
-/// Keys are trusted this long when the JWKS answer says nothing (seconds)…
-const DEFAULT_TTL_S: u64 = 600;
-/// …and never shorter or longer than these, whatever it says.
-const MIN_TTL_S: u64 = 60;
-const MAX_TTL_S: u64 = 86_400;
 /// After a forced or failed refresh, the next one waits this long.
 pub const COOLDOWN_S: u64 = 30;
 /// Known keys keep verifying this long past their freshness while the endpoint is down.
@@ -225,7 +221,12 @@ impl KeyCache {
             }
             return Err("timed out waiting for another request's key fetch".into());
         }
-        let result = fetch_keys(client, &self.issuer).await;
+        let shared = if forced {
+            SharedCache::WriteOnly
+        } else {
+            SharedCache::ReadWrite
+        };
+        let result = fetch_keys(client, &self.issuer, shared).await;
         let mut s = self.state.borrow_mut();
         s.fetching_since = None;
         match result {
@@ -248,6 +249,7 @@ impl KeyCache {
 async fn fetch_keys<C: HttpClient>(
     client: &C,
     issuer: &Issuer,
+    shared_cache: SharedCache,
 ) -> Result<(Rc<KeySet>, u64), String> {
     let get = |url: String| UpstreamRequest {
         method: Method::Get,
@@ -255,6 +257,7 @@ async fn fetch_keys<C: HttpClient>(
         headers: vec![("accept", "application/json".to_owned())],
         body: None,
         timeout_ms: FETCH_TIMEOUT_MS,
+        shared_cache,
     };
     let jwks_uri = match &issuer.jwks_uri {
         Some(uri) => uri.clone(),
@@ -292,40 +295,12 @@ async fn fetch_keys<C: HttpClient>(
         return Err(format!("{jwks_uri}: HTTP {}", resp.status));
     }
     let keys = KeySet::parse(&resp.body).map_err(|e| format!("{jwks_uri}: {e}"))?;
-    Ok((Rc::new(keys), ttl(resp.cache_control.as_deref())))
-}
-
-/// Seconds from `Cache-Control: max-age`, clamped; `no-store`/`no-cache` mean the minimum.
-fn ttl(cache_control: Option<&str>) -> u64 {
-    let Some(cc) = cache_control else {
-        return DEFAULT_TTL_S;
-    };
-    let mut ttl = DEFAULT_TTL_S;
-    for directive in cc.split(',').map(str::trim) {
-        if directive.eq_ignore_ascii_case("no-store") || directive.eq_ignore_ascii_case("no-cache")
-        {
-            return MIN_TTL_S;
-        }
-        if let Some(v) = directive.strip_prefix("max-age=") {
-            ttl = v.trim_matches('"').parse().unwrap_or(DEFAULT_TTL_S);
-        }
-    }
-    ttl.clamp(MIN_TTL_S, MAX_TTL_S)
+    Ok((Rc::new(keys), max_age(resp.cache_control.as_deref())))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ttl_honours_max_age_within_bounds() {
-        assert_eq!(ttl(None), DEFAULT_TTL_S);
-        assert_eq!(ttl(Some("public, max-age=3600")), 3600);
-        assert_eq!(ttl(Some("max-age=5")), MIN_TTL_S);
-        assert_eq!(ttl(Some("max-age=99999999")), MAX_TTL_S);
-        assert_eq!(ttl(Some("no-cache")), MIN_TTL_S);
-        assert_eq!(ttl(Some("max-age=abc")), DEFAULT_TTL_S);
-    }
 
     #[test]
     fn parse_rejects_garbage_and_skips_unusable_keys() {

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::results::{self, fill, is_success, text_result, ToolError};
 use super::schema::{convert_fields, Converted, Target};
 use super::tools::{Flow, Reply, Tool};
-use crate::http::{HttpClient, Method, UpstreamRequest, UpstreamResponse};
+use crate::http::{HttpClient, Method, SharedCache, UpstreamRequest, UpstreamResponse};
 
 /// One cluster as seen by one MCP request: where it is and whose credentials to present.
 pub struct Cluster<'a, C> {
@@ -193,6 +193,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             headers,
             body: body.map(|b| b.to_string().into_bytes()),
             timeout_ms: self.timeout_ms,
+            shared_cache: SharedCache::Off,
         };
         let resp = self
             .client

@@ -3,6 +3,9 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startUpstream } from '../support/upstream.mjs';
@@ -127,6 +130,21 @@ test('100 parallel requests with a cold key cache cause exactly one JWKS fetch',
   } finally {
     await cold.close();
   }
+});
+
+test('isolates sharing the Cache API fetch the JWKS once between them', async () => {
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'jwks-cache-'));
+  const before = idp.relay.fetches;
+  for (let i = 0; i < 2; i++) {
+    const w = await startWorker(oidcVars(), { cachePersist: store });
+    try {
+      assert.equal((await rpc(w.endpoint, call, bearer(await idp.token()))).status, 200);
+    } finally {
+      await w.close();
+    }
+  }
+  assert.equal(idp.relay.fetches - before, 1, 'the second isolate took the keys from the shared cache');
+  fs.rmSync(store, { recursive: true, force: true });
 });
 
 test('key rotation: new keys after one refresh, old verified tokens until they expire', async () => {

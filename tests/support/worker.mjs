@@ -8,7 +8,8 @@ import fs from 'node:fs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MCP = '/mcp/cluster';
 
-export async function startWorker(vars = {}) {
+/** `cachePersist`: a folder for the Cache API store, to share it between Worker instances. */
+export async function startWorker(vars = {}, { cachePersist } = {}) {
   const script = path.join(root, 'build/index.js');
   if (!fs.existsSync(script)) throw new Error('build/index.js is missing: run scripts/build.sh first');
   const logs = [];
@@ -19,6 +20,7 @@ export async function startWorker(vars = {}) {
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2026-04-20',
     bindings: vars,
+    ...(cachePersist ? { cachePersist } : {}),
     host: '127.0.0.1',
     port: 0,
     handleRuntimeStdio(stdout, stderr) {
