@@ -6,15 +6,16 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use futures_util::StreamExt;
 use worker::{
-    console_error, console_log, console_warn, event, AbortSignal, ByteStream, Cache, Context, Date,
-    Env, Fetch, Headers, RequestInit,
+    console_error, console_log, console_warn, event, AbortSignal, Cache, Context, Date, Env, Fetch,
+    Headers, RequestInit, ResponseBody,
 };
 
 use jwt_compact::UntrustedToken;
-use web_sys::{CryptoKey, SubtleCrypto, WorkerGlobalScope};
-use worker::js_sys::{self, Array, Object, Reflect};
+use web_sys::{
+    CryptoKey, ReadableStream, ReadableStreamDefaultReader, SubtleCrypto, WorkerGlobalScope,
+};
+use worker::js_sys::{self, Array, Object, Reflect, Uint8Array};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 
@@ -83,11 +84,11 @@ async fn into_plain(mut req: worker::Request, max_body: usize) -> Request {
         Some(0) => Vec::new(),
         Some(n) if n > max_body => vec![0; max_body + 1],
         Some(_) => req.bytes().await.unwrap_or_default(),
-        None => match req.stream() {
-            Ok(stream) => read_capped(stream, max_body)
+        None => match req.inner().body() {
+            Some(stream) => read_capped(stream, max_body)
                 .await
                 .unwrap_or_else(ReadError::into_body),
-            Err(_) => Vec::new(),
+            None => Vec::new(),
         },
     };
     Request {
@@ -110,17 +111,32 @@ fn declared_length(headers: &Headers) -> Option<usize> {
         .ok()
 }
 
-/// Reads at most `cap + 1` bytes: enough to know the body is too large.
-async fn read_capped(mut stream: ByteStream, cap: usize) -> Result<Vec<u8>, ReadError> {
+/// Reads at most `cap + 1` bytes: enough to know the body is too large. One reader for the
+/// whole body: the generic stream adapter took and released a lock per chunk, which showed as
+/// 7 % of CPU in a profile of getTopology under load.
+async fn read_capped(stream: ReadableStream, cap: usize) -> Result<Vec<u8>, ReadError> {
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let broken = |e: JsValue| ReadError::Broken(worker::Error::from(e).to_string());
     let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ReadError::Broken(e.to_string()))?;
-        out.extend_from_slice(&chunk);
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(broken)?;
+        if Reflect::get(&chunk, &JsValue::from_str("done"))
+            .map_err(broken)?
+            .is_truthy()
+        {
+            return Ok(out);
+        }
+        let bytes: Uint8Array = Reflect::get(&chunk, &JsValue::from_str("value"))
+            .map_err(broken)?
+            .unchecked_into();
+        let start = out.len();
+        out.resize(start + bytes.length() as usize, 0);
+        bytes.copy_to(&mut out[start..]);
         if out.len() > cap {
+            let _ = reader.cancel();
             return Err(ReadError::TooLarge(out));
         }
     }
-    Ok(out)
 }
 
 enum ReadError {
@@ -261,15 +277,15 @@ impl FetchClient {
         let body = match declared_length(resp.headers()) {
             Some(n) if n > self.max_bytes => return Err(FetchError::TooLarge(self.max_bytes)),
             Some(_) => resp.bytes().await.map_err(failed(FetchError::Broken))?,
-            None => match resp.stream() {
-                Ok(stream) => read_capped(stream, self.max_bytes)
+            None => match resp.body() {
+                ResponseBody::Stream(stream) => read_capped(stream.clone(), self.max_bytes)
                     .await
                     .map_err(|e| match e {
-                        _ if signal.aborted() => FetchError::Timeout(req.timeout_ms),
-                        ReadError::Broken(why) => FetchError::Broken(why),
-                        ReadError::TooLarge(_) => FetchError::TooLarge(self.max_bytes),
-                    })?,
-                Err(_) => Vec::new(),
+                    _ if signal.aborted() => FetchError::Timeout(req.timeout_ms),
+                    ReadError::Broken(why) => FetchError::Broken(why),
+                    ReadError::TooLarge(_) => FetchError::TooLarge(self.max_bytes),
+                })?,
+                _ => Vec::new(),
             },
         };
         Ok(UpstreamResponse {
