@@ -248,7 +248,7 @@ fn reply(
                 "No BPMN XML found for process definition with key {processDefinitionKey}.",
                 args,
             ),
-            what.split_once(' ').map_or(what, |(_, p)| p),
+            results::instance_of(what),
         )),
         Reply::Xml => Ok(text_result(&String::from_utf8_lossy(&resp.body), false)),
         Reply::Text(template) => Ok(text_result(&fill(template, args), false)),

@@ -31,7 +31,7 @@ impl ToolError {
 
     /// Turns a transport failure into a 502/504 ProblemDetail that says what happened.
     pub fn from_fetch(err: &FetchError, address: &str, what: &str) -> Self {
-        let instance = what.split_once(' ').map_or(what, |(_, p)| p);
+        let instance = instance_of(what);
         match err {
             FetchError::Unreachable(why) => Self::problem(
                 502,
@@ -117,7 +117,7 @@ pub fn is_success(status: u16) -> bool {
 
 /// A successful JSON answer → result JSON. `what` is e.g. `GET /v2/topology`.
 pub fn json_success(resp: &UpstreamResponse, what: &str) -> Result<String, ToolError> {
-    let instance = what.split_once(' ').map_or(what, |(_, p)| p);
+    let instance = instance_of(what);
     if resp.body.is_empty() {
         return Err(ToolError::problem(
             502,
@@ -151,7 +151,7 @@ pub fn json_success(resp: &UpstreamResponse, what: &str) -> Result<String, ToolE
 
 /// A failed answer → the cluster's ProblemDetail, or one we build when it sent none.
 pub fn failure(resp: &UpstreamResponse, what: &str) -> ToolError {
-    let instance = what.split_once(' ').map_or(what, |(_, p)| p);
+    let instance = instance_of(what);
     match serde_json::from_slice::<Value>(&resp.body) {
         Ok(Value::Object(mut m)) => {
             m.entry("status").or_insert(json!(resp.status));
@@ -176,6 +176,11 @@ pub fn failure(resp: &UpstreamResponse, what: &str) -> ToolError {
             ToolError::problem(resp.status, reason(resp.status), detail, instance)
         }
     }
+}
+
+/// The ProblemDetail `instance` (the REST path) of a call described as `METHOD /v2/path`.
+pub fn instance_of(what: &str) -> &str {
+    what.split_once(' ').map_or(what, |(_, path)| path)
 }
 
 /// `{key}` placeholders in `template` filled from converted arguments.
