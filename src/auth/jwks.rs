@@ -162,7 +162,10 @@ impl KeyCache {
                     keys,
                     stale_because: Some("refresh is cooling down".into()),
                 }),
-                _ => Err(unknown()),
+                Some(_) => Err(KeyError::Unavailable(
+                    "keys are too old and a refresh is cooling down".into(),
+                )),
+                None => Err(unknown()),
             };
         }
         match self.refresh(client, now, forced).await {
