@@ -9,6 +9,10 @@ export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 step() { printf '\n== %s\n' "$*"; }
 
 bash scripts/setup.sh
+if [ ! -d ../shared/camunda ]; then
+  echo "NOTE: ../shared is not beside this clone: the snapshot comparison (tests/snapshot.rs) and the" \
+       "OpenAPI spec tests (tests/e2e/spec.test.mjs) are skipped; everything else runs."
+fi
 
 step "format and lint (host and wasm32)"
 cargo fmt --all -- --check
