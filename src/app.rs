@@ -95,12 +95,7 @@ impl<S: Signatures> App<S> {
             Ok(Incoming::Response) => Response::new(202),
             Ok(Incoming::Request { id, method, params }) => {
                 trace.rpc = Some(method.chars().take(64).collect());
-                let cluster = Cluster::new(
-                    client,
-                    &self.config.rest_address,
-                    self.config.request_timeout_ms,
-                    req.header("authorization"),
-                );
+                let cluster = Cluster::new(client, &self.config, req.header("authorization"));
                 let answer =
                     server::dispatch(&self.catalogue, &cluster, &method, &params, trace).await;
                 // With Basic credentials, the cluster is the judge: its 401 becomes ours, so

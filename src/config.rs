@@ -23,6 +23,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest upstream response body read (a tool error above).
     pub max_upstream_bytes: usize,
+    /// Longest tool result text handed to the model; longer results are cut, saying so.
+    pub max_result_chars: usize,
+    /// `page.limit` sent with searches that set none (0: send none, the cluster's default applies).
+    pub default_page_limit: u32,
     pub origins: OriginPolicy,
     pub auth: AuthMode,
 }
@@ -178,6 +182,8 @@ impl Config {
                 16 << 20,
                 1024..=100 << 20,
             )?,
+            max_result_chars: number(&get, "MCP_MAX_RESULT_CHARS", 100_000, 1_000..=10_000_000)?,
+            default_page_limit: number(&get, "MCP_DEFAULT_PAGE_LIMIT", 50, 0..=10_000)?,
             origins,
             auth: auth_mode(&get)?,
         })

@@ -61,7 +61,7 @@ fn each_tool_makes_its_rest_call() {
             json!({"filter": {"isLatestVersion": true}}),
             "POST",
             url("/process-definitions/search"),
-            Some(json!({"filter": {"isLatestVersion": true}})),
+            Some(json!({"filter": {"isLatestVersion": true}, "page": {"limit": 50}})),
         ),
         (
             "createProcessInstance",
@@ -85,7 +85,7 @@ fn each_tool_makes_its_rest_call() {
             "POST",
             url("/process-instances/search"),
             Some(
-                json!({"filter": {"startDate": {"$gte": "2025-01-01T00:00:00Z"}, "variables": [{"name": "orderId", "value": "\"A-1\""}]}}),
+                json!({"filter": {"startDate": {"$gte": "2025-01-01T00:00:00Z"}, "variables": [{"name": "orderId", "value": "\"A-1\""}]}, "page": {"limit": 50}}),
             ),
         ),
         (
@@ -116,14 +116,16 @@ fn each_tool_makes_its_rest_call() {
             url(&format!(
                 "/user-tasks/{k}/variables/search?truncateValues=false"
             )),
-            Some(json!({"filter": {"name": "amount"}})),
+            Some(json!({"filter": {"name": "amount"}, "page": {"limit": 50}})),
         ),
         (
             "searchUserTasks",
             json!({"filter": {"assignee": "demo", "state": "CREATED"}}),
             "POST",
             url("/user-tasks/search"),
-            Some(json!({"filter": {"assignee": "demo", "state": "CREATED"}})),
+            Some(
+                json!({"filter": {"assignee": "demo", "state": "CREATED"}, "page": {"limit": 50}}),
+            ),
         ),
         (
             "getVariable",
@@ -137,7 +139,7 @@ fn each_tool_makes_its_rest_call() {
             json!({}),
             "POST",
             url("/variables/search"),
-            Some(json!({})),
+            Some(json!({"page": {"limit": 50}})),
         ),
     ];
     assert_eq!(cases.len(), 18);
@@ -479,7 +481,7 @@ fn api_version_decides_what_reaches_the_cluster() {
     );
     assert_eq!(
         rec.calls()[0].2,
-        Some(json!({"filter": {"state": "ACTIVE"}}))
+        Some(json!({"filter": {"state": "ACTIVE"}, "page": {"limit": 50}}))
     );
     let r = call(
         &app(),
@@ -512,8 +514,64 @@ fn api_version_decides_what_reaches_the_cluster() {
     assert_eq!(
         calls[0].2,
         Some(
-            json!({"filter": {"state": "SUSPENDED", "suspendedDate": {"$gte": "2025-01-01T00:00:00Z"}}})
+            json!({"filter": {"state": "SUSPENDED", "suspendedDate": {"$gte": "2025-01-01T00:00:00Z"}}, "page": {"limit": 50}})
         )
     );
     assert_eq!(calls[1].1, url("/user-tasks/3/effective-variables/search"));
+}
+
+#[test]
+fn searches_without_a_page_size_get_the_default_one() {
+    let rec = Recorder::default();
+    call(
+        &app(),
+        &rec,
+        "searchIncidents",
+        json!({"page": {"from": 20}}),
+    );
+    call(
+        &app(),
+        &rec,
+        "searchIncidents",
+        json!({"page": {"limit": 500}}),
+    );
+    call(
+        &app_with(&[("MCP_DEFAULT_PAGE_LIMIT", "0")]),
+        &rec,
+        "searchIncidents",
+        json!({}),
+    );
+    let bodies: Vec<Option<Value>> = rec.calls().into_iter().map(|c| c.2).collect();
+    assert_eq!(
+        bodies,
+        [
+            Some(json!({"page": {"from": 20, "limit": 50}})),
+            Some(json!({"page": {"limit": 500}})),
+            Some(json!({}))
+        ]
+    );
+}
+
+#[test]
+fn oversized_results_are_capped_for_the_model() {
+    let items: Vec<Value> = (0..10_000).map(|i| json!({"processInstanceKey": format!("{}", 2251799813690001u64 + i), "state": "ACTIVE"})).collect();
+    let rec = Recorder::default();
+    rec.answer(
+        200,
+        json!({"items": items, "page": {"totalItems": 10_000, "hasMoreTotalItems": false}}),
+    );
+    let r = call(
+        &app_with(&[("MCP_MAX_RESULT_CHARS", "20000")]),
+        &rec,
+        "searchProcessInstances",
+        json!({"page": {"limit": 10_000}}),
+    );
+    assert_eq!(r["isError"], false);
+    let kept = r["structuredContent"]["items"].as_array().unwrap().len();
+    assert!(r["structuredContent"].to_string().len() <= 20_000);
+    assert!(kept > 100 && kept < 10_000, "{kept}");
+    assert!(r["content"][1]["text"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("showing the first {kept} of the 10000 items")));
 }

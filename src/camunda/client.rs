@@ -7,14 +7,14 @@ use serde_json::{json, Map, Value};
 use super::results::{self, fill, is_success, text_result, ToolError};
 use super::schema::{convert_fields, Converted, Target};
 use super::tools::{Flow, Reply, Tool};
+use crate::config::Config;
 use crate::http::{HttpClient, Method, SharedCache, UpstreamRequest, UpstreamResponse};
 
 /// One cluster as seen by one MCP request: where it is and whose credentials to present.
 pub struct Cluster<'a, C> {
     pub client: &'a C,
-    /// REST base without `/v2`.
-    pub address: &'a str,
-    pub timeout_ms: u32,
+    /// Address (REST base without `/v2`), timeout and result limits.
+    pub config: &'a Config,
     /// The caller's `Authorization` header, forwarded unchanged.
     pub authorization: Option<&'a str>,
     /// Status of the last upstream answer, for the request log line.
@@ -22,16 +22,10 @@ pub struct Cluster<'a, C> {
 }
 
 impl<'a, C: HttpClient> Cluster<'a, C> {
-    pub fn new(
-        client: &'a C,
-        address: &'a str,
-        timeout_ms: u32,
-        authorization: Option<&'a str>,
-    ) -> Self {
+    pub fn new(client: &'a C, config: &'a Config, authorization: Option<&'a str>) -> Self {
         Cluster {
             client,
-            address,
-            timeout_ms,
+            config,
             authorization,
             last_status: Cell::new(None),
         }
@@ -63,6 +57,14 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             }
         }
         let path = path + &query;
+        // Searches without a page size get a modest one, so a model is not handed thousands of
+        // items it did not ask for.
+        let limit = self.config.default_page_limit;
+        if limit > 0 && tool.fields.iter().any(|f| f.name == "page") {
+            if let Value::Object(page) = body.entry("page").or_insert(json!({})) {
+                page.entry("limit").or_insert(json!(limit));
+            }
+        }
 
         match tool.flow {
             Flow::Plain => {}
@@ -109,7 +111,13 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         let resp = self
             .send(tool.method, &path, body.as_ref(), tool.reply)
             .await?;
-        reply(tool.reply, &resp, &what(tool.method, &path), &args)
+        reply(
+            tool.reply,
+            &resp,
+            &what(tool.method, &path),
+            &args,
+            self.config.max_result_chars,
+        )
     }
 
     /// Resolving fails while the incident's job has no retries left; Camunda's gateway then
@@ -124,7 +132,13 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         let resolve = || self.send(Method::Post, path, Some(&empty), tool.reply);
         let resp = resolve().await?;
         if is_success(resp.status) {
-            return reply(tool.reply, &resp, &what(Method::Post, path), args);
+            return reply(
+                tool.reply,
+                &resp,
+                &what(Method::Post, path),
+                args,
+                self.config.max_result_chars,
+            );
         }
         let err = results::failure(&resp, &what(Method::Post, path));
         if !is_no_retries_left(&err) {
@@ -166,7 +180,13 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             return Err(results::failure(&retried, &what(Method::Patch, &job_path)));
         }
         let resp = resolve().await?;
-        reply(tool.reply, &resp, &what(Method::Post, path), args)
+        reply(
+            tool.reply,
+            &resp,
+            &what(Method::Post, path),
+            args,
+            self.config.max_result_chars,
+        )
     }
 
     async fn send(
@@ -189,17 +209,15 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         }
         let req = UpstreamRequest {
             method,
-            url: format!("{}/v2{path}", self.address),
+            url: format!("{}/v2{path}", self.config.rest_address),
             headers,
             body: body.map(|b| b.to_string().into_bytes()),
-            timeout_ms: self.timeout_ms,
+            timeout_ms: self.config.request_timeout_ms,
             shared_cache: SharedCache::Off,
         };
-        let resp = self
-            .client
-            .send(req)
-            .await
-            .map_err(|e| ToolError::from_fetch(&e, self.address, &what(method, path)))?;
+        let resp = self.client.send(req).await.map_err(|e| {
+            ToolError::from_fetch(&e, &self.config.rest_address, &what(method, path))
+        })?;
         self.last_status.set(Some(resp.status));
         Ok(resp)
     }
@@ -230,17 +248,19 @@ fn is_no_retries_left(err: &ToolError) -> bool {
             .is_some_and(|d| d.to_ascii_lowercase().contains("no retries left"))
 }
 
+/// The tool result for an upstream answer; text longer than `max_chars` is cut, saying so.
 fn reply(
     kind: Reply,
     resp: &UpstreamResponse,
     what: &str,
     args: &Map<String, Value>,
+    max_chars: usize,
 ) -> Result<String, ToolError> {
     match kind {
         Reply::Health if resp.status == 503 => Ok(text_result("UNHEALTHY", false)),
         _ if !is_success(resp.status) => Err(results::failure(resp, what)),
         Reply::Health => Ok(text_result("HEALTHY", false)),
-        Reply::Json => results::json_success(resp, what),
+        Reply::Json => results::json_success(resp, what, max_chars),
         Reply::Xml if resp.status == 204 || resp.body.is_empty() => Err(ToolError::problem(
             404,
             "NOT_FOUND",
@@ -250,7 +270,10 @@ fn reply(
             ),
             results::instance_of(what),
         )),
-        Reply::Xml => Ok(text_result(&String::from_utf8_lossy(&resp.body), false)),
+        Reply::Xml => Ok(results::long_text(
+            &String::from_utf8_lossy(&resp.body),
+            max_chars,
+        )),
         Reply::Text(template) => Ok(text_result(&fill(template, args), false)),
     }
 }

@@ -115,8 +115,13 @@ pub fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
 }
 
-/// A successful JSON answer → result JSON. `what` is e.g. `GET /v2/topology`.
-pub fn json_success(resp: &UpstreamResponse, what: &str) -> Result<String, ToolError> {
+/// A successful JSON answer → result JSON. `what` is e.g. `GET /v2/topology`. Results longer
+/// than `max_chars` are capped (see [`cap`]).
+pub fn json_success(
+    resp: &UpstreamResponse,
+    what: &str,
+    max_chars: usize,
+) -> Result<String, ToolError> {
     let instance = instance_of(what);
     if resp.body.is_empty() {
         return Err(ToolError::problem(
@@ -142,11 +147,114 @@ pub fn json_success(resp: &UpstreamResponse, what: &str) -> Result<String, ToolE
         )
     })?;
     drop_nulls(&mut value);
+    let text = value.to_string();
     Ok(match value {
+        Value::Object(_) if text.len() > max_chars => cap(value, text.len(), max_chars),
         // structuredContent must be an object; anything else goes as text only.
-        Value::Object(_) => structured_result(&value.to_string(), false),
-        other => text_result(&other.to_string(), false),
+        Value::Object(_) => structured_result(&text, false),
+        _ => long_text(&text, max_chars),
     })
+}
+
+/// A result too long for a model's context, cut to fit while `structuredContent` stays valid
+/// JSON: a search keeps as many whole items as fit; any other object has its longest strings
+/// shortened. A second text block says what was cut and how to get the rest.
+fn cap(mut value: Value, full_len: usize, max_chars: usize) -> String {
+    // Room for the note and the escaping of the text copy is not counted: the cap bounds the
+    // JSON, which is what fills a model's context.
+    let note = if let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) {
+        let all = std::mem::take(items);
+        let total = all.len();
+        let mut kept = value.to_string().len();
+        let fit = all
+            .iter()
+            .map(|item| item.to_string().len() + 1)
+            .take_while(|len| {
+                kept += len;
+                kept <= max_chars
+            })
+            .count();
+        if let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) {
+            items.extend(all.into_iter().take(fit));
+        }
+        format!(
+            "Result capped at {max_chars} characters (MCP_MAX_RESULT_CHARS): showing the first \
+             {fit} of the {total} items the cluster returned ({full_len} characters). Ask for \
+             fewer with page.limit (e.g. {}), continue with page.from or the page cursors, or \
+             narrow the filter.",
+            fit.max(1)
+        )
+    } else {
+        let mut cut = Vec::new();
+        while value.to_string().len() > max_chars && shorten_longest(&mut value, &mut cut) {}
+        format!(
+            "Result capped at {max_chars} characters (MCP_MAX_RESULT_CHARS): the values of {} \
+             were shortened (an ellipsis marks each cut).",
+            cut.join(", ")
+        )
+    };
+    let json = value.to_string();
+    let text = Value::String(json.clone()).to_string();
+    let note = Value::String(note).to_string();
+    format!(
+        r#"{{"content":[{{"type":"text","text":{text}}},{{"type":"text","text":{note}}}],"structuredContent":{json},"isError":false}}"#
+    )
+}
+
+/// Halves the longest string in `value` (naming it in `cut`); false when none is worth cutting.
+fn shorten_longest(value: &mut Value, cut: &mut Vec<String>) -> bool {
+    fn longest<'v>(
+        v: &'v mut Value,
+        path: String,
+        best: &mut Option<(usize, String, &'v mut String)>,
+    ) {
+        match v {
+            Value::String(s) if best.as_ref().is_none_or(|(len, ..)| s.len() > *len) => {
+                *best = Some((s.len(), path, s));
+            }
+            Value::Object(m) => m
+                .iter_mut()
+                .for_each(|(k, v)| longest(v, format!("{path}.{k}"), best)),
+            Value::Array(a) => a
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, v)| longest(v, format!("{path}[{i}]"), best)),
+            _ => {}
+        }
+    }
+    let mut best = None;
+    longest(value, String::new(), &mut best);
+    match best {
+        Some((len, path, s)) if len > 64 => {
+            let keep = s
+                .char_indices()
+                .nth(s.chars().count() / 2)
+                .map_or(0, |(i, _)| i);
+            s.truncate(keep);
+            s.push('\u{2026}');
+            let path = path.trim_start_matches('.').to_owned();
+            if !cut.contains(&path) {
+                cut.push(path);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Text for the model, cut at `max_chars` with a note saying so.
+pub fn long_text(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text_result(text, false),
+        Some((end, _)) => {
+            let total = text.chars().count();
+            let cut = format!(
+                "{}\n\n[Cut at {max_chars} of {total} characters (MCP_MAX_RESULT_CHARS).]",
+                &text[..end]
+            );
+            text_result(&cut, false)
+        }
+    }
 }
 
 /// A failed answer → the cluster's ProblemDetail, or one we build when it sent none.
@@ -241,6 +349,7 @@ mod tests {
         let out = json_success(
             &resp(200, r#"{"b":1,"a":null,"c":[{"x":null,"y":2}]}"#),
             "GET /v2/x",
+            1000,
         )
         .unwrap();
         let v: Value = serde_json::from_str(&out).unwrap();
@@ -252,7 +361,7 @@ mod tests {
     #[test]
     fn garbage_on_success_is_a_clear_tool_error() {
         for body in ["", "<html>", r#"{"truncated": "#] {
-            let err = json_success(&resp(200, body), "GET /v2/topology").unwrap_err();
+            let err = json_success(&resp(200, body), "GET /v2/topology", 1000).unwrap_err();
             let ToolError::Problem(p) = &err else {
                 panic!()
             };
@@ -285,6 +394,59 @@ mod tests {
             got["detail"],
             "The cluster answered GET /v2/x with HTTP 502: upstream connect error"
         );
+    }
+
+    #[test]
+    fn long_searches_keep_whole_items_and_say_how_to_page() {
+        let items: Vec<Value> = (0..100)
+            .map(|i| json!({"key": format!("{i:0>16}"), "state": "ACTIVE"}))
+            .collect();
+        let body = json!({"items": items, "page": {"totalItems": 100}}).to_string();
+        let v: Value = serde_json::from_str(
+            &json_success(&resp(200, &body), "POST /v2/x/search", 1000).unwrap(),
+        )
+        .unwrap();
+        let kept = v["structuredContent"]["items"].as_array().unwrap().len();
+        assert!(kept > 10 && kept < 100, "{kept}");
+        assert!(v["structuredContent"].to_string().len() <= 1000);
+        assert_eq!(v["structuredContent"]["page"]["totalItems"], 100);
+        assert_eq!(
+            serde_json::from_str::<Value>(v["content"][0]["text"].as_str().unwrap()).unwrap(),
+            v["structuredContent"]
+        );
+        let note = v["content"][1]["text"].as_str().unwrap();
+        assert!(
+            note.contains(&format!("showing the first {kept} of the 100 items")),
+            "{note}"
+        );
+        assert!(note.contains("page.limit"), "{note}");
+    }
+
+    #[test]
+    fn long_values_are_shortened_and_long_text_is_cut() {
+        let body = json!({"name": "big", "value": "x".repeat(5000)}).to_string();
+        let v: Value = serde_json::from_str(
+            &json_success(&resp(200, &body), "GET /v2/variables/1", 1000).unwrap(),
+        )
+        .unwrap();
+        assert!(v["structuredContent"].to_string().len() <= 1000);
+        assert_eq!(v["structuredContent"]["name"], "big");
+        assert!(v["structuredContent"]["value"]
+            .as_str()
+            .unwrap()
+            .ends_with('\u{2026}'));
+        assert!(v["content"][1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("the values of value were shortened"));
+
+        let v: Value = serde_json::from_str(&long_text(&"<x/>".repeat(500), 1000)).unwrap();
+        let text = v["content"][0]["text"].as_str().unwrap();
+        assert!(
+            text.starts_with("<x/>")
+                && text.ends_with("[Cut at 1000 of 2000 characters (MCP_MAX_RESULT_CHARS).]")
+        );
+        assert_eq!(long_text("short", 1000), text_result("short", false));
     }
 
     #[test]

@@ -75,6 +75,21 @@ test('every tool answers through the SDK client with sample data', async () => {
   }
 });
 
+test('a 10,000-item search is capped for the model, and searches get a default page size', async () => {
+  up.reset();
+  const r = await callTool(worker.endpoint, 'searchProcessInstances', { page: { limit: 10000 } });
+  assert.equal(r.isError, false);
+  assert.equal(up.requests[0].body.page.limit, 10000);
+  const kept = r.structuredContent.items.length;
+  assert.ok(kept > 10 && kept < 10000, String(kept));
+  assert.ok(JSON.stringify(r.structuredContent).length <= 100000);
+  assert.deepEqual(JSON.parse(r.content[0].text), r.structuredContent);
+  assert.match(r.content[1].text, new RegExp(`showing the first ${kept} of the 10000 items`));
+
+  await callTool(worker.endpoint, 'searchProcessInstances', {});
+  assert.deepEqual(up.requests[1].body, { page: { limit: 50 } });
+});
+
 test('HTTP status rules of stateless Streamable HTTP', async () => {
   const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
   const get = await fetch(worker.endpoint, { headers: { accept: 'text/event-stream' } });
