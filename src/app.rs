@@ -1,13 +1,15 @@
 //! The whole gateway as one function of a plain request: routing, the MCP endpoint, and the
 //! log line. Built once per isolate; nothing here depends on the Workers runtime.
 
+use std::borrow::Cow;
+
 use serde_json::json;
 
 use crate::auth::signature::Signatures;
 use crate::auth::{AuthError, Gate, METADATA_PATH};
 use crate::camunda::client::Cluster;
 use crate::camunda::tools::Catalogue;
-use crate::config::Config;
+use crate::config::{is_cluster_id, AuthMode, Config};
 use crate::http::{HttpClient, Request, Response};
 use crate::mcp::jsonrpc::{self, code, Incoming};
 use crate::mcp::server::{self, Trace};
@@ -15,6 +17,17 @@ use crate::mcp::transport;
 
 /// The MCP endpoint of a single-cluster gateway, as on a Camunda cluster.
 pub const MCP_PATH: &str = "/mcp/cluster";
+
+/// The cluster one request is for.
+struct Target<'a> {
+    /// REST base without `/v2`.
+    address: Cow<'a, str>,
+    /// The MCP path the request came to (names the RFC 9728 resource).
+    path: &'a str,
+    region: Option<&'a str>,
+    /// The cluster id a token may name (`https://camunda.com/clusterId`), if any is known.
+    cluster: Option<&'a str>,
+}
 
 /// Everything that does not depend on the request: settings, the prepared tool list, and the
 /// authentication state (key and token caches) that lives as long as the isolate.
@@ -44,24 +57,63 @@ impl<S: Signatures> App<S> {
         now: u64,
     ) -> (Response, Trace) {
         let mut trace = Trace::default();
-        let metadata_for_mcp = req.path.strip_prefix(METADATA_PATH) == Some(MCP_PATH);
-        let resp = match req.path.as_str() {
-            MCP_PATH => self.mcp(req, client, now, &mut trace).await,
-            METADATA_PATH if req.method == "GET" => self.metadata(req),
-            _ if metadata_for_mcp && req.method == "GET" => self.metadata(req),
-            "/healthz" if req.method == "GET" || req.method == "HEAD" => Response::json(
+        let is_get = req.method == "GET" || req.method == "HEAD";
+        let resp = if let Some(target) = self.route(&req.path) {
+            trace.region = target.region.map(str::to_owned);
+            trace.cluster = target.cluster.map(str::to_owned);
+            self.mcp(req, client, now, &target, &mut trace).await
+        } else if let Some(rest) = req.path.strip_prefix(METADATA_PATH).filter(|_| is_get) {
+            // RFC 9728: the root document describes the default endpoint; a suffixed one, the
+            // endpoint at that path.
+            let resource = if rest.is_empty() { MCP_PATH } else { rest };
+            self.route(resource)
+                .and_then(|_| self.gate.metadata(&req.origin, resource))
+                .unwrap_or_else(|| not_found(req))
+        } else if req.path == "/healthz" && is_get {
+            Response::json(
                 200,
                 json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}).to_string(),
-            ),
-            _ => not_found(req),
+            )
+        } else {
+            not_found(req)
         };
         (self.with_cors(req, resp), trace)
     }
 
-    fn metadata(&self, req: &Request) -> Response {
-        self.gate
-            .metadata(&req.origin, MCP_PATH)
-            .unwrap_or_else(|| not_found(req))
+    /// The cluster an MCP path is for: `/mcp/cluster` is the configured one; with SaaS routing,
+    /// `/{region}/{clusterId}/mcp/cluster` fills the URL template — only when the region is
+    /// allowed and the id is a UUID, so no input can steer the upstream anywhere else.
+    fn route<'p>(&'p self, path: &'p str) -> Option<Target<'p>> {
+        if path == MCP_PATH {
+            let cluster = match &self.config.auth {
+                AuthMode::Oidc(oidc) => oidc.cluster_id.as_deref(),
+                _ => None,
+            };
+            return Some(Target {
+                address: Cow::Borrowed(&self.config.rest_address),
+                path,
+                region: None,
+                cluster,
+            });
+        }
+        let saas = self.config.saas.as_ref()?;
+        let (region, cluster) = path
+            .strip_suffix(MCP_PATH)?
+            .strip_prefix('/')?
+            .split_once('/')?;
+        if !saas.regions.iter().any(|r| r == region) || !is_cluster_id(cluster) {
+            return None;
+        }
+        let address = saas
+            .template
+            .replace("{region}", region)
+            .replace("{clusterId}", cluster);
+        Some(Target {
+            address: Cow::Owned(address),
+            path,
+            region: Some(region),
+            cluster: Some(cluster),
+        })
     }
 
     async fn mcp<C: HttpClient>(
@@ -69,6 +121,7 @@ impl<S: Signatures> App<S> {
         req: &Request,
         client: &C,
         now: u64,
+        target: &Target<'_>,
         trace: &mut Trace,
     ) -> Response {
         if req.method == "OPTIONS" {
@@ -77,11 +130,12 @@ impl<S: Signatures> App<S> {
         if let Err(refusal) = transport::check(req, &self.config) {
             return refusal.response();
         }
-        match self.gate.admit(req, client, now).await {
+        let challenge = || self.gate.challenge(&req.origin, target.path);
+        match self.gate.admit(req, client, now, target.cluster).await {
             Ok(note) => trace.auth = note,
             Err(err) => {
                 trace.auth = Some(err.to_string());
-                return err.response(&self.gate.challenge(&req.origin));
+                return err.response(&challenge());
             }
         }
         match jsonrpc::parse(&req.body) {
@@ -95,7 +149,12 @@ impl<S: Signatures> App<S> {
             Ok(Incoming::Response) => Response::new(202),
             Ok(Incoming::Request { id, method, params }) => {
                 trace.rpc = Some(method.chars().take(64).collect());
-                let cluster = Cluster::new(client, &self.config, req.header("authorization"));
+                let cluster = Cluster::new(
+                    client,
+                    &self.config,
+                    &target.address,
+                    req.header("authorization"),
+                );
                 let answer =
                     server::dispatch(&self.catalogue, &cluster, &method, &params, trace).await;
                 // With Basic credentials, the cluster is the judge: its 401 becomes ours, so
@@ -103,7 +162,7 @@ impl<S: Signatures> App<S> {
                 if matches!(self.gate, Gate::Basic) && trace.upstream == Some(401) {
                     let refused =
                         AuthError::InvalidToken("the cluster refused these credentials".into());
-                    return refused.response(&self.gate.challenge(&req.origin));
+                    return refused.response(&challenge());
                 }
                 let body = match answer {
                     Ok(result) => jsonrpc::success(&id, &result),
@@ -166,6 +225,8 @@ pub fn log_line(req: &Request, status: u16, trace: &Trace, duration_ms: u64) -> 
         "toolError": trace.tool_error,
         "upstream": trace.upstream,
         "auth": trace.auth,
+        "region": trace.region,
+        "cluster": trace.cluster,
         "ms": duration_ms,
     })
     .to_string()

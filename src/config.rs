@@ -29,7 +29,21 @@ pub struct Config {
     pub default_page_limit: u32,
     pub origins: OriginPolicy,
     pub auth: AuthMode,
+    /// Camunda SaaS routing: `/{region}/{clusterId}/mcp/cluster` besides `/mcp/cluster`.
+    pub saas: Option<Saas>,
 }
+
+/// One deployment in front of many SaaS clusters. Only the two path slots vary the upstream,
+/// and both are checked against strict rules before anything is fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Saas {
+    /// Regions a path may name, e.g. `bru-2`.
+    pub regions: Vec<String>,
+    /// Upstream base with `{region}` and `{clusterId}` slots.
+    pub template: String,
+}
+
+pub const DEFAULT_SAAS_TEMPLATE: &str = "https://{region}.api.camunda.io/{clusterId}";
 
 /// How callers are authenticated before anything goes upstream.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,6 +200,7 @@ impl Config {
             default_page_limit: number(&get, "MCP_DEFAULT_PAGE_LIMIT", 50, 0..=10_000)?,
             origins,
             auth: auth_mode(&get)?,
+            saas: saas(&get)?,
         })
     }
 }
@@ -197,6 +212,56 @@ fn list(value: Option<String>) -> Vec<String> {
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
         .collect()
+}
+
+fn saas(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Saas>, ConfigError> {
+    let regions = list(get("CAMUNDA_SAAS_REGIONS"));
+    if regions.is_empty() {
+        return Ok(None);
+    }
+    if let Some(bad) = regions.iter().find(|r| !is_region(r)) {
+        return Err(ConfigError {
+            name: "CAMUNDA_SAAS_REGIONS",
+            value: bad.clone(),
+            reason: "regions are lowercase letters, digits and dashes, e.g. bru-2",
+        });
+    }
+    let template = get("CAMUNDA_SAAS_URL_TEMPLATE").unwrap_or_else(|| DEFAULT_SAAS_TEMPLATE.into());
+    let filled = template
+        .replace("{region}", "r")
+        .replace("{clusterId}", "c");
+    if !template.contains("{region}")
+        || !template.contains("{clusterId}")
+        || normalize_address(&filled).is_none()
+    {
+        return Err(ConfigError {
+            name: "CAMUNDA_SAAS_URL_TEMPLATE",
+            value: template,
+            reason: "expected an http(s) URL with {region} and {clusterId}",
+        });
+    }
+    Ok(Some(Saas {
+        regions,
+        template: template.trim_end_matches('/').to_owned(),
+    }))
+}
+
+/// 1–32 of `a-z`, `0-9`, `-`, not starting or ending with `-`.
+pub fn is_region(s: &str) -> bool {
+    (1..=32).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// A lowercase UUID, `8-4-4-4-12` hex digits: the form of Camunda SaaS cluster ids.
+pub fn is_cluster_id(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
 }
 
 fn auth_mode(get: &impl Fn(&str) -> Option<String>) -> Result<AuthMode, ConfigError> {
@@ -406,6 +471,41 @@ mod tests {
             cfg(&[("MCP_AUTH_MODE", "basic")]).unwrap().auth,
             AuthMode::Basic
         );
+    }
+
+    #[test]
+    fn saas_settings_and_slot_rules() {
+        assert_eq!(cfg(&[]).unwrap().saas, None);
+        let c = cfg(&[("CAMUNDA_SAAS_REGIONS", "bru-2, jfk-1")]).unwrap();
+        let saas = c.saas.unwrap();
+        assert_eq!(saas.regions, ["bru-2", "jfk-1"]);
+        assert_eq!(saas.template, DEFAULT_SAAS_TEMPLATE);
+        for (name, value) in [
+            ("CAMUNDA_SAAS_REGIONS", "BRU-2"),
+            ("CAMUNDA_SAAS_REGIONS", "bru_2"),
+            (
+                "CAMUNDA_SAAS_URL_TEMPLATE",
+                "https://{region}.api.camunda.io/",
+            ),
+            ("CAMUNDA_SAAS_URL_TEMPLATE", "{region}/{clusterId}"),
+        ] {
+            let mut pairs = vec![("CAMUNDA_SAAS_REGIONS", "bru-2")];
+            pairs.retain(|(k, _)| *k != name);
+            pairs.push((name, value));
+            assert_eq!(cfg(&pairs).unwrap_err().name, name, "{name}={value}");
+        }
+        assert!(is_cluster_id("6c1f8a2e-4b7d-4e0a-9c3b-2f5d8e1a7b90"));
+        for bad in [
+            "6C1F8A2E-4B7D-4E0A-9C3B-2F5D8E1A7B90",
+            "6c1f8a2e4b7d4e0a9c3b2f5d8e1a7b90",
+            "6c1f8a2e-4b7d-4e0a-9c3b-2f5d8e1a7b9",
+            "6c1f8a2e-4b7d-4e0a-9c3b-2f5d8e1a7b900",
+            "6c1f8a2e-4b7d-4e0a-9c3b-2f5d8e1a7bg0",
+            "../../../../../../../../../../../etc",
+        ] {
+            assert!(!is_cluster_id(bad), "{bad}");
+        }
+        assert!(is_region("bru-2") && !is_region("-x") && !is_region("bru.2") && !is_region(""));
     }
 
     #[test]

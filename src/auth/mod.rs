@@ -39,6 +39,8 @@ pub enum AuthError {
 pub struct Challenge<'a> {
     /// `scheme://host[:port]` of this gateway as the client called it.
     pub origin: &'a str,
+    /// The RFC 9728 document's path for the endpoint that was called.
+    pub metadata_path: String,
     pub basic: bool,
     pub scopes: &'a [String],
 }
@@ -52,8 +54,9 @@ impl AuthError {
             r#"Basic realm="Camunda", charset="UTF-8""#.to_owned()
         } else {
             format!(
-                r#"Bearer resource_metadata="{}{METADATA_PATH}""#,
-                quoted(challenge.origin)
+                r#"Bearer resource_metadata="{}{}""#,
+                quoted(challenge.origin),
+                quoted(&challenge.metadata_path)
             )
         };
         if !challenge.basic && !challenge.scopes.is_empty() {
@@ -98,11 +101,13 @@ impl<S: Signatures> Gate<S> {
 
     /// Admits the request or says why not. `now` is in seconds. Returns a note for the log line
     /// when something worth knowing happened (e.g. stale keys were used).
+    /// `cluster`: the id a token's `https://camunda.com/clusterId` claim must equal, if present.
     pub async fn admit<C: HttpClient>(
         &self,
         req: &Request,
         client: &C,
         now: u64,
+        cluster: Option<&str>,
     ) -> Result<Option<String>, AuthError> {
         let in_query = req.query.as_deref().is_some_and(|q| {
             q.split('&').any(|p| {
@@ -139,7 +144,7 @@ impl<S: Signatures> Gate<S> {
                     (Some(_), Some(token)) => token,
                 };
                 let verified = verifier.verify(token, client, now).await?;
-                if other_cluster(&verified, verifier.oidc().cluster_id.as_deref()).is_some() {
+                if other_cluster(&verified, cluster).is_some() {
                     return Err(AuthError::InvalidToken(
                         "token is for another cluster".into(),
                     ));
@@ -168,10 +173,17 @@ impl<S: Signatures> Gate<S> {
         )
     }
 
-    /// How to challenge a caller that was refused.
-    pub fn challenge<'a>(&'a self, origin: &'a str) -> Challenge<'a> {
+    /// How to challenge a caller refused at `mcp_path`: the default endpoint points at the root
+    /// document, a routed one at its own.
+    pub fn challenge<'a>(&'a self, origin: &'a str, mcp_path: &str) -> Challenge<'a> {
+        let metadata_path = if mcp_path == crate::app::MCP_PATH {
+            METADATA_PATH.to_owned()
+        } else {
+            format!("{METADATA_PATH}{mcp_path}")
+        };
         Challenge {
             origin,
+            metadata_path,
             basic: matches!(self, Gate::Basic),
             scopes: match self {
                 Gate::Oidc(v) => &v.oidc().required_scopes,

@@ -13,8 +13,10 @@ use crate::http::{HttpClient, Method, SharedCache, UpstreamRequest, UpstreamResp
 /// One cluster as seen by one MCP request: where it is and whose credentials to present.
 pub struct Cluster<'a, C> {
     pub client: &'a C,
-    /// Address (REST base without `/v2`), timeout and result limits.
+    /// Timeout and result limits.
     pub config: &'a Config,
+    /// REST base without `/v2`.
+    pub address: &'a str,
     /// The caller's `Authorization` header, forwarded unchanged.
     pub authorization: Option<&'a str>,
     /// Status of the last upstream answer, for the request log line.
@@ -22,10 +24,16 @@ pub struct Cluster<'a, C> {
 }
 
 impl<'a, C: HttpClient> Cluster<'a, C> {
-    pub fn new(client: &'a C, config: &'a Config, authorization: Option<&'a str>) -> Self {
+    pub fn new(
+        client: &'a C,
+        config: &'a Config,
+        address: &'a str,
+        authorization: Option<&'a str>,
+    ) -> Self {
         Cluster {
             client,
             config,
+            address,
             authorization,
             last_status: Cell::new(None),
         }
@@ -209,15 +217,17 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         }
         let req = UpstreamRequest {
             method,
-            url: format!("{}/v2{path}", self.config.rest_address),
+            url: format!("{}/v2{path}", self.address),
             headers,
             body: body.map(|b| b.to_string().into_bytes()),
             timeout_ms: self.config.request_timeout_ms,
             shared_cache: SharedCache::Off,
         };
-        let resp = self.client.send(req).await.map_err(|e| {
-            ToolError::from_fetch(&e, &self.config.rest_address, &what(method, path))
-        })?;
+        let resp = self
+            .client
+            .send(req)
+            .await
+            .map_err(|e| ToolError::from_fetch(&e, &self.address, &what(method, path)))?;
         self.last_status.set(Some(resp.status));
         Ok(resp)
     }

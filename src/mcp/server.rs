@@ -30,6 +30,9 @@ pub struct Trace {
     pub tool_error: bool,
     /// Something worth knowing from authentication (e.g. stale keys were used).
     pub auth: Option<String>,
+    /// The SaaS region and cluster of the request, when routed by path.
+    pub region: Option<String>,
+    pub cluster: Option<String>,
 }
 
 /// Answers one JSON-RPC request: the serialised `result`, or a protocol error.

@@ -203,6 +203,38 @@ test('JWKS endpoint down or garbage: known keys verify, unknown keys fail closed
   }
 });
 
+test('SaaS routing: each cluster path reaches its cluster; a token for another cluster is refused', async () => {
+  const [A, B] = ['6c1f8a2e-4b7d-4e0a-9c3b-2f5d8e1a7b90', '0d9e3b7a-1c2f-4a5b-8e6d-7f4a3c2b1e09'];
+  const w = await startWorker(oidcVars({
+    CAMUNDA_CLUSTER_ID: '',
+    CAMUNDA_SAAS_REGIONS: 'bru-2,jfk-1',
+    CAMUNDA_SAAS_URL_TEMPLATE: `${up.url}/{region}/{clusterId}`,
+  }));
+  try {
+    const forCluster = (id) => idp.token({ edit: (h, p) => { p['https://camunda.com/clusterId'] = id; } });
+    const at = (region, id) => `${w.url}/${region}/${id}/mcp/cluster`;
+    assert.equal((await rpc(at('bru-2', A), call, bearer(await forCluster(A)))).status, 200);
+    assert.equal((await rpc(at('jfk-1', B), call, bearer(await forCluster(B)))).status, 200);
+    assert.equal((await rpc(at('jfk-1', B), call, bearer(await idp.token()))).status, 200, 'a token naming no cluster');
+    assert.deepEqual(up.requests.map((r) => `${r.cluster} ${r.path}`), [`bru-2/${A} /v2/topology`, `jfk-1/${B} /v2/topology`, `jfk-1/${B} /v2/topology`]);
+
+    up.reset();
+    const replay = await rpc(at('jfk-1', B), call, bearer(await forCluster(A)));
+    assert.equal(replay.status, 401);
+    assert.equal(replay.headers.get('www-authenticate').split(',')[0],
+      `Bearer resource_metadata="${w.url}/.well-known/oauth-protected-resource/jfk-1/${B}/mcp/cluster"`);
+    assert.equal((await rpc(at('ams-3', A), call, bearer(await forCluster(A)))).status, 404, 'region not allowed');
+    assert.deepEqual(up.requests, [], 'a refused request reached a cluster');
+
+    const doc = await (await fetch(`${w.url}/.well-known/oauth-protected-resource/jfk-1/${B}/mcp/cluster`)).json();
+    assert.equal(doc.resource, `${w.url}/jfk-1/${B}/mcp/cluster`);
+    assert.equal((await fetch(`${w.url}/.well-known/oauth-protected-resource/xx-1/${B}/mcp/cluster`)).status, 404);
+    assert.ok(w.logs.some((l) => l.includes(`"cluster":"${B}"`) && l.includes('"region":"jfk-1"')), 'the log line names region and cluster');
+  } finally {
+    await w.close();
+  }
+});
+
 test('basic mode forwards Basic credentials and turns an upstream 401 into HTTP 401', async () => {
   const w = await startWorker({ CAMUNDA_REST_ADDRESS: up.url, MCP_AUTH_MODE: 'basic' });
   try {

@@ -157,17 +157,21 @@ export async function startUpstream({ port = 0, log = false } = {}) {
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const url = new URL(req.url, 'http://stand-in');
+      // Several fake SaaS clusters on one server: /{region}/{clusterId}/v2/... names which.
+      const routed = url.pathname.match(/^\/([a-z0-9-]+)\/([0-9a-f-]{36})(\/v2\/.*)$/);
+      const cluster = routed ? `${routed[1]}/${routed[2]}` : undefined;
+      const pathname = routed ? routed[3] : url.pathname;
       let body;
       try { body = raw ? JSON.parse(raw) : undefined; } catch { body = raw; }
-      const record = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, raw };
+      const record = { method: req.method, path: pathname, cluster, query: Object.fromEntries(url.searchParams), headers: req.headers, body, raw };
       if (requests.length < 50000) requests.push(record);
       if (log) console.log(`[stand-in] ${req.method} ${req.url}`);
 
       const i = rules.findIndex((r) => (!r.method || r.method === req.method)
-        && (r.path instanceof RegExp ? r.path.test(url.pathname) : !r.path || r.path === url.pathname));
+        && (r.path instanceof RegExp ? r.path.test(pathname) : !r.path || r.path === pathname));
       const rule = i >= 0 ? rules.splice(i, 1)[0] : undefined;
-      const answer = rule ?? sampleAnswer(req.method, url.pathname, body)
-        ?? { status: 404, json: problem(404, 'NOT_FOUND', `No stand-in route for ${req.method} ${url.pathname}`, url.pathname), type: 'application/problem+json' };
+      const answer = rule ?? sampleAnswer(req.method, pathname, body)
+        ?? { status: 404, json: problem(404, 'NOT_FOUND', `No stand-in route for ${req.method} ${pathname}`, pathname), type: 'application/problem+json' };
       respond(res, answer);
     });
   });
