@@ -15,7 +15,8 @@ fn saas() -> App {
 }
 
 fn topology_at(app: &App, rec: &Recorder, path: &str) -> u16 {
-    let mut req = post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getTopology"}}"#);
+    let mut req =
+        post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getTopology"}}"#);
     req.path = path.to_owned();
     send(app, rec, req).status
 }
@@ -23,9 +24,17 @@ fn topology_at(app: &App, rec: &Recorder, path: &str) -> u16 {
 #[test]
 fn routed_paths_reach_the_templated_cluster() {
     let rec = Recorder::default();
-    rec.answer(200, json!({})).answer(200, json!({})).answer(200, json!({}));
-    assert_eq!(topology_at(&saas(), &rec, &format!("/bru-2/{ID}/mcp/cluster")), 200);
-    assert_eq!(topology_at(&saas(), &rec, &format!("/jfk-1/{ID}/mcp/cluster")), 200);
+    rec.answer(200, json!({}))
+        .answer(200, json!({}))
+        .answer(200, json!({}));
+    assert_eq!(
+        topology_at(&saas(), &rec, &format!("/bru-2/{ID}/mcp/cluster")),
+        200
+    );
+    assert_eq!(
+        topology_at(&saas(), &rec, &format!("/jfk-1/{ID}/mcp/cluster")),
+        200
+    );
     assert_eq!(topology_at(&saas(), &rec, "/mcp/cluster"), 200);
     let urls: Vec<String> = rec.calls().into_iter().map(|c| c.1).collect();
     assert_eq!(
@@ -70,6 +79,9 @@ fn malformed_routes_are_404_and_reach_nothing() {
         assert_eq!(topology_at(&saas(), &rec, path), 404, "{path}");
     }
     // Without SaaS routing, even a well-formed routed path is unknown.
-    assert_eq!(topology_at(&app(), &rec, &format!("/bru-2/{ID}/mcp/cluster")), 404);
+    assert_eq!(
+        topology_at(&app(), &rec, &format!("/bru-2/{ID}/mcp/cluster")),
+        404
+    );
     assert!(rec.calls().is_empty(), "{:?}", rec.calls());
 }
