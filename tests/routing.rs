@@ -53,9 +53,9 @@ fn malformed_routes_are_404_and_reach_nothing() {
     let fullwidth = ID.replacen('6', "\u{ff16}", 1);
     let cyrillic = "br\u{0443}-2";
     let paths = [
-        format!("/bru-2/../mcp/cluster"),
+        "/bru-2/../mcp/cluster".to_owned(),
         format!("/bru-2/{ID}/../mcp/cluster"),
-        format!("/bru-2/%2e%2e/mcp/cluster"),
+        "/bru-2/%2e%2e/mcp/cluster".to_owned(),
         format!("/bru-2/{ID}%2F..%2Fadmin/mcp/cluster"),
         format!("/bru-2%2F{ID}/mcp/cluster"),
         format!("/evil.example.com@bru-2/{ID}/mcp/cluster"),
@@ -68,7 +68,7 @@ fn malformed_routes_are_404_and_reach_nothing() {
         format!("/bru-2/{}/mcp/cluster", "a".repeat(5000)),
         format!("/xyz-9/{ID}/mcp/cluster"),
         format!("//{ID}/mcp/cluster"),
-        format!("/bru-2//mcp/cluster"),
+        "/bru-2//mcp/cluster".to_owned(),
         format!("/bru-2/{ID}/extra/mcp/cluster"),
         format!("/x/bru-2/{ID}/mcp/cluster"),
         format!("/bru-2/{ID}/mcp/cluster/"),

@@ -227,7 +227,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             .client
             .send(req)
             .await
-            .map_err(|e| ToolError::from_fetch(&e, &self.address, &what(method, path)))?;
+            .map_err(|e| ToolError::from_fetch(&e, self.address, &what(method, path)))?;
         self.last_status.set(Some(resp.status));
         Ok(resp)
     }
