@@ -1,6 +1,7 @@
 // The built Worker, in workerd, driven over real HTTP by the official MCP TypeScript SDK client
 // and by raw requests, against the stand-in Camunda upstream on 127.0.0.1.
 import { test, before, after } from 'node:test';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -189,4 +190,39 @@ test('one structured log line per request, without tokens or bodies', async () =
   assert.equal(lines[1].status, 202);
   assert.ok(!worker.logs.join('\n').includes('secret-token-123'));
   assert.ok(!worker.logs.join('\n').includes('brokers'));
+});
+
+test('SaaS routes through the runtime: malformed paths are 404 and reach nothing', async () => {
+  const id = '6c1f8a2e-4b7d-4e0a-9c3b-2f5d8e1a7b90';
+  const w = await startWorker({ CAMUNDA_SAAS_REGIONS: 'bru-2', CAMUNDA_SAAS_URL_TEMPLATE: `${up.url}/{region}/{clusterId}` });
+  // Raw request targets, sent as written (fetch would normalise them first).
+  const raw = (target) => new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: new URL(w.url).port, method: 'POST', path: target, headers: {
+      'content-type': 'application/json', accept: 'application/json, text/event-stream',
+    } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', reject);
+    req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'getTopology' } }));
+  });
+  try {
+    up.reset();
+    assert.equal(await raw(`/bru-2/${id}/mcp/cluster`), 200);
+    assert.equal(up.requests[0].cluster, `bru-2/${id}`);
+    up.reset();
+    // Dot segments, even percent-encoded, are resolved by the runtime before routing (WHATWG URL
+    // rules): this is `/mcp/cluster`, the configured default endpoint, never a SaaS cluster.
+    await raw('/bru-2/%2e%2e/mcp/cluster');
+    assert.deepEqual(up.requests, []);
+    for (const target of [
+      `/bru-2/${id}%2F..%2Fx/mcp/cluster`, `/bru-2%2F${id}/mcp/cluster`,
+      `/evil.example.com@bru-2/${id}/mcp/cluster`, `/bru-2/${id}@evil.example.com/mcp/cluster`,
+      `/br%D1%83-2/${id}/mcp/cluster`, `/bru-2/%EF%BC%96${id.slice(1)}/mcp/cluster`, `/bru-2/${id.toUpperCase()}/mcp/cluster`,
+      `/bru-2/${id}0/mcp/cluster`, `/bru-2/${'a'.repeat(4000)}/mcp/cluster`, `/jfk-1/${id}/mcp/cluster`,
+      `/bru-2/../${id}/mcp/cluster`, `/bru-2/${id}/x/../../mcp/cluster`, `//bru-2/${id}/mcp/cluster`,
+    ]) {
+      assert.equal(await raw(target), 404, target);
+    }
+    assert.deepEqual(up.requests, []);
+  } finally {
+    await w.close();
+  }
 });
