@@ -203,6 +203,20 @@ test('JWKS endpoint down or garbage: known keys verify, unknown keys fail closed
   }
 });
 
+test('a slow JWKS endpoint fails closed within the fetch timeout', async () => {
+  const w = await startWorker(oidcVars());
+  try {
+    // The keys would arrive after 8 s and verify: a 401 shows the 5 s fetch timeout gave up first.
+    idp.relay.delayMs = 8000;
+    const r = await rpc(w.endpoint, call, bearer(await idp.token()));
+    assert.equal(r.status, 401);
+    assert.match(r.headers.get('www-authenticate'), /signing keys unavailable/);
+    assert.deepEqual(up.requests, []);
+  } finally {
+    await w.close();
+  }
+});
+
 test('SaaS routing: each cluster path reaches its cluster; a token for another cluster is refused', async () => {
   const [A, B] = ['6c1f8a2e-4b7d-4e0a-9c3b-2f5d8e1a7b90', '0d9e3b7a-1c2f-4a5b-8e6d-7f4a3c2b1e09'];
   const w = await startWorker(oidcVars({
