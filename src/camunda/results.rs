@@ -60,17 +60,6 @@ impl ToolError {
         }
     }
 
-    /// The status of a ProblemDetail, for the log line.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ToolError::InvalidArgument(_) => None,
-            ToolError::Problem(p) => p
-                .get("status")
-                .and_then(Value::as_u64)
-                .and_then(|s| u16::try_from(s).ok()),
-        }
-    }
-
     /// The `CallToolResult` JSON.
     pub fn to_result(&self) -> String {
         match self {
