@@ -1,38 +1,43 @@
 #!/usr/bin/env bash
 # Benchmark (prints figures; asserts nothing). Runs workerd directly, not wrangler dev's proxy,
-# with three targets on 127.0.0.1, each loaded by wrk for a fixed time:
-#   ours   - the built gateway Worker: tools/call getTopology
-#   relay  - bench/relay.mjs: the same single upstream fetch and nothing else (the floor)
-#   stand-in alone - GET /v2/topology on the stand-in upstream that both call
-# Also prints the upload size (wrangler deploy --dry-run). Usage: bench/run.sh [seconds per run]
+# with these targets on 127.0.0.1, each loaded by wrk (one thread) for a fixed time:
+#   ours    - the built gateway Worker
+#   peer    - bench/peer/worker.mjs: the official MCP TypeScript SDK, stateless, same tools
+#   relay   - bench/relay.mjs: the single upstream fetch and nothing else (the floor)
+#   stand-in- the upstream alone
+# Prints a markdown report (bench/RESULTS.md is one). Usage: bench/run.sh [seconds per run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
-bash scripts/setup.sh
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-[ -f build/index.js ] || bash scripts/build.sh
+bash scripts/setup.sh >&2
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >&2
+[ -f build/index.js ] || bash scripts/build.sh >&2
 
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-UP=18090; GW=18091; RELAY=18092
+UP=18090; GW=18091; RELAY=18092; PEER=18093
 node tests/support/upstream.mjs --port $UP > "$work/upstream.log" 2>&1 & pids+=($!)
 
 cp build/index.js build/index_bg.wasm bench/relay.mjs "$work/"
+node_modules/.bin/esbuild bench/peer/worker.mjs --bundle --format=esm --platform=neutral \
+  --main-fields=module,main --conditions=workerd,worker,browser --log-level=error --outfile="$work/peer.mjs"
 cat > "$work/config.capnp" <<CAPNP
 using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "gateway", worker = .gateway),
     (name = "relay", worker = .relay),
+    (name = "peer", worker = .peer),
     (name = "loopback", network = (allow = ["local", "private", "public"])),
   ],
   sockets = [
     (name = "gw", address = "127.0.0.1:$GW", http = (), service = "gateway"),
     (name = "rl", address = "127.0.0.1:$RELAY", http = (), service = "relay"),
+    (name = "pr", address = "127.0.0.1:$PEER", http = (), service = "peer"),
   ],
 );
 const gateway :Workerd.Worker = (
@@ -50,50 +55,77 @@ const relay :Workerd.Worker = (
   bindings = [(name = "CAMUNDA_REST_ADDRESS", text = "http://127.0.0.1:$UP")],
   globalOutbound = "loopback",
 );
+const peer :Workerd.Worker = (
+  modules = [(name = "peer.mjs", esModule = embed "peer.mjs")],
+  compatibilityDate = "2026-04-20",
+  compatibilityFlags = ["nodejs_compat"],
+  bindings = [(name = "CAMUNDA_REST_ADDRESS", text = "http://127.0.0.1:$UP")],
+  globalOutbound = "loopback",
+);
 CAPNP
 node_modules/.bin/workerd serve "$work/config.capnp" > "$work/workerd.log" 2>&1 & pids+=($!)
-
-for port in $UP $GW $RELAY; do
+for port in $UP $GW $RELAY $PEER; do
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 
-echo '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getTopology","arguments":{}}}' > "$work/body.json"
-curl -sf -X POST -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' \
-  --data @"$work/body.json" "http://127.0.0.1:$GW/mcp/cluster" | grep -q '"isError":false' \
-  || { echo "gateway did not answer getTopology"; cat "$work/workerd.log"; exit 1; }
+call() { printf '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"%s","arguments":%s}}' "$1" "$2"; }
+call getTopology '{}' > "$work/topology.json"
+call searchProcessInstances '{"page":{"limit":100}}' > "$work/search100.json"
+echo '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' > "$work/list.json"
+for target in "$GW/mcp/cluster" "$PEER/mcp"; do
+  curl -sf -X POST -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' \
+    --data @"$work/topology.json" "http://127.0.0.1:$target" | grep -q '"isError":false' \
+    || { echo "no getTopology answer from $target" >&2; cat "$work/workerd.log" >&2; exit 1; }
+done
 
-# Prints "req/s p50 p99" for one wrk run (latencies in ms).
-measure() {
-  local url=$1 conns=$2 script=$3
-  local out
-  out=$(BODY_FILE="$work/body.json" wrk -t1 -c"$conns" -d"${DURATION}s" --latency ${script:+-s "$script"} "$url")
-  if echo "$out" | grep -qE "Non-2xx|Socket errors"; then echo "$out" >&2; fi
-  local rps p50 p99
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  printf '%s %s %s\n' "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")"
-}
 to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.2f", n }'; }
+# "req/s p50 p99 errors" for one wrk run.
+measure() {
+  local url=$1 conns=$2 body=$3 out
+  if [ -n "$body" ]; then
+    out=$(BODY_FILE="$body" wrk -t1 -c"$conns" -d"${DURATION}s" --latency -s bench/post.lua "$url")
+  else
+    out=$(wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$url")
+  fi
+  local errors
+  errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {e=1} END {print e ? "yes" : "no"}')
+  printf '%s %s %s %s\n' "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
+    "$(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')")" "$(to_ms "$(echo "$out" | awk '$1=="99%" {print $2}')")" "$errors"
+}
 
-echo "# getTopology, ${DURATION}s per run, wrk -t1, workerd $(node_modules/.bin/workerd --version | awk '{print $2}'), $(nproc) cores"
-printf '%-16s %4s %10s %9s %9s\n' target conc "req/s" "p50 ms" "p99 ms"
+echo "# Benchmark results"
+echo
+echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; workerd $(node_modules/.bin/workerd --version | awk '{print $2}'), wrk -t1, ${DURATION} s per run."
+echo "Peer: @modelcontextprotocol/sdk $(node -p "require('./node_modules/@modelcontextprotocol/sdk/package.json').version") (stateless, JSON responses)."
+echo
+echo "| scenario | target | c | req/s | p50 ms | p99 ms | errors |"
+echo "|---|---|---|---|---|---|---|"
 declare -A rps
-for c in 1 10; do
-  for target in ours relay standin; do
-    case $target in
-      ours) line=$(measure "http://127.0.0.1:$GW/mcp/cluster" "$c" bench/post.lua) ;;
-      relay) line=$(measure "http://127.0.0.1:$RELAY/" "$c" bench/post.lua) ;;
-      standin) line=$(measure "http://127.0.0.1:$UP/v2/topology" "$c" "") ;;
-    esac
-    read -r r p50 p99 <<<"$line"
-    rps[$target$c]=$r
-    printf '%-16s %4s %10s %9s %9s\n' "$target" "$c" "$r" "$p50" "$p99"
+for scenario in topology list search100; do
+  for c in 1 10 50; do
+    targets="ours peer"
+    [ "$scenario" = topology ] && targets="ours peer relay standin"
+    for target in $targets; do
+      case $target in
+        ours) line=$(measure "http://127.0.0.1:$GW/mcp/cluster" "$c" "$work/$scenario.json") ;;
+        peer) line=$(measure "http://127.0.0.1:$PEER/mcp" "$c" "$work/$scenario.json") ;;
+        relay) line=$(measure "http://127.0.0.1:$RELAY/" "$c" "$work/topology.json") ;;
+        standin) line=$(measure "http://127.0.0.1:$UP/v2/topology" "$c" "") ;;
+      esac
+      read -r r p50 p99 err <<<"$line"
+      rps[$scenario-$target-$c]=$r
+      echo "| $scenario | $target | $c | $r | $p50 | $p99 | $err |"
+    done
   done
 done
-for c in 1 10; do
-  awk -v a="${rps[ours$c]}" -v b="${rps[relay$c]}" -v c="$c" 'BEGIN { printf "ours / floor (relay) at c=%s: %.2f\n", c, a/b }'
+echo
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+for c in 1 10 50; do
+  echo "- c=$c: ours/floor (topology) $(ratio "${rps[topology-ours-$c]}" "${rps[topology-relay-$c]}");" \
+    "ours/peer: topology $(ratio "${rps[topology-ours-$c]}" "${rps[topology-peer-$c]}")," \
+    "tools/list $(ratio "${rps[list-ours-$c]}" "${rps[list-peer-$c]}")," \
+    "100-item search $(ratio "${rps[search100-ours-$c]}" "${rps[search100-peer-$c]}")"
 done
-
-npx wrangler deploy --dry-run --outdir "$work/dist" 2>&1 | grep -E "Total Upload" || true
-printf 'wasm gzip -9: %s bytes\n' "$(gzip -9 -c build/index_bg.wasm | wc -c)"
+echo
+echo "- Upload: $(npx wrangler deploy --dry-run --outdir "$work/dist" 2>&1 | grep -oE 'Total Upload: .*' || echo 'n/a')"
+echo "- wasm gzip -9: $(gzip -9 -c build/index_bg.wasm | wc -c) bytes"

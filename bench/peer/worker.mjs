@@ -1,0 +1,34 @@
+// The comparison peer (measurement only): what a Workers user would write instead — the official
+// MCP TypeScript SDK's stateless Streamable HTTP transport with JSON responses, exposing
+// getTopology and searchProcessInstances against the same stand-in upstream. Bundled by
+// bench/run.sh with esbuild.
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { z } from 'zod';
+
+async function rest(env, method, path, body) {
+  const res = await fetch(`${env.CAMUNDA_REST_ADDRESS}/v2${path}`, {
+    method,
+    headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json();
+  return { content: [{ type: 'text', text: JSON.stringify(json) }], structuredContent: json, isError: !res.ok };
+}
+
+export default {
+  async fetch(request, env) {
+    const server = new McpServer({ name: 'ts-sdk-peer', version: '1.0.0' });
+    server.registerTool('getTopology', { description: 'Cluster topology.', inputSchema: {} }, () => rest(env, 'GET', '/topology'));
+    server.registerTool('searchProcessInstances', {
+      description: 'Search process instances.',
+      inputSchema: {
+        filter: z.object({ state: z.enum(['ACTIVE', 'COMPLETED', 'TERMINATED']).optional() }).passthrough().optional(),
+        page: z.object({ limit: z.number().int().optional(), from: z.number().int().optional() }).optional(),
+      },
+    }, (args) => rest(env, 'POST', '/process-instances/search', args));
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    await server.connect(transport);
+    return transport.handleRequest(request);
+  },
+};
