@@ -76,10 +76,20 @@ pub fn text_result(text: &str, is_error: bool) -> String {
 
 /// A JSON object as `structuredContent` and the same JSON as text, written once each.
 pub fn structured_result(object_json: &str, is_error: bool) -> String {
-    let text = Value::String(object_json.to_owned()).to_string();
-    let mut out = String::with_capacity(object_json.len() * 2 + 80);
+    structured_with_note(object_json, None, is_error)
+}
+
+/// As [`structured_result`], with a second text block (e.g. what a cap cut).
+fn structured_with_note(object_json: &str, note: Option<&str>, is_error: bool) -> String {
+    // Escaping a &str needs no copy of it; serialising a str cannot fail.
+    let escape = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut out = String::with_capacity(object_json.len() * 2 + 120);
     out.push_str(r#"{"content":[{"type":"text","text":"#);
-    out.push_str(&text);
+    out.push_str(&escape(object_json));
+    if let Some(note) = note {
+        out.push_str(r#"},{"type":"text","text":"#);
+        out.push_str(&escape(note));
+    }
     out.push_str(r#"}],"structuredContent":"#);
     out.push_str(object_json);
     out.push_str(r#","isError":"#);
@@ -182,12 +192,7 @@ fn cap(mut value: Value, full_len: usize, max_chars: usize) -> String {
             cut.join(", ")
         )
     };
-    let json = value.to_string();
-    let text = Value::String(json.clone()).to_string();
-    let note = Value::String(note).to_string();
-    format!(
-        r#"{{"content":[{{"type":"text","text":{text}}},{{"type":"text","text":{note}}}],"structuredContent":{json},"isError":false}}"#
-    )
+    structured_with_note(&value.to_string(), Some(&note), false)
 }
 
 /// Halves the longest string in `value` (naming it in `cut`); false when none is worth cutting.
