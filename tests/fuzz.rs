@@ -10,7 +10,8 @@ mod common;
 
 use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::auth::verifier::Verifier;
-use camunda_mcp_edge::camunda::results::json_success;
+use camunda_mcp_edge::camunda::compact::compact;
+use camunda_mcp_edge::camunda::results::{drop_nulls, json_success};
 use camunda_mcp_edge::camunda::schema::is_rfc3339;
 use camunda_mcp_edge::camunda::tools::Catalogue;
 use camunda_mcp_edge::config::{Algorithm, ApiVersion, Issuer, Oidc};
@@ -141,6 +142,16 @@ proptest! {
     #[test]
     fn arbitrary_strings_never_panic_the_date_check(s in ".{0,40}") {
         let _ = is_rfc3339(&s);
+    }
+
+    /// The one-pass rewrite writes what parsing into a tree, dropping null members and writing
+    /// it back would, from any bytes of any JSON (whitespace added) or none.
+    #[test]
+    fn compacting_matches_the_tree(value in any_json(), junk in prop::collection::vec(any::<u8>(), 0..64)) {
+        let as_tree = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).ok().map(|mut v| { drop_nulls(&mut v); v.to_string() });
+        let pretty = serde_json::to_vec_pretty(&value).unwrap();
+        prop_assert_eq!(compact(&pretty, usize::MAX).ok().map(|c| c.json), as_tree(&pretty));
+        prop_assert_eq!(compact(&junk, usize::MAX).ok().map(|c| c.json), as_tree(&junk));
     }
 
     /// Any JSON object from the cluster, at any cap: valid JSON out, within the cap when cut.

@@ -1,6 +1,7 @@
 //! The Camunda side: the tool catalogue, argument checking and mapping, REST calls, results.
 
 pub mod client;
+pub mod compact;
 pub mod results;
 pub mod schema;
 pub mod tools;

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::compact::{compact, Compact};
 use crate::http::{FetchError, UpstreamResponse};
 
 /// Why a tool call failed. Every variant becomes a tool result with `isError: true`, never a
@@ -133,7 +134,7 @@ pub fn json_success(
             instance,
         ));
     }
-    let mut value: Value = serde_json::from_slice(&resp.body).map_err(|e| {
+    let compact = compact(&resp.body, max_chars).map_err(|e| {
         ToolError::problem(
             502,
             "Bad Gateway",
@@ -145,53 +146,43 @@ pub fn json_success(
             instance,
         )
     })?;
-    drop_nulls(&mut value);
-    let text = value.to_string();
-    Ok(match value {
-        Value::Object(_) if text.len() > max_chars => cap(value, text.len(), max_chars),
+    Ok(match compact.json.as_bytes().first() {
+        Some(b'{') if compact.full_len > max_chars => cap(&compact, max_chars),
+        Some(b'{') => structured_result(&compact.json, false),
         // structuredContent must be an object; anything else goes as text only.
-        Value::Object(_) => structured_result(&text, false),
-        _ => long_text(&text, max_chars),
+        _ => long_text(&compact.json, max_chars),
     })
 }
 
 /// A result too long for a model's context, cut to fit while `structuredContent` stays valid
 /// JSON: a search keeps as many whole items as fit; any other object has its longest strings
 /// shortened. A second text block says what was cut and how to get the rest.
-fn cap(mut value: Value, full_len: usize, max_chars: usize) -> String {
+fn cap(compact: &Compact, max_chars: usize) -> String {
     // Room for the note and the escaping of the text copy is not counted: the cap bounds the
     // JSON, which is what fills a model's context.
-    let note = if let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) {
-        let all = std::mem::take(items);
-        let total = all.len();
-        let mut kept = value.to_string().len();
-        let fit = all
-            .iter()
-            .map(|item| item.to_string().len() + 1)
-            .take_while(|len| {
-                kept += len;
-                kept <= max_chars
-            })
-            .count();
-        if let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) {
-            items.extend(all.into_iter().take(fit));
-        }
-        format!(
+    let full_len = compact.full_len;
+    if let (Some((json, fit)), Some(items)) = (compact.cut_items(max_chars), &compact.items) {
+        let note = format!(
             "Result capped at {max_chars} characters (MCP_MAX_RESULT_CHARS): showing the first \
-             {fit} of the {total} items the cluster returned ({full_len} characters). Ask for \
+             {fit} of the {} items the cluster returned ({full_len} characters). Ask for \
              fewer with page.limit (e.g. {}), continue with page.from or the page cursors, or \
              narrow the filter.",
+            items.total,
             fit.max(1)
-        )
-    } else {
-        let mut cut = Vec::new();
-        while value.to_string().len() > max_chars && shorten_longest(&mut value, &mut cut) {}
-        format!(
-            "Result capped at {max_chars} characters (MCP_MAX_RESULT_CHARS): the values of {} \
-             were shortened (an ellipsis marks each cut).",
-            cut.join(", ")
-        )
+        );
+        return structured_with_note(&json, Some(&note), false);
+    }
+    // Rare (one huge value, e.g. a variable), so the tree is worth building here.
+    let Ok(mut value) = serde_json::from_str::<Value>(&compact.json) else {
+        return long_text(&compact.json, max_chars);
     };
+    let mut cut = Vec::new();
+    while value.to_string().len() > max_chars && shorten_longest(&mut value, &mut cut) {}
+    let note = format!(
+        "Result capped at {max_chars} characters (MCP_MAX_RESULT_CHARS): the values of {} \
+         were shortened (an ellipsis marks each cut).",
+        cut.join(", ")
+    );
     structured_with_note(&value.to_string(), Some(&note), false)
 }
 
