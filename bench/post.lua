@@ -5,3 +5,7 @@ wrk.body = f:read("*a")
 f:close()
 wrk.headers["content-type"] = "application/json"
 wrk.headers["accept"] = "application/json, text/event-stream"
+local token = os.getenv("TOKEN")
+if token and token ~= "" then
+  wrk.headers["authorization"] = "Bearer " .. token
+end

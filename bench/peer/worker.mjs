@@ -5,6 +5,23 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { z } from 'zod';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+
+// With OIDC_JWKS_URI set, bearer JWTs are checked first, as a Workers user would with jose: the
+// key set is fetched once per isolate and kept by jose.
+let keys;
+async function authorized(request, env) {
+  if (!env.OIDC_JWKS_URI) return true;
+  keys ??= createRemoteJWKSet(new URL(env.OIDC_JWKS_URI));
+  const token = request.headers.get('authorization')?.match(/^Bearer (.+)$/)?.[1];
+  if (!token) return false;
+  try {
+    await jwtVerify(token, keys, { issuer: env.OIDC_ISSUERS, audience: env.OIDC_AUDIENCES });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function rest(env, method, path, body) {
   const res = await fetch(`${env.CAMUNDA_REST_ADDRESS}/v2${path}`, {
@@ -18,6 +35,7 @@ async function rest(env, method, path, body) {
 
 export default {
   async fetch(request, env) {
+    if (!(await authorized(request, env))) return new Response('Unauthorized', { status: 401 });
     const server = new McpServer({ name: 'ts-sdk-peer', version: '1.0.0' });
     server.registerTool('getTopology', { description: 'Cluster topology.', inputSchema: {} }, () => rest(env, 'GET', '/topology'));
     server.registerTool('searchProcessInstances', {

@@ -141,6 +141,21 @@ function sampleAnswer(method, path, body) {
 }
 
 /**
+ * The sample answer, serialised once per method, path and request body (they decide it): under
+ * benchmark load the stand-in then costs little next to the gateways it serves.
+ */
+const samples = new Map();
+function sample(method, path, body, raw) {
+  const key = `${method} ${path} ${raw}`;
+  if (!samples.has(key)) {
+    const a = sampleAnswer(method, path, body);
+    if (samples.size >= 256) samples.clear();
+    samples.set(key, a?.json === undefined ? a : { status: a.status, type: 'application/json', text: JSON.stringify(a.json) });
+  }
+  return samples.get(key);
+}
+
+/**
  * Starts the stand-in on 127.0.0.1. Returns { url, port, requests, script, reset, close }.
  * `script(rule)` queues a one-shot answer for the next request matching rule.method/rule.path
  * (a string or RegExp): { status, json, text, type, delayMs, hang, breakMidBody, stallMidBody,
@@ -170,7 +185,7 @@ export async function startUpstream({ port = 0, log = false } = {}) {
       const i = rules.findIndex((r) => (!r.method || r.method === req.method)
         && (r.path instanceof RegExp ? r.path.test(pathname) : !r.path || r.path === pathname));
       const rule = i >= 0 ? rules.splice(i, 1)[0] : undefined;
-      const answer = rule ?? sampleAnswer(req.method, pathname, body)
+      const answer = rule ?? sample(req.method, pathname, body, raw)
         ?? { status: 404, json: problem(404, 'NOT_FOUND', `No stand-in route for ${req.method} ${pathname}`, pathname), type: 'application/problem+json' };
       respond(res, answer);
     });

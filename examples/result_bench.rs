@@ -1,0 +1,166 @@
+//! Native cost of answering a tool call from a canned upstream answer, and the peak heap while
+//! answering a 10,000-item search. Run by `bench/run.sh`; prints figures, asserts nothing.
+//! The Worker runs the same Rust compiled to wasm; this isolates our code from the runtime.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    use std::time::Instant;
+
+    use camunda_mcp_edge::app::App;
+    use camunda_mcp_edge::auth::signature::RustCrypto;
+    use camunda_mcp_edge::config::Config;
+    use camunda_mcp_edge::http::{
+        FetchError, HttpClient, Request, UpstreamRequest, UpstreamResponse,
+    };
+    use serde_json::json;
+
+    /// Counts live heap bytes and their high-water mark.
+    struct Counting;
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+            PEAK.fetch_max(live, Relaxed);
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            LIVE.fetch_sub(layout.size(), Relaxed);
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOC: Counting = Counting;
+
+    /// Answers every request with the same body.
+    struct Canned(Vec<u8>);
+
+    impl HttpClient for Canned {
+        async fn send(&self, _: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
+            Ok(UpstreamResponse {
+                status: 200,
+                content_type: Some("application/json".into()),
+                cache_control: None,
+                body: self.0.clone(),
+            })
+        }
+        async fn pause(&self, _: u32) {}
+    }
+
+    /// Items shaped like a Camunda 8.9 process-instance search (as the test stand-in sends).
+    fn search(n: usize) -> Vec<u8> {
+        let items: Vec<_> = (0..n)
+            .map(|i| {
+                json!({
+                    "processDefinitionId": "order-process", "processDefinitionName": "Order process",
+                    "processDefinitionVersion": 3, "processDefinitionVersionTag": "v3",
+                    "startDate": "2026-11-20T08:15:30.123Z", "endDate": null, "state": "ACTIVE",
+                    "hasIncident": i == 0, "tenantId": "<default>",
+                    "processInstanceKey": (2251799813690001u64 + i as u64).to_string(),
+                    "processDefinitionKey": "2251799813685249", "parentProcessInstanceKey": null,
+                    "parentElementInstanceKey": null, "rootProcessInstanceKey": null,
+                    "tags": ["demo"], "businessId": format!("order-{}", 1000 + i),
+                })
+            })
+            .collect();
+        json!({"items": items, "page": {"totalItems": n, "hasMoreTotalItems": false,
+            "startCursor": null, "endCursor": null}})
+        .to_string()
+        .into_bytes()
+    }
+
+    fn request(tool: &str, args: serde_json::Value) -> Request {
+        let msg = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": tool, "arguments": args}});
+        Request {
+            method: "POST".into(),
+            origin: "http://127.0.0.1".into(),
+            path: "/mcp/cluster".into(),
+            query: None,
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                (
+                    "accept".into(),
+                    "application/json, text/event-stream".into(),
+                ),
+            ],
+            body: msg.to_string().into_bytes(),
+        }
+    }
+
+    pub fn main() {
+        let vars = [("CAMUNDA_REST_ADDRESS", "http://127.0.0.1:8080")];
+        let config = Config::from_vars(|n| {
+            vars.iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.to_string())
+        })
+        .expect("config");
+        let app = App::new(config, RustCrypto);
+        let search_args = |n: usize| json!({"page": {"limit": n}});
+        println!("| scenario | upstream body | result | µs per call (native) |");
+        println!("|---|---|---|---|");
+        for (name, tool, args, body, rounds) in [
+            (
+                "topology",
+                "getTopology",
+                json!({}),
+                br#"{"brokers":[],"clusterSize":3}"#.to_vec(),
+                20_000,
+            ),
+            (
+                "search100",
+                "searchProcessInstances",
+                search_args(100),
+                search(100),
+                2_000,
+            ),
+            (
+                "search10000",
+                "searchProcessInstances",
+                search_args(10_000),
+                search(10_000),
+                20,
+            ),
+        ] {
+            if std::env::var("ONLY").is_ok_and(|only| only != name) {
+                continue;
+            }
+            let client = Canned(body);
+            let req = request(tool, args);
+            let run = || pollster::block_on(app.handle(&req, &client, 0)).0;
+            let size = run().body.len();
+            let t = Instant::now();
+            for _ in 0..rounds {
+                std::hint::black_box(run());
+            }
+            let us = t.elapsed().as_secs_f64() * 1e6 / rounds as f64;
+            println!("| {name} | {} B | {size} B | {us:.1} |", client.0.len());
+        }
+
+        // Peak heap over one 10,000-item call, above what was live before it (the request,
+        // the app, and the upstream body the client hands over are all counted).
+        let client = Canned(search(10_000));
+        let req = request("searchProcessInstances", search_args(10_000));
+        let before = LIVE.load(Relaxed);
+        PEAK.store(before, Relaxed);
+        let out = pollster::block_on(app.handle(&req, &client, 0)).0;
+        let peak = PEAK.load(Relaxed) - before;
+        let size = client.0.len();
+        println!();
+        println!(
+            "- 10,000-item search natively: upstream body {size} B, result {} B, peak heap during the call {peak} B = {:.2}x the upstream body",
+            out.body.len(),
+            peak as f64 / size as f64
+        );
+    }
+}
+
+fn main() {
+    #[cfg(not(target_arch = "wasm32"))]
+    native::main();
+}
