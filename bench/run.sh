@@ -23,7 +23,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 UP=18090; JWKS=18089
-declare -A port=([ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096)
+declare -A port=([ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096
+  [load-ours]=18097 [load-peer]=18098)
 declare -A pid
 node tests/support/upstream.mjs --port $UP > "$work/upstream.log" 2>&1 & pids+=($!); pid[standin]=$!
 node bench/auth-tokens.mjs "$work/tokens.json" 1
@@ -55,6 +56,8 @@ CAPNP
 serve ours "$GATEWAY_MODULES" '(name = "MCP_AUTH_MODE", text = "none")'
 serve mem "$GATEWAY_MODULES" '(name = "MCP_AUTH_MODE", text = "none")'
 serve ours-oidc "$GATEWAY_MODULES" "(name = \"MCP_AUTH_MODE\", text = \"oidc\"), $OIDC"
+serve load-ours "$GATEWAY_MODULES" '(name = "MCP_AUTH_MODE", text = "none")'
+serve load-peer '(name = "peer.mjs", esModule = embed "peer.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
 serve relay '(name = "relay.mjs", esModule = embed "relay.mjs")' '(name = "X", text = "")'
 serve peer '(name = "peer.mjs", esModule = embed "peer.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
 serve peer-oidc '(name = "peer.mjs", esModule = embed "peer.mjs")' "$OIDC" '"nodejs_compat"'
@@ -157,6 +160,23 @@ echo "- workerd: the cluster's answer $size B; our result $result B (capped by M
 echo "- Native (examples/result_bench.rs, same Rust code, counting allocator):"
 echo
 cargo run --quiet --release --example result_bench
+echo
+echo "## Memory under sustained load"
+echo
+echo "100-item searches at c=50 in blocks of ${DURATION} s against fresh workerd processes; resident memory after each block."
+echo
+echo "| target | RSS at start, then after each block (MiB @ requests served) |"
+echo "|---|---|"
+rss() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/${pid[$1]}/status"; }
+for target in load-ours load-peer; do
+  line="$(rss $target)"; served=0
+  for _ in 1 2 3 4 5 6; do
+    out=$(BODY_FILE="$work/search100.json" wrk -t1 -c50 -d"${DURATION}s" -s bench/post.lua "http://127.0.0.1:${port[$target]}/mcp/cluster")
+    served=$((served + $(echo "$out" | awk '/requests in/ {print $1}')))
+    line+=", $(rss $target) @ $served"
+  done
+  echo "| ${target#load-} | $line |"
+done
 echo
 echo "- Upload: $(npx wrangler deploy --dry-run --outdir "$work/dist" 2>&1 | grep -oE 'Total Upload: .*' || echo 'n/a')"
 echo "- wasm gzip -9: $(gzip -9 -c build/index_bg.wasm | wc -c) bytes"
