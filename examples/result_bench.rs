@@ -3,14 +3,16 @@
 //! The Worker runs the same Rust compiled to wasm; this isolates our code from the runtime.
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
+    use super::common;
     use std::alloc::{GlobalAlloc, Layout, System};
     use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
     use std::time::Instant;
 
-    use camunda_mcp_edge::app::App;
-    use camunda_mcp_edge::auth::signature::RustCrypto;
-    use camunda_mcp_edge::config::Config;
     use camunda_mcp_edge::http::{
         FetchError, HttpClient, Request, UpstreamRequest, UpstreamResponse,
     };
@@ -76,31 +78,11 @@ mod native {
     fn request(tool: &str, args: serde_json::Value) -> Request {
         let msg = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
             "params": {"name": tool, "arguments": args}});
-        Request {
-            method: "POST".into(),
-            origin: "http://127.0.0.1".into(),
-            path: "/mcp/cluster".into(),
-            query: None,
-            headers: vec![
-                ("content-type".into(), "application/json".into()),
-                (
-                    "accept".into(),
-                    "application/json, text/event-stream".into(),
-                ),
-            ],
-            body: msg.to_string().into_bytes(),
-        }
+        common::post(&msg.to_string())
     }
 
     pub fn main() {
-        let vars = [("CAMUNDA_REST_ADDRESS", "http://127.0.0.1:8080")];
-        let config = Config::from_vars(|n| {
-            vars.iter()
-                .find(|(k, _)| *k == n)
-                .map(|(_, v)| v.to_string())
-        })
-        .expect("config");
-        let app = App::new(config, RustCrypto);
+        let app = common::app();
         let search_args = |n: usize| json!({"page": {"limit": n}});
         println!("| scenario | upstream body | result | µs per call (native) |");
         println!("|---|---|---|---|");

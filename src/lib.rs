@@ -19,7 +19,8 @@
 //! - [`mcp::server`]: the MCP methods (`initialize`, `tools/list`, `tools/call`, …).
 //! - [`camunda::tools`]: the tool catalogue as data; [`camunda::schema`]: parameter shapes that
 //!   render the JSON Schema and check and map arguments; [`camunda::client`]: the REST calls;
-//!   [`camunda::results`]: REST answers and failures as MCP tool results.
+//!   [`camunda::compact`]: the cluster's JSON rewritten in one pass; [`camunda::results`]: REST
+//!   answers and failures as MCP tool results.
 //! - [`config`]: settings from Worker vars, parsed once per isolate.
 //!
 //! Everything but [`edge`] is plain Rust, tested natively with `cargo test`.

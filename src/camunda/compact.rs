@@ -36,20 +36,17 @@ pub struct Items {
     pub total: usize,
 }
 
-impl Compact {
-    /// The JSON with as many leading items as fit `max_len` bytes, and how many those are.
-    /// `None` when there is no top-level `items` array to cut.
-    pub fn cut_items(&self, max_len: usize) -> Option<(String, usize)> {
-        let items = self.items.as_ref()?;
-        let rest = &self.json[items.close..];
-        let fit = items
-            .ends
-            .partition_point(|end| end + rest.len() <= max_len);
-        let cut = fit.checked_sub(1).map_or(items.open, |i| items.ends[i]);
+impl Items {
+    /// `json` (the [`Compact::json`] these offsets are into) with as many leading items as fit
+    /// `max_len` bytes, and how many those are.
+    pub fn cut(&self, json: &str, max_len: usize) -> (String, usize) {
+        let rest = &json[self.close..];
+        let fit = self.ends.partition_point(|end| end + rest.len() <= max_len);
+        let cut = fit.checked_sub(1).map_or(self.open, |i| self.ends[i]);
         let mut out = String::with_capacity(cut + rest.len());
-        out.push_str(&self.json[..cut]);
+        out.push_str(&json[..cut]);
         out.push_str(rest);
-        Some((out, fit))
+        (out, fit)
     }
 }
 
@@ -329,7 +326,7 @@ mod tests {
             (45, 1, format!(r#"{{"items":[{{"k":1}}{tail}"#)),
             (5, 0, format!(r#"{{"items":[{tail}"#)),
         ] {
-            assert_eq!(c.cut_items(max), Some((json, kept)), "max {max}");
+            assert_eq!(items.cut(&c.json, max), (json, kept), "max {max}");
         }
         // Nested or non-array `items` are not the search's items.
         assert!(text(r#"{"a":{"items":[1]}}"#, 1).items.is_none());
@@ -344,7 +341,8 @@ mod tests {
         let c = text(body, 20);
         assert_eq!(c.json, r#"{"items":[{"k":1}],"page":{}}"#);
         assert_eq!(c.full_len, whole.json.len());
-        assert_eq!(c.items.as_ref().unwrap().total, 3);
-        assert_eq!(c.cut_items(usize::MAX).unwrap().1, 1);
+        let items = c.items.as_ref().unwrap();
+        assert_eq!(items.total, 3);
+        assert_eq!(items.cut(&c.json, usize::MAX).1, 1);
     }
 }

@@ -161,7 +161,8 @@ fn cap(compact: &Compact, max_chars: usize) -> String {
     // Room for the note and the escaping of the text copy is not counted: the cap bounds the
     // JSON, which is what fills a model's context.
     let full_len = compact.full_len;
-    if let (Some((json, fit)), Some(items)) = (compact.cut_items(max_chars), &compact.items) {
+    if let Some(items) = &compact.items {
+        let (json, fit) = items.cut(&compact.json, max_chars);
         let note = format!(
             "Result capped at {max_chars} characters (MCP_MAX_RESULT_CHARS): showing the first \
              {fit} of the {} items the cluster returned ({full_len} characters). Ask for \
