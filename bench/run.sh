@@ -5,6 +5,7 @@
 #   peer      - bench/peer/worker.mjs: the official MCP TypeScript SDK, stateless, same tools
 #   peer-oidc - the same peer, checking bearer JWTs with jose
 #   relay     - bench/relay.mjs: the single upstream fetch and nothing else (the floor)
+#   same-work - bench/same-work.mjs: what ours does for getTopology, as a plain JS Worker
 #   stand-in  - the upstream alone (tests/support/upstream.mjs; answers memoised)
 # Every target runs on 127.0.0.1 and is loaded by wrk (one thread) for a fixed time. Also prints
 # the native cost of our result shaping and the peak memory of a 10,000-item search result.
@@ -23,7 +24,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 UP=18090; JWKS=18089
-declare -A port=([ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096
+declare -A port=([same-work]=18099 [ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096
   [load-ours]=18097 [load-peer]=18098)
 declare -A pid
 node tests/support/upstream.mjs --port $UP > "$work/upstream.log" 2>&1 & pids+=($!); pid[standin]=$!
@@ -32,7 +33,7 @@ node bench/jwks.mjs "$work/tokens.json" $JWKS & pids+=($!)
 ISSUER=$(node -p "require('$work/tokens.json').issuer")
 TOKEN=$(node -p "require('$work/tokens.json').RS256[0]")
 
-cp build/index.js build/index_bg.wasm bench/relay.mjs "$work/"
+cp build/index.js build/index_bg.wasm bench/relay.mjs bench/same-work.mjs "$work/"
 node_modules/.bin/esbuild bench/peer/worker.mjs --bundle --format=esm --platform=neutral \
   --main-fields=module,main --conditions=workerd,worker,browser --log-level=error --outfile="$work/peer.mjs"
 OIDC="(name = \"OIDC_ISSUERS\", text = \"$ISSUER\"), (name = \"OIDC_AUDIENCES\", text = \"zeebe.camunda.io\"),"
@@ -59,6 +60,7 @@ serve ours-oidc "$GATEWAY_MODULES" "(name = \"MCP_AUTH_MODE\", text = \"oidc\"),
 serve load-ours "$GATEWAY_MODULES" '(name = "MCP_AUTH_MODE", text = "none")'
 serve load-peer '(name = "peer.mjs", esModule = embed "peer.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
 serve relay '(name = "relay.mjs", esModule = embed "relay.mjs")' '(name = "X", text = "")'
+serve same-work '(name = "same-work.mjs", esModule = embed "same-work.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
 serve peer '(name = "peer.mjs", esModule = embed "peer.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
 serve peer-oidc '(name = "peer.mjs", esModule = embed "peer.mjs")' "$OIDC" '"nodejs_compat"'
 for p in $UP $JWKS "${port[@]}"; do
@@ -114,13 +116,13 @@ declare -A rps cpu
 for scenario in topology list search100 oidc; do
   for c in 1 10 50; do
     case $scenario in
-      topology) targets="ours peer relay standin" ;;
+      topology) targets="ours peer same-work relay standin" ;;
       oidc) targets="ours-oidc peer-oidc" ;;
       *) targets="ours peer" ;;
     esac
     for target in $targets; do
       case $target in
-        relay) line=$(measure relay "http://127.0.0.1:${port[relay]}/" "$c" "$work/topology.json") ;;
+        relay|same-work) line=$(measure "$target" "http://127.0.0.1:${port[$target]}/" "$c" "$work/topology.json") ;;
         standin) line=$(measure standin "http://127.0.0.1:$UP/v2/topology" "$c" "") ;;
         *oidc) line=$(measure "$target" "http://127.0.0.1:${port[$target]}/mcp/cluster" "$c" "$work/topology.json" "$TOKEN") ;;
         *) line=$(measure "$target" "http://127.0.0.1:${port[$target]}/mcp/cluster" "$c" "$work/$scenario.json") ;;
@@ -137,7 +139,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "Ratios of req/s (CPU µs per request, peer ÷ ours, in brackets):"
 echo
 for c in 1 10 50; do
-  echo "- c=$c: ours/floor (topology) $(ratio "${rps[topology-ours-$c]}" "${rps[topology-relay-$c]}");" \
+  echo "- c=$c: ours/floor (topology) $(ratio "${rps[topology-ours-$c]}" "${rps[topology-relay-$c]}")," \
+    "same-work/floor $(ratio "${rps[topology-same-work-$c]}" "${rps[topology-relay-$c]}"), ours/same-work $(ratio "${rps[topology-ours-$c]}" "${rps[topology-same-work-$c]}");" \
     "ours/peer: topology $(ratio "${rps[topology-ours-$c]}" "${rps[topology-peer-$c]}") ($(ratio "${cpu[topology-peer-$c]}" "${cpu[topology-ours-$c]}"))," \
     "tools/list $(ratio "${rps[list-ours-$c]}" "${rps[list-peer-$c]}") ($(ratio "${cpu[list-peer-$c]}" "${cpu[list-ours-$c]}"))," \
     "100-item search $(ratio "${rps[search100-ours-$c]}" "${rps[search100-peer-$c]}") ($(ratio "${cpu[search100-peer-$c]}" "${cpu[search100-ours-$c]}"))," \
