@@ -86,9 +86,12 @@ async fn into_plain(mut req: worker::Request, max_body: usize) -> Request {
         Some(n) if n > max_body => vec![0; max_body + 1],
         Some(_) => req.bytes().await.unwrap_or_default(),
         None => match req.inner().body() {
-            Some(stream) => read_capped(stream, max_body)
-                .await
-                .unwrap_or_else(ReadError::into_body),
+            Some(stream) => match read_capped(stream, max_body).await {
+                Ok(body) => body,
+                // The transport refuses a body over the limit (413); its bytes do not matter.
+                Err(ReadError::TooLarge) => vec![0; max_body + 1],
+                Err(ReadError::Broken(_)) => Vec::new(),
+            },
             None => Vec::new(),
         },
     };
@@ -131,14 +134,15 @@ async fn read_capped(stream: ReadableStream, cap: usize) -> Result<Vec<u8>, Read
             Err(e) => break Err(broken(e)),
         };
         if let Some(bytes) = result.get_value().dyn_ref::<Uint8Array>() {
-            len += bytes.length() as usize;
-            chunks.push(bytes.to_vec());
             // The read moved our buffer into `bytes`; it is ours again for the next read.
             buffer = bytes.buffer();
-        }
-        if len > cap {
-            let _ = reader.cancel();
-            break Err(ReadError::TooLarge(chunks.concat()));
+            len += bytes.length() as usize;
+            if len > cap {
+                // Nothing past the cap is copied into wasm memory, which never shrinks.
+                let _ = reader.cancel();
+                break Err(ReadError::TooLarge);
+            }
+            chunks.push(bytes.to_vec());
         }
         if result.get_done() == Some(true) {
             break Ok(match chunks.len() {
@@ -171,17 +175,8 @@ thread_local! {
 
 enum ReadError {
     Broken(String),
-    /// What was read so far (more than the cap).
-    TooLarge(Vec<u8>),
-}
-
-impl ReadError {
-    fn into_body(self) -> Vec<u8> {
-        match self {
-            ReadError::TooLarge(body) => body,
-            ReadError::Broken(_) => Vec::new(),
-        }
-    }
+    /// The body is longer than the cap.
+    TooLarge,
 }
 
 fn into_worker(resp: Response) -> worker::Result<worker::Response> {
@@ -313,7 +308,7 @@ impl FetchClient {
                     .map_err(|e| match e {
                     _ if signal.aborted() => FetchError::Timeout(req.timeout_ms),
                     ReadError::Broken(why) => FetchError::Broken(why),
-                    ReadError::TooLarge(_) => FetchError::TooLarge(self.max_bytes),
+                    ReadError::TooLarge => FetchError::TooLarge(self.max_bytes),
                 })?,
                 _ => Vec::new(),
             },
