@@ -25,7 +25,7 @@ trap cleanup EXIT
 
 UP=18090; JWKS=18089
 declare -A port=([same-work]=18099 [ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096
-  [load-ours]=18097 [load-peer]=18098)
+  [load-ours]=18097 [load-peer]=18098 [mem-js]=18100)
 declare -A pid
 node tests/support/upstream.mjs --port $UP > "$work/upstream.log" 2>&1 & pids+=($!); pid[standin]=$!
 node bench/auth-tokens.mjs "$work/tokens.json" 1
@@ -61,6 +61,7 @@ serve load-ours "$GATEWAY_MODULES" '(name = "MCP_AUTH_MODE", text = "none")'
 serve load-peer '(name = "peer.mjs", esModule = embed "peer.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
 serve relay '(name = "relay.mjs", esModule = embed "relay.mjs")' '(name = "X", text = "")'
 serve same-work '(name = "same-work.mjs", esModule = embed "same-work.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
+serve mem-js '(name = "same-work.mjs", esModule = embed "same-work.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
 serve peer '(name = "peer.mjs", esModule = embed "peer.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
 serve peer-oidc '(name = "peer.mjs", esModule = embed "peer.mjs")' "$OIDC" '"nodejs_compat"'
 for p in $UP $JWKS "${port[@]}"; do
@@ -149,17 +150,21 @@ done
 echo
 
 # Peak memory of one 10,000-item search: growth of the peak RSS (VmHWM) of a workerd process
-# that has served only a warm-up call, against the size of the cluster's answer.
-post "http://127.0.0.1:${port[mem]}/mcp/cluster" "$work/topology.json" > /dev/null
-hwm() { awk '/VmHWM/ {print $2 * 1024}' "/proc/${pid[mem]}/status"; }
-before=$(hwm)
-result=$(post "http://127.0.0.1:${port[mem]}/mcp/cluster" "$work/search10000.json" | wc -c)
-after=$(hwm)
+# that has served only a warm-up call, against the size of the cluster's answer; for ours and for
+# the same work in plain JS.
 size=$(curl -s -X POST --data '{"page":{"limit":10000}}' "http://127.0.0.1:$UP/v2/process-instances/search" | wc -c)
 echo "## 10,000-item search result"
 echo
-echo "- workerd: the cluster's answer $size B; our result $result B (capped by MCP_MAX_RESULT_CHARS);" \
-  "peak RSS grew by $((after - before)) B = $(ratio $((after - before)) "$size")x the answer."
+hwm() { awk '/VmHWM/ {print $2 * 1024}' "/proc/${pid[$1]}/status"; }
+for target in mem mem-js; do
+  post "http://127.0.0.1:${port[$target]}/mcp/cluster" "$work/topology.json" > /dev/null
+  before=$(hwm $target)
+  result=$(post "http://127.0.0.1:${port[$target]}/mcp/cluster" "$work/search10000.json" | wc -c)
+  after=$(hwm $target)
+  name=ours; [ $target = mem-js ] && name="same-work (JS)"
+  echo "- workerd, $name: the cluster's answer $size B; the result $result B (capped at 100,000 characters);" \
+    "peak RSS grew by $((after - before)) B = $(ratio $((after - before)) "$size")x the answer."
+done
 echo "- Native (examples/result_bench.rs, same Rust code, counting allocator):"
 echo
 cargo run --quiet --release --example result_bench
