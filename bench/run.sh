@@ -39,14 +39,17 @@ node_modules/.bin/esbuild bench/peer/worker.mjs --bundle --format=esm --platform
 OIDC="(name = \"OIDC_ISSUERS\", text = \"$ISSUER\"), (name = \"OIDC_AUDIENCES\", text = \"zeebe.camunda.io\"),"
 OIDC+=" (name = \"OIDC_JWKS_URIS\", text = \"http://127.0.0.1:$JWKS/jwks\"), (name = \"OIDC_JWKS_URI\", text = \"http://127.0.0.1:$JWKS/jwks\")"
 GATEWAY_MODULES='(name = "index.js", esModule = embed "index.js"), (name = "index_bg.wasm", wasm = embed "index_bg.wasm")'
-# serve NAME MODULES BINDINGS [FLAGS]: one workerd process with one Worker on ${port[NAME]}.
+PEER_MODULE='(name = "peer.mjs", esModule = embed "peer.mjs")'
+SAME_WORK_MODULE='(name = "same-work.mjs", esModule = embed "same-work.mjs")'
+NO_AUTH='(name = "MCP_AUTH_MODE", text = "none")'
+# serve NAME MODULES [BINDINGS] [FLAGS]: one workerd process with one Worker on ${port[NAME]}.
 serve() {
   cat > "$work/$1.capnp" <<CAPNP
 using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "w", worker = (modules = [$2], compatibilityDate = "2026-04-20", compatibilityFlags = [${4:-}],
-      bindings = [(name = "CAMUNDA_REST_ADDRESS", text = "http://127.0.0.1:$UP"), $3], globalOutbound = "loopback")),
+      bindings = [(name = "CAMUNDA_REST_ADDRESS", text = "http://127.0.0.1:$UP")${3:+, $3}], globalOutbound = "loopback")),
     (name = "loopback", network = (allow = ["local", "private", "public"])),
   ],
   sockets = [(name = "s", address = "127.0.0.1:${port[$1]}", http = (), service = "w")],
@@ -54,16 +57,12 @@ const config :Workerd.Config = (
 CAPNP
   node_modules/.bin/workerd serve "$work/$1.capnp" > "$work/$1.log" 2>&1 & pids+=($!); pid[$1]=$!
 }
-serve ours "$GATEWAY_MODULES" '(name = "MCP_AUTH_MODE", text = "none")'
-serve mem "$GATEWAY_MODULES" '(name = "MCP_AUTH_MODE", text = "none")'
+for name in ours mem load-ours; do serve $name "$GATEWAY_MODULES" "$NO_AUTH"; done
 serve ours-oidc "$GATEWAY_MODULES" "(name = \"MCP_AUTH_MODE\", text = \"oidc\"), $OIDC"
-serve load-ours "$GATEWAY_MODULES" '(name = "MCP_AUTH_MODE", text = "none")'
-serve load-peer '(name = "peer.mjs", esModule = embed "peer.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
-serve relay '(name = "relay.mjs", esModule = embed "relay.mjs")' '(name = "X", text = "")'
-serve same-work '(name = "same-work.mjs", esModule = embed "same-work.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
-serve mem-js '(name = "same-work.mjs", esModule = embed "same-work.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
-serve peer '(name = "peer.mjs", esModule = embed "peer.mjs")' '(name = "X", text = "")' '"nodejs_compat"'
-serve peer-oidc '(name = "peer.mjs", esModule = embed "peer.mjs")' "$OIDC" '"nodejs_compat"'
+for name in peer load-peer; do serve $name "$PEER_MODULE" '' '"nodejs_compat"'; done
+serve peer-oidc "$PEER_MODULE" "$OIDC" '"nodejs_compat"'
+for name in same-work mem-js; do serve $name "$SAME_WORK_MODULE" '' '"nodejs_compat"'; done
+serve relay '(name = "relay.mjs", esModule = embed "relay.mjs")'
 for p in $UP $JWKS "${port[@]}"; do
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.1; done
 done
