@@ -145,12 +145,15 @@ proptest! {
     }
 
     /// The one-pass rewrite writes what parsing into a tree, dropping null members and writing
-    /// it back would, from any bytes of any JSON (whitespace added) or none.
+    /// it back would, from any bytes of any JSON (whitespace added) or none; and its text copy.
     #[test]
     fn compacting_matches_the_tree(value in any_json(), junk in prop::collection::vec(any::<u8>(), 0..64)) {
         let as_tree = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).ok().map(|mut v| { drop_nulls(&mut v); v.to_string() });
         let pretty = serde_json::to_vec_pretty(&value).unwrap();
-        prop_assert_eq!(compact(&pretty, usize::MAX).ok().map(|c| c.json), as_tree(&pretty));
+        let c = compact(&pretty, usize::MAX).unwrap();
+        // The text copy is the JSON as the content of a JSON string.
+        prop_assert_eq!(serde_json::to_string(&c.json).unwrap(), format!("\"{}\"", c.text));
+        prop_assert_eq!(Some(c.json), as_tree(&pretty));
         prop_assert_eq!(compact(&junk, usize::MAX).ok().map(|c| c.json), as_tree(&junk));
     }
 

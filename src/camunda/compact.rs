@@ -1,13 +1,16 @@
 //! The cluster's JSON answer rewritten compactly in one pass, as serde_json parses it: `null`
 //! members are left out (they carry nothing and cost the model tokens), and a search's top-level
 //! `items` are tracked so that an answer too long for a model can be cut between whole items.
+//! The same pass writes the text copy an MCP result carries beside `structuredContent`: the JSON
+//! escaped as the content of a JSON string.
 //!
 //! Why not `serde_json::Value`: building the tree (a map and a `String` per object and member)
 //! and writing it back took most of the CPU of a 100-item search and held about ten times the
 //! answer's size in memory for a 10,000-item one (bench/RESULTS.md). Here the parser drives a
 //! visitor that writes as it goes; strings are borrowed from the body, nothing is built. Items
 //! past the cap are parsed (the answer must be valid JSON) but not kept, so the memory of a huge
-//! search is the body plus about the cap.
+//! search is the body plus about twice the cap. Escaping the finished JSON for the text copy
+//! took a fifth of a search's instructions; written alongside, most of it is the same bytes.
 
 use std::fmt;
 
@@ -18,43 +21,58 @@ use serde::Serialize;
 pub struct Compact {
     /// The JSON text, less the items that could never fit the budget.
     pub json: String,
+    /// `json` escaped as the content of a JSON string (without the quotes around it).
+    pub text: String,
     /// The length the JSON text has with every item.
     pub full_len: usize,
     /// Where the top-level `items` array is, when the document is an object that has one.
     pub items: Option<Items>,
 }
 
-/// Offsets into [`Compact::json`] around a top-level `items` array.
+/// A position in both outputs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Mark {
+    json: usize,
+    text: usize,
+}
+
+/// Positions in a [`Compact`] around a top-level `items` array.
 pub struct Items {
     /// Just after `[`.
-    open: usize,
+    open: Mark,
     /// Just after each item kept.
-    ends: Vec<usize>,
+    ends: Vec<Mark>,
     /// At `]`.
-    close: usize,
+    close: Mark,
     /// How many items the cluster sent.
     pub total: usize,
 }
 
 impl Items {
-    /// `json` (the [`Compact::json`] these offsets are into) with as many leading items as fit
-    /// `max_len` bytes, and how many those are.
-    pub fn cut(&self, json: &str, max_len: usize) -> (String, usize) {
-        let rest = &json[self.close..];
-        let fit = self.ends.partition_point(|end| end + rest.len() <= max_len);
+    /// The JSON and its text copy with as many leading items as fit `max_len` bytes of JSON,
+    /// and how many those are.
+    pub fn cut(&self, compact: &Compact, max_len: usize) -> (String, String, usize) {
+        let rest = compact.json.len() - self.close.json;
+        let fit = self.ends.partition_point(|end| end.json + rest <= max_len);
         let cut = fit.checked_sub(1).map_or(self.open, |i| self.ends[i]);
-        let mut out = String::with_capacity(cut + rest.len());
-        out.push_str(&json[..cut]);
-        out.push_str(rest);
-        (out, fit)
+        let join = |s: &str, cut: usize, close: usize| [&s[..cut], &s[close..]].concat();
+        (
+            join(&compact.json, cut.json, self.close.json),
+            join(&compact.text, cut.text, self.close.text),
+            fit,
+        )
     }
 }
 
 /// Rewrites `body` compactly without `null` members. Items of a top-level `items` array that
 /// end past `budget` bytes are checked but dropped: the answer will be cut anyway.
 pub fn compact(body: &[u8], budget: usize) -> serde_json::Result<Compact> {
+    let capacity = body.len().min(budget.saturating_add(1024));
     let mut state = State {
-        out: Vec::with_capacity(body.len().min(budget.saturating_add(1024))),
+        out: Out {
+            json: Vec::with_capacity(capacity),
+            text: Vec::with_capacity(capacity + capacity / 4),
+        },
         budget,
         dropped: 0,
         items: None,
@@ -69,20 +87,76 @@ pub fn compact(body: &[u8], budget: usize) -> serde_json::Result<Compact> {
     }
     .deserialize(&mut de)?;
     de.end()?;
-    let full_len = state.out.len() + state.dropped;
-    // serde_json writes only valid UTF-8; the check costs a fraction of the parse.
-    let json = String::from_utf8(state.out).map_err(serde_json::Error::custom)?;
+    let full_len = state.out.json.len() + state.dropped;
+    // Both are written from valid UTF-8 only; the checks cost a fraction of the parse.
+    let utf8 = |bytes| String::from_utf8(bytes).map_err(serde_json::Error::custom);
     Ok(Compact {
-        json,
+        json: utf8(state.out.json)?,
+        text: utf8(state.out.text)?,
         full_len,
         items: state.items,
     })
 }
 
+/// The JSON and its text copy, written together.
+struct Out {
+    json: Vec<u8>,
+    text: Vec<u8>,
+}
+
+impl Out {
+    fn mark(&self) -> Mark {
+        Mark {
+            json: self.json.len(),
+            text: self.text.len(),
+        }
+    }
+
+    fn truncate(&mut self, mark: Mark) {
+        self.json.truncate(mark.json);
+        self.text.truncate(mark.text);
+    }
+
+    /// Punctuation and literals: the same bytes in both.
+    fn plain(&mut self, bytes: &[u8]) {
+        self.json.extend_from_slice(bytes);
+        self.text.extend_from_slice(bytes);
+    }
+
+    /// A string the parser could borrow from the body had no escapes there, so it holds no
+    /// `"`, `\` or control character (those must be escaped in JSON): it is written as it came,
+    /// which skips the per-byte escaping scan.
+    fn verbatim(&mut self, s: &str) {
+        self.json.reserve(s.len() + 2);
+        self.json.push(b'"');
+        self.json.extend_from_slice(s.as_bytes());
+        self.json.push(b'"');
+        self.text.reserve(s.len() + 4);
+        self.text.extend_from_slice(b"\\\"");
+        self.text.extend_from_slice(s.as_bytes());
+        self.text.extend_from_slice(b"\\\"");
+    }
+
+    /// Escaped strings and numbers, written as serde_json writes them (infallible into a Vec);
+    /// the text copy escapes their `"` and `\` (serde_json leaves no control character raw).
+    fn serialized<T: Serialize + ?Sized, E: Error>(&mut self, value: &T) -> Result<(), E> {
+        let Out { json, text } = self;
+        let start = json.len();
+        serde_json::to_writer(&mut *json, value).map_err(E::custom)?;
+        for &b in &json[start..] {
+            if b == b'"' || b == b'\\' {
+                text.push(b'\\');
+            }
+            text.push(b);
+        }
+        Ok(())
+    }
+}
+
 struct State {
-    out: Vec<u8>,
+    out: Out,
     budget: usize,
-    /// Bytes of items written and then dropped for the budget.
+    /// Bytes of JSON of items written and then dropped for the budget.
     dropped: usize,
     items: Option<Items>,
 }
@@ -110,21 +184,6 @@ impl<'de> DeserializeSeed<'de> for Node<'_> {
     }
 }
 
-/// Escaped strings and numbers, written as serde_json writes them (infallible into a Vec).
-fn put<T: Serialize + ?Sized, E: Error>(out: &mut Vec<u8>, value: &T) -> Result<(), E> {
-    serde_json::to_writer(out, value).map_err(E::custom)
-}
-
-/// A string the parser could borrow from the body had no escapes there, so it holds no `"`,
-/// `\` or control character (those must be escaped in JSON): it is written as it came, which
-/// skips the per-byte escaping scan.
-fn verbatim(out: &mut Vec<u8>, v: &str) {
-    out.reserve(v.len() + 2);
-    out.push(b'"');
-    out.extend_from_slice(v.as_bytes());
-    out.push(b'"');
-}
-
 impl<'de> Visitor<'de> for Node<'_> {
     type Value = bool;
 
@@ -133,52 +192,51 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
 
     fn visit_unit<E: Error>(self) -> Result<bool, E> {
-        self.state.out.extend_from_slice(b"null");
+        self.state.out.plain(b"null");
         Ok(true)
     }
 
     fn visit_bool<E: Error>(self, v: bool) -> Result<bool, E> {
-        let text: &[u8] = if v { b"true" } else { b"false" };
-        self.state.out.extend_from_slice(text);
+        self.state.out.plain(if v { b"true" } else { b"false" });
         Ok(false)
     }
 
     fn visit_i64<E: Error>(self, v: i64) -> Result<bool, E> {
-        put(&mut self.state.out, &v).map(|()| false)
+        self.state.out.serialized(&v).map(|()| false)
     }
 
     fn visit_u64<E: Error>(self, v: u64) -> Result<bool, E> {
-        put(&mut self.state.out, &v).map(|()| false)
+        self.state.out.serialized(&v).map(|()| false)
     }
 
     fn visit_f64<E: Error>(self, v: f64) -> Result<bool, E> {
-        put(&mut self.state.out, &v).map(|()| false)
+        self.state.out.serialized(&v).map(|()| false)
     }
 
     fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<bool, E> {
-        verbatim(&mut self.state.out, v);
+        self.state.out.verbatim(v);
         Ok(false)
     }
 
     fn visit_str<E: Error>(self, v: &str) -> Result<bool, E> {
-        put(&mut self.state.out, v).map(|()| false)
+        self.state.out.serialized(v).map(|()| false)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
         let st = self.state;
-        st.out.push(b'[');
+        st.out.plain(b"[");
         let track = self.level == Level::Items && st.items.is_none();
         let mut items = Items {
-            open: st.out.len(),
+            open: st.out.mark(),
             ends: Vec::new(),
-            close: 0,
+            close: st.out.mark(),
             total: 0,
         };
         let mut over = false;
         loop {
-            let mark = st.out.len();
+            let mark = st.out.mark();
             if items.total > 0 {
-                st.out.push(b',');
+                st.out.plain(b",");
             }
             let node = Node {
                 state: &mut *st,
@@ -194,36 +252,36 @@ impl<'de> Visitor<'de> for Node<'_> {
             }
             // Items are kept while they end within the budget; after the first that does not,
             // none is (a cut keeps a leading run of whole items).
-            over = over || st.out.len() > st.budget;
+            over = over || st.out.json.len() > st.budget;
             if over {
-                st.dropped += st.out.len() - mark;
+                st.dropped += st.out.json.len() - mark.json;
                 st.out.truncate(mark);
             } else {
-                items.ends.push(st.out.len());
+                items.ends.push(st.out.mark());
             }
         }
         if track {
-            items.close = st.out.len();
+            items.close = st.out.mark();
             st.items = Some(items);
         }
-        st.out.push(b']');
+        st.out.plain(b"]");
         Ok(false)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         let st = self.state;
-        st.out.push(b'{');
+        st.out.plain(b"{");
         let mut empty = true;
         loop {
-            let mark = st.out.len();
+            let mark = st.out.mark();
             if !empty {
-                st.out.push(b',');
+                st.out.plain(b",");
             }
             let Some(is_items) = map.next_key_seed(Key(&mut st.out))? else {
                 st.out.truncate(mark);
                 break;
             };
-            st.out.push(b':');
+            st.out.plain(b":");
             let level = if self.level == Level::Top && is_items {
                 Level::Items
             } else {
@@ -239,13 +297,13 @@ impl<'de> Visitor<'de> for Node<'_> {
                 empty = false;
             }
         }
-        st.out.push(b'}');
+        st.out.plain(b"}");
         Ok(false)
     }
 }
 
 /// Writes a member name; deserialises to whether it is `items`.
-struct Key<'o>(&'o mut Vec<u8>);
+struct Key<'o>(&'o mut Out);
 
 impl<'de> DeserializeSeed<'de> for Key<'_> {
     type Value = bool;
@@ -263,12 +321,12 @@ impl<'de> Visitor<'de> for Key<'_> {
     }
 
     fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<bool, E> {
-        verbatim(self.0, v);
+        self.0.verbatim(v);
         Ok(v == "items")
     }
 
     fn visit_str<E: Error>(self, v: &str) -> Result<bool, E> {
-        put(self.0, v).map(|()| v == "items")
+        self.0.serialized(v).map(|()| v == "items")
     }
 }
 
@@ -276,17 +334,28 @@ impl<'de> Visitor<'de> for Key<'_> {
 mod tests {
     use super::*;
 
+    /// Compacts, checking that the text copy is the JSON escaped as serde_json escapes it.
     fn text(body: &str, budget: usize) -> Compact {
-        compact(body.as_bytes(), budget).unwrap()
+        let c = compact(body.as_bytes(), budget).unwrap();
+        assert_eq!(escaped(&c.json), c.text);
+        c
+    }
+
+    fn escaped(json: &str) -> String {
+        let quoted = serde_json::to_string(json).unwrap();
+        quoted[1..quoted.len() - 1].to_owned()
     }
 
     #[test]
     fn drops_null_members_at_every_depth_but_keeps_nulls_in_arrays() {
         let c = text(
-            r#" { "a" : null, "b" : [ null, {"c":null,"d":"\u00e9\"x"} ], "e":{"f":null} , "g":1.50} "#,
+            r#" { "a" : null, "b" : [ null, {"c":null,"d":"\u00e9\"x"} ], "e":{"f":null} , "g":1.50, "h\\i":"\n"} "#,
             usize::MAX,
         );
-        assert_eq!(c.json, r#"{"b":[null,{"d":"é\"x"}],"e":{},"g":1.5}"#);
+        assert_eq!(
+            c.json,
+            r#"{"b":[null,{"d":"é\"x"}],"e":{},"g":1.5,"h\\i":"\n"}"#
+        );
         assert_eq!(c.full_len, c.json.len());
         assert!(c.items.is_none());
     }
@@ -329,7 +398,8 @@ mod tests {
             (45, 1, format!(r#"{{"items":[{{"k":1}}{tail}"#)),
             (5, 0, format!(r#"{{"items":[{tail}"#)),
         ] {
-            assert_eq!(items.cut(&c.json, max), (json, kept), "max {max}");
+            let text = escaped(&json);
+            assert_eq!(items.cut(&c, max), (json, text, kept), "max {max}");
         }
         // Nested or non-array `items` are not the search's items.
         assert!(text(r#"{"a":{"items":[1]}}"#, 1).items.is_none());
@@ -346,6 +416,6 @@ mod tests {
         assert_eq!(c.full_len, whole.json.len());
         let items = c.items.as_ref().unwrap();
         assert_eq!(items.total, 3);
-        assert_eq!(items.cut(&c.json, usize::MAX).1, 1);
+        assert_eq!(items.cut(&c, usize::MAX).2, 1);
     }
 }

@@ -82,11 +82,17 @@ pub fn structured_result(object_json: &str, is_error: bool) -> String {
 
 /// As [`structured_result`], with a second text block (e.g. what a cap cut).
 fn structured_with_note(object_json: &str, note: Option<&str>, is_error: bool) -> String {
-    // Escaping a &str needs no copy of it; serialising a str cannot fail.
-    let escape = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    let mut out = String::with_capacity(object_json.len() * 2 + 120);
-    out.push_str(r#"{"content":[{"type":"text","text":"#);
-    out.push_str(&escape(object_json));
+    let quoted = escape(object_json);
+    let text = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"'));
+    structured_parts(object_json, text.unwrap_or_default(), note, is_error)
+}
+
+/// As [`structured_with_note`], with the text copy already escaped (see `compact`).
+fn structured_parts(object_json: &str, text: &str, note: Option<&str>, is_error: bool) -> String {
+    let mut out = String::with_capacity(object_json.len() + text.len() + 120);
+    out.push_str(r#"{"content":[{"type":"text","text":""#);
+    out.push_str(text);
+    out.push('"');
     if let Some(note) = note {
         out.push_str(r#"},{"type":"text","text":"#);
         out.push_str(&escape(note));
@@ -97,6 +103,11 @@ fn structured_with_note(object_json: &str, note: Option<&str>, is_error: bool) -
     out.push_str(if is_error { "true" } else { "false" });
     out.push('}');
     out
+}
+
+/// `s` as a JSON string, quotes included (serialising a str cannot fail).
+fn escape(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 /// Removes `null` members at every depth: they carry nothing and cost the model tokens.
@@ -148,7 +159,7 @@ pub fn json_success(
     })?;
     Ok(match compact.json.as_bytes().first() {
         Some(b'{') if compact.full_len > max_chars => cap(&compact, max_chars),
-        Some(b'{') => structured_result(&compact.json, false),
+        Some(b'{') => structured_parts(&compact.json, &compact.text, None, false),
         // structuredContent must be an object; anything else goes as text only.
         _ => long_text(&compact.json, max_chars),
     })
@@ -162,7 +173,7 @@ fn cap(compact: &Compact, max_chars: usize) -> String {
     // JSON, which is what fills a model's context.
     let full_len = compact.full_len;
     if let Some(items) = &compact.items {
-        let (json, fit) = items.cut(&compact.json, max_chars);
+        let (json, text, fit) = items.cut(compact, max_chars);
         let note = format!(
             "Result capped at {max_chars} characters (MCP_MAX_RESULT_CHARS): showing the first \
              {fit} of the {} items the cluster returned ({full_len} characters). Ask for \
@@ -171,7 +182,7 @@ fn cap(compact: &Compact, max_chars: usize) -> String {
             items.total,
             fit.max(1)
         );
-        return structured_with_note(&json, Some(&note), false);
+        return structured_parts(&json, &text, Some(&note), false);
     }
     // Rare (one huge value, e.g. a variable), so the tree is worth building here.
     let Ok(mut value) = serde_json::from_str::<Value>(&compact.json) else {
