@@ -2,6 +2,7 @@
 //! answering a 10,000-item search. Run by `bench/run.sh`; prints figures, asserts nothing.
 //! The Worker runs the same Rust compiled to wasm; this isolates our code from the runtime.
 
+/// The black-box tests' helpers: the App as they build it and MCP requests as they post them.
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]
 mod common;
