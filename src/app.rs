@@ -138,17 +138,16 @@ impl<S: Signatures> App<S> {
                 return err.response(&challenge());
             }
         }
-        match jsonrpc::parse(&req.body) {
+        let incoming = match jsonrpc::parse(&req.body) {
+            Ok(incoming) => incoming,
             Err(rejected) => {
-                Response::json(400, jsonrpc::failure(rejected.id.as_ref(), &rejected.error))
+                return Response::json(400, jsonrpc::failure(rejected.id.as_ref(), &rejected.error))
             }
-            Ok(Incoming::Notification { method }) => {
-                trace.rpc = Some(method.chars().take(64).collect());
-                Response::new(202)
-            }
-            Ok(Incoming::Response) => Response::new(202),
-            Ok(Incoming::Request { id, method, params }) => {
-                trace.rpc = Some(method.chars().take(64).collect());
+        };
+        trace.rpc = incoming.method().map(|m| m.chars().take(64).collect());
+        match incoming {
+            Incoming::Notification { .. } | Incoming::Response => Response::new(202),
+            Incoming::Request { id, method, params } => {
                 let cluster = Cluster::new(
                     client,
                     &self.config,

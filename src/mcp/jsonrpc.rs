@@ -54,6 +54,16 @@ pub enum Incoming {
     Response,
 }
 
+impl Incoming {
+    /// The method a request or notification names.
+    pub fn method(&self) -> Option<&str> {
+        match self {
+            Incoming::Request { method, .. } | Incoming::Notification { method } => Some(method),
+            Incoming::Response => None,
+        }
+    }
+}
+
 /// A message that could not be accepted, with the id to echo if one could be read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejected {
