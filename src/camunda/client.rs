@@ -119,13 +119,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         let resp = self
             .send(tool.method, &path, body.as_ref(), tool.reply)
             .await?;
-        reply(
-            tool.reply,
-            &resp,
-            &what(tool.method, &path),
-            &args,
-            self.config.max_result_chars,
-        )
+        self.reply(tool.reply, &resp, &what(tool.method, &path), &args)
     }
 
     /// Resolving fails while the incident's job has no retries left; Camunda's gateway then
@@ -140,13 +134,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         let resolve = || self.send(Method::Post, path, Some(&empty), tool.reply);
         let resp = resolve().await?;
         if is_success(resp.status) {
-            return reply(
-                tool.reply,
-                &resp,
-                &what(Method::Post, path),
-                args,
-                self.config.max_result_chars,
-            );
+            return self.reply(tool.reply, &resp, &what(Method::Post, path), args);
         }
         let err = results::failure(&resp, &what(Method::Post, path));
         if !is_no_retries_left(&err) {
@@ -188,13 +176,38 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             return Err(results::failure(&retried, &what(Method::Patch, &job_path)));
         }
         let resp = resolve().await?;
-        reply(
-            tool.reply,
-            &resp,
-            &what(Method::Post, path),
-            args,
-            self.config.max_result_chars,
-        )
+        self.reply(tool.reply, &resp, &what(Method::Post, path), args)
+    }
+
+    /// The tool result for an upstream answer; text longer than the result limit is cut,
+    /// saying so.
+    fn reply(
+        &self,
+        kind: Reply,
+        resp: &UpstreamResponse,
+        what: &str,
+        args: &Map<String, Value>,
+    ) -> Result<String, ToolError> {
+        match kind {
+            Reply::Health if resp.status == 503 => Ok(text_result("UNHEALTHY", false)),
+            _ if !is_success(resp.status) => Err(results::failure(resp, what)),
+            Reply::Health => Ok(text_result("HEALTHY", false)),
+            Reply::Json => results::json_success(resp, what, self.config.max_result_chars),
+            Reply::Xml if resp.status == 204 || resp.body.is_empty() => Err(ToolError::problem(
+                404,
+                "NOT_FOUND",
+                fill(
+                    "No BPMN XML found for process definition with key {processDefinitionKey}.",
+                    args,
+                ),
+                results::instance_of(what),
+            )),
+            Reply::Xml => Ok(results::long_text(
+                &String::from_utf8_lossy(&resp.body),
+                self.config.max_result_chars,
+            )),
+            Reply::Text(template) => Ok(text_result(&fill(template, args), false)),
+        }
     }
 
     async fn send(
@@ -256,34 +269,4 @@ fn is_no_retries_left(err: &ToolError) -> bool {
         && p.get("detail")
             .and_then(Value::as_str)
             .is_some_and(|d| d.to_ascii_lowercase().contains("no retries left"))
-}
-
-/// The tool result for an upstream answer; text longer than `max_chars` is cut, saying so.
-fn reply(
-    kind: Reply,
-    resp: &UpstreamResponse,
-    what: &str,
-    args: &Map<String, Value>,
-    max_chars: usize,
-) -> Result<String, ToolError> {
-    match kind {
-        Reply::Health if resp.status == 503 => Ok(text_result("UNHEALTHY", false)),
-        _ if !is_success(resp.status) => Err(results::failure(resp, what)),
-        Reply::Health => Ok(text_result("HEALTHY", false)),
-        Reply::Json => results::json_success(resp, what, max_chars),
-        Reply::Xml if resp.status == 204 || resp.body.is_empty() => Err(ToolError::problem(
-            404,
-            "NOT_FOUND",
-            fill(
-                "No BPMN XML found for process definition with key {processDefinitionKey}.",
-                args,
-            ),
-            results::instance_of(what),
-        )),
-        Reply::Xml => Ok(results::long_text(
-            &String::from_utf8_lossy(&resp.body),
-            max_chars,
-        )),
-        Reply::Text(template) => Ok(text_result(&fill(template, args), false)),
-    }
 }
