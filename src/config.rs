@@ -255,6 +255,16 @@ pub fn is_region(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
+/// A Camunda 8.10 physical tenant id as the gateway accepts it in a path: 1–64 of `a-z`, `0-9`,
+/// `-` and `_`, starting with a letter or digit (e.g. `default`, `eu-west-1`). Strict on purpose:
+/// the id becomes part of the upstream URL.
+pub fn is_physical_tenant_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+}
+
 /// A lowercase UUID, `8-4-4-4-12` hex digits: the form of Camunda SaaS cluster ids.
 pub fn is_cluster_id(s: &str) -> bool {
     s.len() == 36

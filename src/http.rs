@@ -8,13 +8,55 @@ use std::fmt;
 
 /// The request headers the gateway reads. Adapters copy only these: every header crossing from
 /// the runtime into wasm costs time on each request.
-pub const READ_HEADERS: [&str; 5] = [
+pub const READ_HEADERS: [&str; 9] = [
     "accept",
     "authorization",
     "content-type",
+    "mcp-method",
+    "mcp-name",
     "mcp-protocol-version",
     "origin",
+    "traceparent",
+    "tracestate",
 ];
+
+/// W3C trace context (`traceparent`, `tracestate`) of a request, passed on to the cluster and
+/// written to the log line, so that a call can be followed from the agent to the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceContext {
+    pub parent: String,
+    pub state: Option<String>,
+}
+
+impl TraceContext {
+    /// `None` unless `parent` is a valid version-00 `traceparent`; a `tracestate` is kept only
+    /// beside one, and only when it is short printable ASCII (W3C: at most 512 characters).
+    pub fn new(parent: &str, state: Option<&str>) -> Option<Self> {
+        let parent = parent.trim();
+        let b = parent.as_bytes();
+        let hex = |r: std::ops::Range<usize>| {
+            b[r].iter()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+        };
+        let zeros = |r: std::ops::Range<usize>| b[r].iter().all(|&c| c == b'0');
+        let valid = b.len() == 55
+            && parent.starts_with("00-")
+            && b[35] == b'-'
+            && b[52] == b'-'
+            && hex(3..35)
+            && hex(36..52)
+            && hex(53..55)
+            && !zeros(3..35)
+            && !zeros(36..52);
+        let state = state.map(str::trim).filter(|s| {
+            !s.is_empty() && s.len() <= 512 && s.bytes().all(|c| (0x20..0x7f).contains(&c))
+        });
+        valid.then(|| TraceContext {
+            parent: parent.to_owned(),
+            state: state.map(str::to_owned),
+        })
+    }
+}
 
 /// An inbound request, already read in full (bodies are small and capped by config).
 #[derive(Debug, Clone, Default)]
@@ -233,6 +275,27 @@ mod tests {
             "http://127.0.0.1:8787"
         );
         assert_eq!(origin_of("https://gw.example"), "https://gw.example");
+    }
+
+    #[test]
+    fn trace_context_is_checked_before_it_is_passed_on() {
+        let p = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let t = TraceContext::new(p, Some("congo=t61rcWkgMzE")).unwrap();
+        assert_eq!(
+            (t.parent.as_str(), t.state.as_deref()),
+            (p, Some("congo=t61rcWkgMzE"))
+        );
+        assert_eq!(TraceContext::new(p, Some("x\u{7f}")).unwrap().state, None);
+        for bad in [
+            "",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nx: y",
+        ] {
+            assert_eq!(TraceContext::new(bad, None), None, "{bad}");
+        }
     }
 
     #[test]

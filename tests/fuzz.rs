@@ -10,12 +10,13 @@ mod common;
 
 use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::auth::verifier::Verifier;
+use camunda_mcp_edge::camunda::client::Call;
 use camunda_mcp_edge::camunda::compact::compact;
 use camunda_mcp_edge::camunda::results::{drop_nulls, json_success};
 use camunda_mcp_edge::camunda::schema::is_rfc3339;
 use camunda_mcp_edge::camunda::tools::Catalogue;
 use camunda_mcp_edge::config::{Algorithm, ApiVersion, Issuer, Oidc};
-use camunda_mcp_edge::http::UpstreamResponse;
+use camunda_mcp_edge::http::{Method, UpstreamResponse};
 use camunda_mcp_edge::mcp::jsonrpc;
 use common::*;
 use proptest::prelude::*;
@@ -162,7 +163,7 @@ proptest! {
     fn result_capping_keeps_valid_json(value in any_json(), cap in 1000usize..4000) {
         let body = json!({"items": [value.clone(), value.clone()], "x": value}).to_string();
         let resp = UpstreamResponse { status: 200, content_type: None, cache_control: None, body: body.into_bytes() };
-        let out: Value = serde_json::from_str(&json_success(&resp, "POST /v2/x/search", cap).unwrap()).unwrap();
+        let out: Value = serde_json::from_str(&json_success(&resp, &Call { method: Method::Post, path: "/v2/x/search".into() }, cap).unwrap()).unwrap();
         prop_assert!(out["structuredContent"].is_object());
         prop_assert_eq!(serde_json::from_str::<Value>(out["content"][0]["text"].as_str().unwrap()).unwrap(), out["structuredContent"].clone());
     }

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::config::AuthMode;
 use crate::http::{HttpClient, Request, Response};
+use crate::mcp::jsonrpc::{self, ErrorCode, RpcError};
 use signature::Signatures;
 use verifier::{other_cluster, Verifier};
 
@@ -74,12 +75,10 @@ impl AuthError {
                 quoted(&self.to_string())
             );
         }
-        let body = json!({
-            "jsonrpc": "2.0",
-            "id": null,
-            "error": {"code": -32001, "message": format!("Unauthorized: {self}")},
-        });
-        Response::json(status, body.to_string()).with_header("www-authenticate", header)
+        // No id: the body of a refused caller is not read.
+        let error = RpcError::new(ErrorCode::UNAUTHORIZED, format!("Unauthorized: {self}"));
+        Response::json(status, jsonrpc::error_body(None, &error))
+            .with_header("www-authenticate", header)
     }
 }
 

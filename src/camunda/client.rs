@@ -1,6 +1,7 @@
 //! Runs one tool call against the cluster's REST API v2: arguments → request(s) → result JSON.
 
 use std::cell::Cell;
+use std::fmt;
 
 use serde_json::{json, Map, Value};
 
@@ -8,39 +9,80 @@ use super::results::{self, fill, is_success, text_result, ToolError};
 use super::schema::{convert_fields, Converted, Target};
 use super::tools::{Flow, Reply, Tool};
 use crate::config::Config;
-use crate::http::{HttpClient, Method, SharedCache, UpstreamRequest, UpstreamResponse};
+use crate::http::{
+    HttpClient, Method, SharedCache, TraceContext, UpstreamRequest, UpstreamResponse,
+};
+
+/// One REST call: what a ProblemDetail's `instance` and an error message name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub method: Method,
+    /// Below the cluster's REST base, starting with `/v2`.
+    pub path: String,
+}
+
+impl Call {
+    fn new(method: Method, path_below_v2: &str) -> Self {
+        Call {
+            method,
+            path: format!("/v2{path_below_v2}"),
+        }
+    }
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+/// What a tool call came to, and the status of the cluster's last answer (for the log line,
+/// and for Basic mode, where the cluster's 401 becomes the gateway's).
+#[derive(Debug)]
+pub struct Called {
+    pub result: Result<String, ToolError>,
+    pub upstream: Option<u16>,
+}
 
 /// One cluster as seen by one MCP request: where it is and whose credentials to present.
 pub struct Cluster<'a, C> {
     pub client: &'a C,
     /// Timeout and result limits.
     pub config: &'a Config,
-    /// REST base without `/v2`.
+    /// REST base without `/v2` (with a physical tenant's prefix when routed to one).
     pub address: &'a str,
+    /// The physical tenant the request was routed to, if any.
+    pub tenant: Option<&'a str>,
     /// The caller's `Authorization` header, forwarded unchanged.
     pub authorization: Option<&'a str>,
-    /// Status of the last upstream answer, for the request log line.
-    pub last_status: Cell<Option<u16>>,
+    /// W3C trace context to pass on, so a call can be followed from agent to cluster.
+    pub trace: Option<&'a TraceContext>,
+    last_status: Cell<Option<u16>>,
 }
 
 impl<'a, C: HttpClient> Cluster<'a, C> {
-    pub fn new(
-        client: &'a C,
-        config: &'a Config,
-        address: &'a str,
-        authorization: Option<&'a str>,
-    ) -> Self {
+    pub fn new(client: &'a C, config: &'a Config, address: &'a str) -> Self {
         Cluster {
             client,
             config,
             address,
-            authorization,
+            tenant: None,
+            authorization: None,
+            trace: None,
             last_status: Cell::new(None),
         }
     }
 
-    /// The `CallToolResult` JSON for `tool` called with `args`; failures are `isError` results.
-    pub async fn call(&self, tool: &Tool, args: &Map<String, Value>) -> Result<String, ToolError> {
+    /// Runs `tool` with `args`; failures are `isError` results.
+    pub async fn call(&self, tool: &Tool, args: &Map<String, Value>) -> Called {
+        let result = self.run(tool, args).await;
+        Called {
+            result,
+            upstream: self.last_status.get(),
+        }
+    }
+
+    async fn run(&self, tool: &Tool, args: &Map<String, Value>) -> Result<String, ToolError> {
         let Converted(args, fields) =
             convert_fields("", &tool.fields, args).map_err(|e| ToolError::InvalidArgument(e.0))?;
         let path = fill(tool.path, &args);
@@ -86,7 +128,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
                         400,
                         "INVALID_ARGUMENT",
                         "Give exactly one of processDefinitionKey or processDefinitionId.",
-                        "/v2/process-instances",
+                        &Call::new(tool.method, tool.path),
                     ));
                 }
                 body.entry("awaitCompletion").or_insert(json!(false));
@@ -97,29 +139,69 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
                     .and_then(Value::as_str)
                     .is_none_or(|a| a.trim().is_empty());
                 if blank {
-                    let path = fill("/user-tasks/{userTaskKey}/assignee", &args);
-                    let resp = self.send(Method::Delete, &path, None, Reply::Json).await?;
+                    let call = Call::new(
+                        Method::Delete,
+                        &fill("/user-tasks/{userTaskKey}/assignee", &args),
+                    );
+                    let resp = self.send(&call, None, Reply::Json).await?;
                     return if is_success(resp.status) {
                         Ok(text_result(
                             &fill("User task with key {userTaskKey} unassigned.", &args),
                             false,
                         ))
                     } else {
-                        Err(results::failure(&resp, &what(Method::Delete, &path)))
+                        Err(results::failure(&resp, &call))
                     };
                 }
                 body.entry("action").or_insert(json!("assign"));
                 body.entry("allowOverride").or_insert(json!(true));
             }
-            Flow::ResolveIncident => return self.resolve_incident(tool, &path, &args).await,
+            Flow::ResolveIncident => {
+                return self
+                    .resolve_incident(tool, &Call::new(tool.method, &path), &args)
+                    .await
+            }
+            Flow::Health if self.tenant.is_some() => return self.tenant_health().await,
+            Flow::Health => {}
         }
 
+        let call = Call::new(tool.method, &path);
         let body =
             matches!(tool.method, Method::Post | Method::Patch).then_some(Value::Object(body));
-        let resp = self
-            .send(tool.method, &path, body.as_ref(), tool.reply)
-            .await?;
-        self.reply(tool.reply, &resp, &what(tool.method, &path), &args)
+        let resp = self.send(&call, body.as_ref(), tool.reply).await?;
+        self.reply(tool.reply, &resp, &call, &args)
+    }
+
+    /// A physical tenant's health, as Camunda's gateway reports it (HEALTHY when at least one
+    /// partition has a healthy leader): read from the tenant's topology, because the REST API
+    /// serves `/status` for the default tenant only.
+    async fn tenant_health(&self) -> Result<String, ToolError> {
+        let call = Call::new(Method::Get, "/topology");
+        let resp = self.send(&call, None, Reply::Json).await?;
+        if !is_success(resp.status) {
+            return Err(results::failure(&resp, &call));
+        }
+        let topology: Value = serde_json::from_slice(&resp.body).map_err(|e| {
+            ToolError::problem(
+                502,
+                "Bad Gateway",
+                format!("The cluster answered {call} with a body that is not valid JSON ({e})."),
+                &call,
+            )
+        })?;
+        let healthy_leader = topology["brokers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|broker| broker["partitions"].as_array())
+            .flatten()
+            .any(|p| p["role"] == "leader" && p["health"] == "healthy");
+        let status = if healthy_leader {
+            "HEALTHY"
+        } else {
+            "UNHEALTHY"
+        };
+        Ok(text_result(status, false))
     }
 
     /// Resolving fails while the incident's job has no retries left; Camunda's gateway then
@@ -127,31 +209,35 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
     async fn resolve_incident(
         &self,
         tool: &Tool,
-        path: &str,
+        resolution: &Call,
         args: &Map<String, Value>,
     ) -> Result<String, ToolError> {
         let empty = json!({});
-        let resolve = || self.send(Method::Post, path, Some(&empty), tool.reply);
+        let resolve = || self.send(resolution, Some(&empty), tool.reply);
         let resp = resolve().await?;
         if is_success(resp.status) {
-            return self.reply(tool.reply, &resp, &what(Method::Post, path), args);
+            return self.reply(tool.reply, &resp, resolution, args);
         }
-        let err = results::failure(&resp, &what(Method::Post, path));
-        if !is_no_retries_left(&err) {
+        let err = results::failure(&resp, resolution);
+        let ToolError::Problem(problem) = &err else {
+            return Err(err);
+        };
+        if !problem.is_no_retries_left() {
             return Err(err);
         }
-        let incident_path = fill("/incidents/{incidentKey}", args);
-        let incident = self
-            .send(Method::Get, &incident_path, None, Reply::Json)
-            .await?;
-        let what_get = what(Method::Get, &incident_path);
+        let get = Call::new(Method::Get, &fill("/incidents/{incidentKey}", args));
+        let incident = self.send(&get, None, Reply::Json).await?;
         if !is_success(incident.status) {
-            return Err(results::failure(&incident, &what_get));
+            return Err(results::failure(&incident, &get));
         }
         let job_key = serde_json::from_slice::<Value>(&incident.body)
             .ok()
             .and_then(|v| match v.get("jobKey") {
-                Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => Some(s.clone()),
+                Some(Value::String(s))
+                    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    Some(s.clone())
+                }
                 Some(Value::Number(n)) if n.is_u64() => Some(n.to_string()),
                 _ => None,
             })
@@ -159,24 +245,26 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
                 ToolError::problem(
                     502,
                     "Bad Gateway",
-                    format!("{err_detail} The incident has no job to retry ({what_get} returned no jobKey).", err_detail = detail(&err)),
-                    &format!("/v2{incident_path}"),
+                    format!(
+                        "{} The incident has no job to retry ({get} returned no jobKey).",
+                        problem.detail.as_deref().unwrap_or_default()
+                    ),
+                    &get,
                 )
             })?;
-        let job_path = format!("/jobs/{job_key}");
+        let patch = Call::new(Method::Patch, &format!("/jobs/{job_key}"));
         let retried = self
             .send(
-                Method::Patch,
-                &job_path,
+                &patch,
                 Some(&json!({"changeset": {"retries": 1}})),
                 Reply::Json,
             )
             .await?;
         if !is_success(retried.status) {
-            return Err(results::failure(&retried, &what(Method::Patch, &job_path)));
+            return Err(results::failure(&retried, &patch));
         }
         let resp = resolve().await?;
-        self.reply(tool.reply, &resp, &what(Method::Post, path), args)
+        self.reply(tool.reply, &resp, resolution, args)
     }
 
     /// The tool result for an upstream answer; text longer than the result limit is cut,
@@ -185,14 +273,14 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         &self,
         kind: Reply,
         resp: &UpstreamResponse,
-        what: &str,
+        call: &Call,
         args: &Map<String, Value>,
     ) -> Result<String, ToolError> {
         match kind {
             Reply::Health if resp.status == 503 => Ok(text_result("UNHEALTHY", false)),
-            _ if !is_success(resp.status) => Err(results::failure(resp, what)),
+            _ if !is_success(resp.status) => Err(results::failure(resp, call)),
             Reply::Health => Ok(text_result("HEALTHY", false)),
-            Reply::Json => results::json_success(resp, what, self.config.max_result_chars),
+            Reply::Json => results::json_success(resp, call, self.config.max_result_chars),
             Reply::Xml if resp.status == 204 || resp.body.is_empty() => Err(ToolError::problem(
                 404,
                 "NOT_FOUND",
@@ -200,7 +288,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
                     "No BPMN XML found for process definition with key {processDefinitionKey}.",
                     args,
                 ),
-                results::instance_of(what),
+                call,
             )),
             Reply::Xml => Ok(results::long_text(
                 &String::from_utf8_lossy(&resp.body),
@@ -212,8 +300,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
 
     async fn send(
         &self,
-        method: Method,
-        path: &str,
+        call: &Call,
         body: Option<&Value>,
         reply: Reply,
     ) -> Result<UpstreamResponse, ToolError> {
@@ -228,9 +315,15 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         if body.is_some() {
             headers.push(("content-type", "application/json".to_owned()));
         }
+        if let Some(trace) = self.trace {
+            headers.push(("traceparent", trace.parent.clone()));
+            if let Some(state) = &trace.state {
+                headers.push(("tracestate", state.clone()));
+            }
+        }
         let req = UpstreamRequest {
-            method,
-            url: format!("{}/v2{path}", self.address),
+            method: call.method,
+            url: format!("{}{}", self.address, call.path),
             headers,
             body: body.map(|b| b.to_string().into_bytes()),
             timeout_ms: self.config.request_timeout_ms,
@@ -240,33 +333,8 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             .client
             .send(req)
             .await
-            .map_err(|e| ToolError::from_fetch(&e, self.address, &what(method, path)))?;
+            .map_err(|e| ToolError::from_fetch(&e, self.address, call))?;
         self.last_status.set(Some(resp.status));
         Ok(resp)
     }
-}
-
-fn what(method: Method, path: &str) -> String {
-    format!("{method} /v2{path}")
-}
-
-fn detail(err: &ToolError) -> String {
-    match err {
-        ToolError::Problem(p) => p
-            .get("detail")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        ToolError::InvalidArgument(t) => t.clone(),
-    }
-}
-
-fn is_no_retries_left(err: &ToolError) -> bool {
-    let ToolError::Problem(p) = err else {
-        return false;
-    };
-    p.get("title").and_then(Value::as_str) == Some("INVALID_STATE")
-        && p.get("detail")
-            .and_then(Value::as_str)
-            .is_some_and(|d| d.to_ascii_lowercase().contains("no retries left"))
 }

@@ -1,10 +1,53 @@
 //! REST answers → MCP `CallToolResult` JSON, and every tool failure → an `isError` result.
 //! This is the one place where a tool error gets its shape.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::client::Call;
 use super::compact::{compact, Compact};
 use crate::http::{FetchError, UpstreamResponse};
+
+/// An RFC 9457 problem: the cluster's own (its extra members kept), or one the gateway writes
+/// for an upstream fault. `null` members are dropped, as everywhere in results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProblemDetail {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl ProblemDetail {
+    /// One the gateway writes itself; `instance` is the REST path of `call`.
+    pub fn new(status: u16, title: &str, detail: impl Into<String>, call: &Call) -> Self {
+        ProblemDetail {
+            kind: Some("about:blank".to_owned()),
+            title: Some(title.to_owned()),
+            status: Some(status),
+            detail: Some(detail.into()),
+            instance: Some(call.path.clone()),
+            extra: Map::new(),
+        }
+    }
+
+    /// Camunda's answer when an incident's job has no retries left to resolve it with.
+    pub fn is_no_retries_left(&self) -> bool {
+        self.title.as_deref() == Some("INVALID_STATE")
+            && self
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.to_ascii_lowercase().contains("no retries left"))
+    }
+}
 
 /// Why a tool call failed. Every variant becomes a tool result with `isError: true`, never a
 /// JSON-RPC error: the model can read it and try again.
@@ -13,50 +56,45 @@ pub enum ToolError {
     /// Arguments the model can fix; text only, as Camunda answers them.
     #[error("{0}")]
     InvalidArgument(String),
-    /// An RFC 9457 ProblemDetail: the cluster's own, or one we built for an upstream fault.
-    #[error("{0}")]
-    Problem(Value),
+    /// The cluster's ProblemDetail, or one we built for an upstream fault (boxed: results
+    /// travel by value, and most of them are not errors).
+    #[error("{}", .0.detail.as_deref().unwrap_or("problem"))]
+    Problem(Box<ProblemDetail>),
 }
 
 impl ToolError {
     /// A ProblemDetail the gateway writes itself.
-    pub fn problem(status: u16, title: &str, detail: impl Into<String>, instance: &str) -> Self {
-        ToolError::Problem(json!({
-            "type": "about:blank",
-            "title": title,
-            "status": status,
-            "detail": detail.into(),
-            "instance": instance,
-        }))
+    pub fn problem(status: u16, title: &str, detail: impl Into<String>, call: &Call) -> Self {
+        ToolError::Problem(Box::new(ProblemDetail::new(status, title, detail, call)))
     }
 
     /// Turns a transport failure into a 502/504 ProblemDetail that says what happened.
-    pub fn from_fetch(err: &FetchError, address: &str, what: &str) -> Self {
-        let instance = instance_of(what);
+    /// `address` is the cluster's REST base as configured (never with credentials in it).
+    pub fn from_fetch(err: &FetchError, address: &str, call: &Call) -> Self {
         match err {
             FetchError::Unreachable(why) => Self::problem(
                 502,
                 "Bad Gateway",
                 format!("Could not reach the Camunda REST API at {address} ({why}). Check CAMUNDA_REST_ADDRESS and that the cluster is running."),
-                instance,
+                call,
             ),
             FetchError::Timeout(ms) => Self::problem(
                 504,
                 "Gateway Timeout",
-                format!("The Camunda REST API at {address} did not answer {what} within {ms} ms (CAMUNDA_REQUEST_TIMEOUT_MS)."),
-                instance,
+                format!("The Camunda REST API at {address} did not answer {call} within {ms} ms (CAMUNDA_REQUEST_TIMEOUT_MS)."),
+                call,
             ),
             FetchError::Broken(why) => Self::problem(
                 502,
                 "Bad Gateway",
-                format!("The connection to the Camunda REST API at {address} broke while reading the answer to {what} ({why}). For a write, check whether it took effect before calling again."),
-                instance,
+                format!("The connection to the Camunda REST API at {address} broke while reading the answer to {call} ({why}). For a write, check whether it took effect before calling again."),
+                call,
             ),
             FetchError::TooLarge(limit) => Self::problem(
                 502,
                 "Bad Gateway",
-                format!("The answer to {what} was larger than {limit} bytes (CAMUNDA_MAX_RESPONSE_BYTES). Narrow the search with a filter or a smaller page.limit."),
-                instance,
+                format!("The answer to {call} was larger than {limit} bytes (CAMUNDA_MAX_RESPONSE_BYTES). Narrow the search with a filter or a smaller page.limit."),
+                call,
             ),
         }
     }
@@ -65,7 +103,10 @@ impl ToolError {
     pub fn to_result(&self) -> String {
         match self {
             ToolError::InvalidArgument(text) => text_result(text, true),
-            ToolError::Problem(p) => structured_result(&p.to_string(), true),
+            ToolError::Problem(p) => {
+                // Serialising strings, numbers and a map cannot fail.
+                structured_result(&serde_json::to_string(p).unwrap_or_default(), true)
+            }
         }
     }
 }
@@ -126,23 +167,22 @@ pub fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
 }
 
-/// A successful JSON answer → result JSON. `what` is e.g. `GET /v2/topology`. Results longer
+/// A successful JSON answer to `call` → result JSON. Results longer
 /// than `max_chars` are capped (see [`cap`]).
 pub fn json_success(
     resp: &UpstreamResponse,
-    what: &str,
+    call: &Call,
     max_chars: usize,
 ) -> Result<String, ToolError> {
-    let instance = instance_of(what);
     if resp.body.is_empty() {
         return Err(ToolError::problem(
             502,
             "Bad Gateway",
             format!(
-                "The cluster answered {what} with HTTP {} and no body, where JSON was expected.",
+                "The cluster answered {call} with HTTP {} and no body, where JSON was expected.",
                 resp.status
             ),
-            instance,
+            call,
         ));
     }
     let compact = compact(&resp.body, max_chars).map_err(|e| {
@@ -150,11 +190,11 @@ pub fn json_success(
             502,
             "Bad Gateway",
             format!(
-                "The cluster answered {what} with HTTP {} but the body is not valid JSON ({e}; content type {}).",
+                "The cluster answered {call} with HTTP {} but the body is not valid JSON ({e}; content type {}).",
                 resp.status,
                 resp.content_type.as_deref().unwrap_or("none"),
             ),
-            instance,
+            call,
         )
     })?;
     Ok(match compact.json.as_bytes().first() {
@@ -255,37 +295,32 @@ pub fn long_text(text: &str, max_chars: usize) -> String {
 }
 
 /// A failed answer → the cluster's ProblemDetail, or one we build when it sent none.
-pub fn failure(resp: &UpstreamResponse, what: &str) -> ToolError {
-    let instance = instance_of(what);
-    match serde_json::from_slice::<Value>(&resp.body) {
-        Ok(Value::Object(mut m)) => {
-            m.entry("status").or_insert(json!(resp.status));
-            let mut v = Value::Object(m);
+pub fn failure(resp: &UpstreamResponse, call: &Call) -> ToolError {
+    let sent = serde_json::from_slice::<Value>(&resp.body)
+        .ok()
+        .filter(Value::is_object)
+        .and_then(|mut v| {
             drop_nulls(&mut v);
-            ToolError::Problem(v)
-        }
-        _ => {
-            let text = String::from_utf8_lossy(&resp.body);
-            let snippet: String = text.trim().chars().take(300).collect();
-            let detail = if snippet.is_empty() {
-                format!(
-                    "The cluster answered {what} with HTTP {} and no problem details.",
-                    resp.status
-                )
-            } else {
-                format!(
-                    "The cluster answered {what} with HTTP {}: {snippet}",
-                    resp.status
-                )
-            };
-            ToolError::problem(resp.status, reason(resp.status), detail, instance)
-        }
+            serde_json::from_value::<ProblemDetail>(v).ok()
+        });
+    if let Some(mut problem) = sent {
+        problem.status.get_or_insert(resp.status);
+        return ToolError::Problem(Box::new(problem));
     }
-}
-
-/// The ProblemDetail `instance` (the REST path) of a call described as `METHOD /v2/path`.
-pub fn instance_of(what: &str) -> &str {
-    what.split_once(' ').map_or(what, |(_, path)| path)
+    let text = String::from_utf8_lossy(&resp.body);
+    let snippet: String = text.trim().chars().take(300).collect();
+    let detail = if snippet.is_empty() {
+        format!(
+            "The cluster answered {call} with HTTP {} and no problem details.",
+            resp.status
+        )
+    } else {
+        format!(
+            "The cluster answered {call} with HTTP {}: {snippet}",
+            resp.status
+        )
+    };
+    ToolError::problem(resp.status, reason(resp.status), detail, call)
 }
 
 /// `{key}` placeholders in `template` filled from converted arguments.
@@ -331,6 +366,14 @@ fn reason(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::Method;
+
+    fn call(method: Method, path: &str) -> Call {
+        Call {
+            method,
+            path: path.into(),
+        }
+    }
 
     fn resp(status: u16, body: &str) -> UpstreamResponse {
         UpstreamResponse {
@@ -345,7 +388,7 @@ mod tests {
     fn json_success_drops_nulls_and_writes_text_and_structure() {
         let out = json_success(
             &resp(200, r#"{"b":1,"a":null,"c":[{"x":null,"y":2}]}"#),
-            "GET /v2/x",
+            &call(Method::Get, "/v2/x"),
             1000,
         )
         .unwrap();
@@ -358,39 +401,50 @@ mod tests {
     #[test]
     fn garbage_on_success_is_a_clear_tool_error() {
         for body in ["", "<html>", r#"{"truncated": "#] {
-            let err = json_success(&resp(200, body), "GET /v2/topology", 1000).unwrap_err();
+            let err = json_success(&resp(200, body), &call(Method::Get, "/v2/topology"), 1000)
+                .unwrap_err();
             let ToolError::Problem(p) = &err else {
                 panic!()
             };
-            assert_eq!(p["status"], 502);
+            assert_eq!(p.status, Some(502));
             assert!(
-                p["detail"].as_str().unwrap().contains("GET /v2/topology"),
-                "{p}"
+                p.detail.as_deref().unwrap().contains("GET /v2/topology"),
+                "{p:?}"
             );
-            assert_eq!(p["instance"], "/v2/topology");
+            assert_eq!(p.instance.as_deref(), Some("/v2/topology"));
         }
     }
 
     #[test]
     fn failures_keep_the_clusters_problem_or_build_one() {
-        let p = json!({"type":"about:blank","title":"NOT_FOUND","status":404,"detail":"Incident with key 1 not found","instance":null});
-        let ToolError::Problem(got) = failure(&resp(404, &p.to_string()), "GET /v2/incidents/1")
+        let p = json!({"type":"about:blank","title":"NOT_FOUND","status":404,"detail":"Incident with key 1 not found","instance":null,"traceId":"t1"});
+        let err = failure(
+            &resp(404, &p.to_string()),
+            &call(Method::Get, "/v2/incidents/1"),
+        );
+        let v: Value = serde_json::from_str(&err.to_result()).unwrap();
+        assert_eq!(
+            v["structuredContent"],
+            json!({"type":"about:blank","title":"NOT_FOUND","status":404,"detail":"Incident with key 1 not found","traceId":"t1"})
+        );
+        let ToolError::Problem(got) = failure(
+            &resp(502, "upstream connect error"),
+            &call(Method::Get, "/v2/x"),
+        ) else {
+            panic!()
+        };
+        assert_eq!(got.title.as_deref(), Some("Bad Gateway"));
+        assert_eq!(
+            got.detail.as_deref(),
+            Some("The cluster answered GET /v2/x with HTTP 502: upstream connect error")
+        );
+        // A problem without a status gets the HTTP status.
+        let ToolError::Problem(got) =
+            failure(&resp(409, r#"{"title":"X"}"#), &call(Method::Get, "/v2/x"))
         else {
             panic!()
         };
-        assert_eq!(
-            got,
-            json!({"type":"about:blank","title":"NOT_FOUND","status":404,"detail":"Incident with key 1 not found"})
-        );
-        let ToolError::Problem(got) = failure(&resp(502, "upstream connect error"), "GET /v2/x")
-        else {
-            panic!()
-        };
-        assert_eq!(got["title"], "Bad Gateway");
-        assert_eq!(
-            got["detail"],
-            "The cluster answered GET /v2/x with HTTP 502: upstream connect error"
-        );
+        assert_eq!(got.status, Some(409));
     }
 
     #[test]
@@ -400,7 +454,7 @@ mod tests {
             .collect();
         let body = json!({"items": items, "page": {"totalItems": 100}}).to_string();
         let v: Value = serde_json::from_str(
-            &json_success(&resp(200, &body), "POST /v2/x/search", 1000).unwrap(),
+            &json_success(&resp(200, &body), &call(Method::Post, "/v2/x/search"), 1000).unwrap(),
         )
         .unwrap();
         let kept = v["structuredContent"]["items"].as_array().unwrap().len();
@@ -423,7 +477,12 @@ mod tests {
     fn long_values_are_shortened_and_long_text_is_cut() {
         let body = json!({"name": "big", "value": "x".repeat(5000)}).to_string();
         let v: Value = serde_json::from_str(
-            &json_success(&resp(200, &body), "GET /v2/variables/1", 1000).unwrap(),
+            &json_success(
+                &resp(200, &body),
+                &call(Method::Get, "/v2/variables/1"),
+                1000,
+            )
+            .unwrap(),
         )
         .unwrap();
         assert!(v["structuredContent"].to_string().len() <= 1000);

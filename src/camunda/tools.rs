@@ -31,6 +31,8 @@ pub enum Flow {
     AssignOrUnassign,
     /// Exactly one of key/id; `awaitCompletion` defaults to false.
     CreateProcessInstance,
+    /// `GET /status`; for a physical tenant, read from its topology (see `Cluster`).
+    Health,
 }
 
 #[derive(Debug, Clone)]
@@ -249,11 +251,14 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
     };
 
     vec![
-        plain(
-            "getClusterStatus",
-            "Tells whether the cluster can process work: HEALTHY when at least one partition has a healthy leader, UNHEALTHY otherwise.",
-            true, Method::Get, "/status", vec![], Reply::Health,
-        ),
+        Tool {
+            flow: Flow::Health,
+            ..plain(
+                "getClusterStatus",
+                "Tells whether the cluster can process work: HEALTHY when at least one partition has a healthy leader, UNHEALTHY otherwise.",
+                true, Method::Get, "/status", vec![], Reply::Health,
+            )
+        },
         get(
             "getTopology",
             "Describes the cluster: its brokers with their partitions and roles, the cluster size, partition count, replication factor and gateway version.",

@@ -1,52 +1,126 @@
 //! JSON-RPC 2.0 as MCP uses it: one message per HTTP body, ids that are strings or integers.
+//!
+//! The envelope is parsed with its `params` left as raw JSON: each MCP method reads only the
+//! members it needs, so a large or hostile body is never turned into a tree here. Every
+//! JSON-RPC error the gateway sends is written by [`error_body`], and every success by
+//! [`success_body`]: the wire format lives in this file only.
 
-use serde_json::{Map, Value};
+use std::fmt;
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
 use thiserror::Error;
 
-/// Error codes of JSON-RPC 2.0 (the ones MCP uses).
-pub mod code {
-    pub const PARSE_ERROR: i32 = -32700;
-    pub const INVALID_REQUEST: i32 = -32600;
-    pub const METHOD_NOT_FOUND: i32 = -32601;
-    pub const INVALID_PARAMS: i32 = -32602;
-    pub const INTERNAL_ERROR: i32 = -32603;
+/// A JSON-RPC error code. The named ones are those of JSON-RPC 2.0 and the MCP revisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ErrorCode(pub i32);
+
+impl ErrorCode {
+    pub const PARSE_ERROR: Self = Self(-32700);
+    pub const INVALID_REQUEST: Self = Self(-32600);
+    pub const METHOD_NOT_FOUND: Self = Self(-32601);
+    pub const INVALID_PARAMS: Self = Self(-32602);
+    pub const INTERNAL_ERROR: Self = Self(-32603);
+    /// A refusal at the HTTP level (Accept, Content-Type, size, Origin), as MCP servers answer
+    /// them before any message is read. Legacy range: modern clients read it as "fall back".
+    pub const TRANSPORT: Self = Self(-32000);
+    /// Credentials were refused (with HTTP 401 or 403 and a `WWW-Authenticate` challenge).
+    pub const UNAUTHORIZED: Self = Self(-32001);
+    /// MCP 2026-07-28: an `MCP-Protocol-Version`, `Mcp-Method` or `Mcp-Name` header is missing
+    /// or disagrees with the body.
+    pub const HEADER_MISMATCH: Self = Self(-32020);
+    /// MCP 2026-07-28: the requested protocol version is not served; `data` lists those that are.
+    pub const UNSUPPORTED_VERSION: Self = Self(-32022);
 }
 
 /// A protocol fault, answered as a JSON-RPC error object (never for a failed tool: that is a
 /// tool result with `isError`).
-#[derive(Debug, Clone, PartialEq, Error)]
-#[error("{message} ({code})")]
+#[derive(Debug, Clone, PartialEq, Error, Serialize)]
+#[error("{message} ({})", code.0)]
 pub struct RpcError {
-    pub code: i32,
+    pub code: ErrorCode,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
 }
 
 impl RpcError {
-    pub fn new(code: i32, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         RpcError {
             code,
             message: message.into(),
+            data: None,
         }
     }
 
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
     pub fn invalid_request(message: impl Into<String>) -> Self {
-        Self::new(code::INVALID_REQUEST, message)
+        Self::new(ErrorCode::INVALID_REQUEST, message)
     }
 
     pub fn invalid_params(message: impl Into<String>) -> Self {
-        Self::new(code::INVALID_PARAMS, message)
+        Self::new(ErrorCode::INVALID_PARAMS, message)
+    }
+
+    pub fn method_not_found(method: &str) -> Self {
+        let shown: String = method.chars().take(100).collect();
+        Self::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("Method not found: {shown}"),
+        )
     }
 }
 
-/// One inbound message, classified.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Incoming {
+/// A request id: a string or an integer, kept as the client wrote it so that it is echoed
+/// exactly (an integer above 2^53 stays exact).
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct Id(Box<RawValue>);
+
+impl PartialEq for Id {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Id {
+    fn from_raw(raw: &RawValue) -> Option<Id> {
+        let text = raw.get();
+        let valid = match text.as_bytes().first() {
+            Some(b'"') => true,
+            Some(b'-' | b'0'..=b'9') => text.bytes().skip(1).all(|b| b.is_ascii_digit()),
+            _ => false,
+        };
+        valid.then(|| Id(raw.to_owned()))
+    }
+
+    /// The id as JSON text.
+    pub fn as_json(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.get())
+    }
+}
+
+/// One inbound message, classified. `params` borrows from the request body.
+#[derive(Debug)]
+pub enum Incoming<'a> {
     Request {
-        /// A string or an integer, kept as JSON to echo it exactly.
-        id: Value,
+        id: Id,
         method: String,
-        /// `params` if present; always an object.
-        params: Map<String, Value>,
+        /// `params` as sent (an object), or `None` when absent.
+        params: Option<&'a RawValue>,
     },
     Notification {
         method: String,
@@ -54,7 +128,7 @@ pub enum Incoming {
     Response,
 }
 
-impl Incoming {
+impl Incoming<'_> {
     /// The method a request or notification names.
     pub fn method(&self) -> Option<&str> {
         match self {
@@ -67,21 +141,38 @@ impl Incoming {
 /// A message that could not be accepted, with the id to echo if one could be read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejected {
-    pub id: Option<Value>,
+    pub id: Option<Id>,
     pub error: RpcError,
 }
 
-pub fn parse(body: &[u8]) -> Result<Incoming, Rejected> {
-    let reject = |id: Option<Value>, error: RpcError| Rejected { id, error };
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        reject(
-            None,
-            RpcError::new(code::PARSE_ERROR, format!("Parse error: {e}")),
-        )
-    })?;
-    let mut obj = match value {
-        Value::Object(obj) => obj,
-        Value::Array(_) => {
+/// The envelope's members as raw JSON, each checked below. serde refuses a member given twice
+/// (a message that means one thing to us and another to a proxy in front is refused).
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default, deserialize_with = "present")]
+    jsonrpc: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    method: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    params: Option<&'a RawValue>,
+    result: Option<IgnoredAny>,
+    error: Option<IgnoredAny>,
+}
+
+/// `Some` for a member that is present, even when it is `null` (which `Option` alone would
+/// read as absent).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+pub fn parse(body: &[u8]) -> Result<Incoming<'_>, Rejected> {
+    let reject = |id: Option<Id>, error: RpcError| Rejected { id, error };
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        Some(b'{') => {}
+        Some(b'[') => {
             return Err(reject(
                 None,
                 RpcError::invalid_request(
@@ -91,78 +182,109 @@ pub fn parse(body: &[u8]) -> Result<Incoming, Rejected> {
             ))
         }
         _ => {
-            return Err(reject(
-                None,
-                RpcError::invalid_request("Invalid Request: the body must be a JSON object"),
-            ))
+            // Not an object: say whether it is JSON at all.
+            let parsed = serde_json::from_slice::<IgnoredAny>(body);
+            return Err(match parsed {
+                Err(e) => reject(None, parse_error(&e)),
+                Ok(_) => reject(
+                    None,
+                    RpcError::invalid_request("Invalid Request: the body must be a JSON object"),
+                ),
+            });
         }
-    };
-    // Read the id first so that every later error can echo it.
-    let id = obj.remove("id");
-    let echo = id.clone().filter(valid_id);
-    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+    }
+    let env: Envelope = serde_json::from_slice(body).map_err(|e| {
+        let error = if e.is_data() {
+            // Valid JSON of the wrong form: e.g. a member given twice.
+            RpcError::invalid_request(format!("Invalid Request: {}", without_position(&e)))
+        } else {
+            parse_error(&e)
+        };
+        reject(None, error)
+    })?;
+    // The id first, so that every later error can echo it.
+    let id = env.id.map(|raw| (raw, Id::from_raw(raw)));
+    let echo = id.as_ref().and_then(|(_, id)| id.clone());
+    if env.jsonrpc.map(RawValue::get) != Some(r#""2.0""#) {
         return Err(reject(
             echo,
             RpcError::invalid_request("Invalid Request: \"jsonrpc\" must be \"2.0\""),
         ));
     }
-    match obj.remove("method") {
-        Some(Value::String(method)) => {
-            let params = match obj.remove("params") {
-                None => Map::new(),
-                Some(Value::Object(p)) => p,
-                Some(_) => {
-                    return Err(reject(
-                        echo,
-                        RpcError::invalid_request("Invalid Request: \"params\" must be an object"),
-                    ))
-                }
-            };
-            match id {
-                None => Ok(Incoming::Notification { method }),
-                Some(id) if valid_id(&id) => Ok(Incoming::Request { id, method, params }),
-                Some(Value::Null) => Err(reject(
-                    None,
-                    RpcError::invalid_request("Invalid Request: \"id\" must not be null"),
-                )),
-                Some(_) => Err(reject(
-                    None,
-                    RpcError::invalid_request(
-                        "Invalid Request: \"id\" must be a string or an integer",
-                    ),
-                )),
-            }
+    let Some(method) = env.method else {
+        if id.is_some() && (env.result.is_some() || env.error.is_some()) {
+            return Ok(Incoming::Response);
         }
-        Some(_) => Err(reject(
-            echo,
-            RpcError::invalid_request("Invalid Request: \"method\" must be a string"),
-        )),
-        None if id.is_some() && (obj.contains_key("result") || obj.contains_key("error")) => {
-            Ok(Incoming::Response)
-        }
-        None => Err(reject(
+        return Err(reject(
             echo,
             RpcError::invalid_request(
                 "Invalid Request: expected a request, a notification or a response",
             ),
+        ));
+    };
+    let Ok(method) = serde_json::from_str::<String>(method.get()) else {
+        return Err(reject(
+            echo,
+            RpcError::invalid_request("Invalid Request: \"method\" must be a string"),
+        ));
+    };
+    let params = match env.params {
+        Some(p) if !p.get().starts_with('{') => {
+            return Err(reject(
+                echo,
+                RpcError::invalid_request("Invalid Request: \"params\" must be an object"),
+            ))
+        }
+        p => p,
+    };
+    match id {
+        None => Ok(Incoming::Notification { method }),
+        Some((_, Some(id))) => Ok(Incoming::Request { id, method, params }),
+        Some((raw, None)) if raw.get() == "null" => Err(reject(
+            None,
+            RpcError::invalid_request("Invalid Request: \"id\" must not be null"),
+        )),
+        Some(_) => Err(reject(
+            None,
+            RpcError::invalid_request("Invalid Request: \"id\" must be a string or an integer"),
         )),
     }
 }
 
-fn valid_id(id: &Value) -> bool {
-    match id {
-        Value::String(_) => true,
-        Value::Number(n) => n.is_i64() || n.is_u64(),
-        _ => false,
+/// The id of a request that is refused before it is parsed (e.g. for its Accept header), so
+/// the error can echo it: only for small bodies, since this is work done for a request that
+/// will not be served.
+pub fn id_of(body: &[u8]) -> Option<Id> {
+    const MAX_PEEK_BYTES: usize = 64 * 1024;
+    if body.len() > MAX_PEEK_BYTES {
+        return None;
+    }
+    match parse(body) {
+        Ok(Incoming::Request { id, .. }) => Some(id),
+        Ok(_) => None,
+        Err(rejected) => rejected.id,
+    }
+}
+
+fn parse_error(e: &serde_json::Error) -> RpcError {
+    RpcError::new(ErrorCode::PARSE_ERROR, format!("Parse error: {e}"))
+}
+
+/// serde's message without " at line 1 column 42", which means nothing to a client.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
     }
 }
 
 /// `{"jsonrpc":"2.0","id":…,"result":…}` around an already serialised result.
-pub fn success(id: &Value, result_json: &str) -> String {
-    let id = id.to_string();
+pub fn success_body(id: &Id, result_json: &str) -> String {
+    let id = id.as_json();
     let mut out = String::with_capacity(result_json.len() + id.len() + 32);
     out.push_str(r#"{"jsonrpc":"2.0","id":"#);
-    out.push_str(&id);
+    out.push_str(id);
     out.push_str(r#","result":"#);
     out.push_str(result_json);
     out.push('}');
@@ -170,13 +292,20 @@ pub fn success(id: &Value, result_json: &str) -> String {
 }
 
 /// A JSON-RPC error response; `id` is `null` when it could not be read.
-pub fn failure(id: Option<&Value>, error: &RpcError) -> String {
-    serde_json::json!({
-        "jsonrpc": "2.0",
-        "id": id.unwrap_or(&Value::Null),
-        "error": { "code": error.code, "message": error.message },
-    })
-    .to_string()
+pub fn error_body(id: Option<&Id>, error: &RpcError) -> String {
+    #[derive(Serialize)]
+    struct Failure<'a> {
+        jsonrpc: &'static str,
+        id: Option<&'a Id>,
+        error: &'a RpcError,
+    }
+    let failure = Failure {
+        jsonrpc: "2.0",
+        id,
+        error,
+    };
+    // Serialising plain strings, numbers and a `Value` into a String cannot fail.
+    serde_json::to_string(&failure).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -190,94 +319,109 @@ mod tests {
 
     #[test]
     fn classifies_messages() {
-        assert_eq!(
-            parse(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).unwrap(),
-            Incoming::Request {
-                id: json!(1),
-                method: "ping".into(),
-                params: Map::new()
-            }
-        );
-        assert_eq!(
-            parse(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap(),
-            Incoming::Notification {
-                method: "notifications/initialized".into()
-            }
-        );
-        assert_eq!(
-            parse(br#"{"jsonrpc":"2.0","id":"a","result":{}}"#).unwrap(),
-            Incoming::Response
-        );
-        assert_eq!(
-            parse(br#"{"jsonrpc":"2.0","id":"a","error":{"code":1,"message":"x"}}"#).unwrap(),
-            Incoming::Response
-        );
-    }
-
-    #[test]
-    fn keeps_large_integer_ids_exact() {
-        let Incoming::Request { id, .. } =
-            parse(br#"{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}"#).unwrap()
+        let Incoming::Request { id, method, params } =
+            parse(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).unwrap()
         else {
             panic!()
         };
-        assert_eq!(
-            success(&id, "{}"),
-            r#"{"jsonrpc":"2.0","id":9007199254740993,"result":{}}"#
-        );
+        assert_eq!((id.as_json(), method.as_str()), ("1", "ping"));
+        assert!(params.is_none());
+        let Incoming::Request { params, .. } =
+            parse(br#"{"jsonrpc":"2.0","id":"x","method":"m","params":{"a":[1]}}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(params.unwrap().get(), r#"{"a":[1]}"#);
+        assert!(matches!(
+            parse(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap(),
+            Incoming::Notification { method } if method == "notifications/initialized"
+        ));
+        assert!(matches!(
+            parse(br#"{"jsonrpc":"2.0","id":"a","result":{}}"#).unwrap(),
+            Incoming::Response
+        ));
+        assert!(matches!(
+            parse(br#"{"jsonrpc":"2.0","id":"a","error":{"code":1,"message":"x"}}"#).unwrap(),
+            Incoming::Response
+        ));
+    }
+
+    #[test]
+    fn keeps_ids_exactly_as_sent() {
+        for (body, echoed) in [
+            (
+                r#"{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}"#,
+                r#"{"jsonrpc":"2.0","id":9007199254740993,"result":{}}"#,
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":"a\"b","method":"ping"}"#,
+                r#"{"jsonrpc":"2.0","id":"a\"b","result":{}}"#,
+            ),
+        ] {
+            let Incoming::Request { id, .. } = parse(body.as_bytes()).unwrap() else {
+                panic!()
+            };
+            assert_eq!(success_body(&id, "{}"), echoed);
+        }
     }
 
     #[test]
     fn rejects_bad_shapes_with_specific_errors() {
         let cases = [
-            ("{", code::PARSE_ERROR, "Parse error"),
-            ("", code::PARSE_ERROR, "Parse error"),
-            ("[]", code::INVALID_REQUEST, "batches"),
+            ("{", ErrorCode::PARSE_ERROR, "Parse error"),
+            ("", ErrorCode::PARSE_ERROR, "Parse error"),
+            ("nul", ErrorCode::PARSE_ERROR, "Parse error"),
+            ("[]", ErrorCode::INVALID_REQUEST, "batches"),
             (
                 r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
-                code::INVALID_REQUEST,
+                ErrorCode::INVALID_REQUEST,
                 "batches",
             ),
-            ("42", code::INVALID_REQUEST, "JSON object"),
+            ("42", ErrorCode::INVALID_REQUEST, "JSON object"),
             (
                 r#"{"id":1,"method":"ping"}"#,
-                code::INVALID_REQUEST,
+                ErrorCode::INVALID_REQUEST,
                 "\"jsonrpc\"",
             ),
             (
                 r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#,
-                code::INVALID_REQUEST,
+                ErrorCode::INVALID_REQUEST,
                 "\"jsonrpc\"",
             ),
             (
                 r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
-                code::INVALID_REQUEST,
+                ErrorCode::INVALID_REQUEST,
                 "must not be null",
             ),
             (
                 r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#,
-                code::INVALID_REQUEST,
+                ErrorCode::INVALID_REQUEST,
                 "string or an integer",
             ),
             (
                 r#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#,
-                code::INVALID_REQUEST,
+                ErrorCode::INVALID_REQUEST,
                 "string or an integer",
             ),
             (
                 r#"{"jsonrpc":"2.0","id":1,"method":7}"#,
-                code::INVALID_REQUEST,
+                ErrorCode::INVALID_REQUEST,
                 "\"method\"",
             ),
             (
                 r#"{"jsonrpc":"2.0","id":1,"method":"x","params":[1]}"#,
-                code::INVALID_REQUEST,
+                ErrorCode::INVALID_REQUEST,
                 "\"params\"",
             ),
             (
                 r#"{"jsonrpc":"2.0","id":1}"#,
-                code::INVALID_REQUEST,
+                ErrorCode::INVALID_REQUEST,
                 "expected a request",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call"}"#,
+                ErrorCode::INVALID_REQUEST,
+                "duplicate field `method`",
             ),
         ];
         for (body, code, text) in cases {
@@ -291,20 +435,25 @@ mod tests {
         }
         // The id is echoed whenever it could be read.
         assert_eq!(
-            err_of(r#"{"jsonrpc":"2.0","id":"x","method":3}"#).id,
-            Some(json!("x"))
+            err_of(r#"{"jsonrpc":"2.0","id":"x","method":3}"#)
+                .id
+                .map(|i| i.to_string()),
+            Some("\"x\"".into())
         );
     }
 
     #[test]
-    fn failure_echoes_id_or_null() {
-        let e = RpcError::new(code::METHOD_NOT_FOUND, "Method not found: x");
-        let v: Value = serde_json::from_str(&failure(Some(&json!(7)), &e)).unwrap();
+    fn error_body_echoes_id_or_null_and_carries_data() {
+        let e = RpcError::method_not_found("x");
+        let id = Id::from_raw(serde_json::from_str::<&RawValue>("7").unwrap()).unwrap();
+        let v: Value = serde_json::from_str(&error_body(Some(&id), &e)).unwrap();
         assert_eq!(
             v,
             json!({"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"Method not found: x"}})
         );
-        let v: Value = serde_json::from_str(&failure(None, &e)).unwrap();
+        let e = RpcError::new(ErrorCode::UNSUPPORTED_VERSION, "no").with_data(json!({"a": 1}));
+        let v: Value = serde_json::from_str(&error_body(None, &e)).unwrap();
         assert_eq!(v["id"], Value::Null);
+        assert_eq!(v["error"]["data"], json!({"a": 1}));
     }
 }

@@ -1,11 +1,16 @@
-//! MCP methods of a tools-only server: `initialize`, `ping`, the three list methods, `tools/call`.
+//! MCP methods of a tools-only server, for both eras: `initialize`, `ping` and the empty
+//! resource and prompt lists (2025 lane), `server/discover` (2026-07-28 lane), and
+//! `tools/list` and `tools/call` (both). One dispatcher serves both lanes; the lane only
+//! decides which methods exist and how a result is framed ([`Lane::Modern`] results carry
+//! `resultType`, `_meta` and, for lists, caching hints).
 
 use serde_json::{json, Map, Value};
 
-use super::jsonrpc::{code, RpcError};
-use super::transport::SUPPORTED_VERSIONS;
+use super::era::{self, Lane, Params, ALL_VERSIONS, LEGACY_VERSIONS};
+use super::jsonrpc::RpcError;
 use crate::camunda::client::Cluster;
 use crate::camunda::tools::Catalogue;
+use crate::config::ApiVersion;
 use crate::http::HttpClient;
 
 /// Clients and tests recognise Camunda's gateway by this name.
@@ -20,86 +25,165 @@ int64 numbers; where a filter asks for a key as a string, pass its digits. When 
 createProcessInstance with awaitCompletion times out, the instance is still running, not failed: \
 tag instances when you start them and find them later with searchProcessInstances.";
 
-/// What one request did, for the structured log line.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Trace {
-    pub rpc: Option<String>,
+/// How long a modern client may reuse `server/discover` and `tools/list` results: the tools of
+/// a deployment change only when it is redeployed.
+const LIST_TTL_MS: u64 = 3_600_000;
+
+/// What one dispatched request came to: its result or protocol error, and what the log line
+/// and the authentication rules need to know of it.
+#[derive(Debug)]
+pub struct Outcome {
+    pub answer: Result<String, RpcError>,
+    /// The tool that was called, if the request named one.
     pub tool: Option<String>,
-    pub upstream: Option<u16>,
     /// The tool answered with `isError`.
     pub tool_error: bool,
-    /// Something worth knowing from authentication (e.g. stale keys were used).
-    pub auth: Option<String>,
-    /// The SaaS region and cluster of the request, when routed by path.
-    pub region: Option<String>,
-    pub cluster: Option<String>,
+    /// Status of the cluster's last answer, if it was called.
+    pub upstream: Option<u16>,
 }
 
-/// Answers one JSON-RPC request: the serialised `result`, or a protocol error.
-pub async fn dispatch<C: HttpClient>(
-    catalogue: &Catalogue,
-    cluster: &Cluster<'_, C>,
-    method: &str,
-    params: &Map<String, Value>,
-    trace: &mut Trace,
-) -> Result<String, RpcError> {
-    match method {
-        "initialize" => Ok(initialize(params).to_string()),
-        "ping" => Ok("{}".to_owned()),
-        "tools/list" => match params.get("cursor") {
-            None | Some(Value::Null) => Ok(catalogue.list_json().to_owned()),
-            Some(_) => Err(RpcError::invalid_params(
-                "Invalid params: unknown cursor; tools/list returns every tool in one page",
-            )),
-        },
-        "resources/list" => Ok(r#"{"resources":[]}"#.to_owned()),
-        "resources/templates/list" => Ok(r#"{"resourceTemplates":[]}"#.to_owned()),
-        "prompts/list" => Ok(r#"{"prompts":[]}"#.to_owned()),
-        "tools/call" => {
-            let name = match params.get("name") {
-                Some(Value::String(name)) => name,
-                _ => {
-                    return Err(RpcError::invalid_params(
-                        "Invalid params: \"name\" must be the name of a tool (a string)",
-                    ))
-                }
-            };
-            trace.tool = Some(name.chars().take(64).collect());
-            let tool = catalogue
-                .get(name)
-                .ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
-            let empty = Map::new();
-            let args = match params.get("arguments") {
-                None | Some(Value::Null) => &empty,
-                Some(Value::Object(args)) => args,
-                Some(_) => {
-                    return Err(RpcError::invalid_params(
-                        "Invalid params: \"arguments\" must be an object",
-                    ))
-                }
-            };
-            let result = cluster.call(tool, args).await;
-            trace.upstream = cluster.last_status.get();
-            Ok(result.unwrap_or_else(|err| {
-                trace.tool_error = true;
-                err.to_result()
-            }))
+impl Outcome {
+    fn of(answer: Result<String, RpcError>) -> Self {
+        Outcome {
+            answer,
+            tool: None,
+            tool_error: false,
+            upstream: None,
         }
-        _ => Err(RpcError::new(
-            code::METHOD_NOT_FOUND,
-            format!(
-                "Method not found: {}",
-                method.chars().take(100).collect::<String>()
-            ),
-        )),
     }
 }
 
-fn initialize(params: &Map<String, Value>) -> Value {
-    let asked = params.get("protocolVersion").and_then(Value::as_str);
+/// The MCP server of one deployment: the tool catalogue and every answer that does not depend
+/// on the request, serialised once per isolate.
+pub struct Server {
+    catalogue: Catalogue,
+    /// `{"resultType":"complete","_meta":{serverInfo}`, the head of every modern result.
+    modern_head: String,
+    modern_list: String,
+    discover: String,
+}
+
+impl Server {
+    pub fn new(version: ApiVersion) -> Self {
+        let catalogue = Catalogue::new(version);
+        let server_info = json!({"name": SERVER_NAME, "version": env!("CARGO_PKG_VERSION")});
+        let modern_head = format!(
+            r#"{{"resultType":"complete","_meta":{}"#,
+            json!({"io.modelcontextprotocol/serverInfo": server_info})
+        );
+        // The list is the same for every caller, so caches may share it.
+        let hints = format!(r#""ttlMs":{LIST_TTL_MS},"cacheScope":"public""#);
+        let tools = catalogue.list_json();
+        let modern_list = format!(
+            "{modern_head},{hints},{}",
+            tools.strip_prefix('{').unwrap_or(tools)
+        );
+        let discover = json!({
+            "supportedVersions": ALL_VERSIONS,
+            "capabilities": {"tools": {"listChanged": false}},
+            "serverInfo": server_info,
+            "instructions": INSTRUCTIONS,
+        })
+        .to_string();
+        let discover = format!("{modern_head},{hints},{}", &discover[1..]);
+        Server {
+            catalogue,
+            modern_head,
+            modern_list,
+            discover,
+        }
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// Answers one JSON-RPC request of `lane` (a modern one has passed `era::modern_checks`).
+    pub async fn dispatch<C: HttpClient>(
+        &self,
+        lane: Lane,
+        cluster: &Cluster<'_, C>,
+        method: &str,
+        params: &Params<'_>,
+    ) -> Outcome {
+        let legacy = lane == Lane::Legacy;
+        let fixed = |json: &str| Outcome::of(Ok(json.to_owned()));
+        match method {
+            "tools/call" => return self.call(lane, cluster, params).await,
+            "tools/list" if params.cursor.is_some_and(|c| c.get() != "null") => {
+                Outcome::of(Err(RpcError::invalid_params(
+                    "Invalid params: unknown cursor; tools/list returns every tool in one page",
+                )))
+            }
+            "tools/list" if legacy => fixed(self.catalogue.list_json()),
+            "tools/list" => fixed(&self.modern_list),
+            "server/discover" if !legacy => fixed(&self.discover),
+            "initialize" if legacy => Outcome::of(Ok(initialize(params).to_string())),
+            "ping" if legacy => fixed("{}"),
+            "resources/list" if legacy => fixed(r#"{"resources":[]}"#),
+            "resources/templates/list" if legacy => fixed(r#"{"resourceTemplates":[]}"#),
+            "prompts/list" if legacy => fixed(r#"{"prompts":[]}"#),
+            _ => Outcome::of(Err(RpcError::method_not_found(method))),
+        }
+    }
+
+    async fn call<C: HttpClient>(
+        &self,
+        lane: Lane,
+        cluster: &Cluster<'_, C>,
+        params: &Params<'_>,
+    ) -> Outcome {
+        let Some(name) = era::string(params.name) else {
+            return Outcome::of(Err(RpcError::invalid_params(
+                "Invalid params: \"name\" must be the name of a tool (a string)",
+            )));
+        };
+        let mut outcome = Outcome::of(Ok(String::new()));
+        outcome.tool = Some(name.chars().take(64).collect());
+        let Some(tool) = self.catalogue.get(&name) else {
+            outcome.answer = Err(RpcError::invalid_params(format!("Unknown tool: {name}")));
+            return outcome;
+        };
+        let args = match params.arguments.map(|raw| raw.get()) {
+            None | Some("null") => Map::new(),
+            Some(raw) => match serde_json::from_str::<Value>(raw) {
+                Ok(Value::Object(args)) => args,
+                _ => {
+                    outcome.answer = Err(RpcError::invalid_params(
+                        "Invalid params: \"arguments\" must be an object",
+                    ));
+                    return outcome;
+                }
+            },
+        };
+        let called = cluster.call(tool, &args).await;
+        outcome.upstream = called.upstream;
+        let result = called.result.unwrap_or_else(|err| {
+            outcome.tool_error = true;
+            err.to_result()
+        });
+        outcome.answer = Ok(match lane {
+            Lane::Legacy => result,
+            Lane::Modern => self.framed(&result),
+        });
+        outcome
+    }
+
+    /// A modern-lane result: the prepared head, then the members of `result`.
+    fn framed(&self, result: &str) -> String {
+        match result.strip_prefix('{') {
+            Some("}") | None => format!("{}}}", self.modern_head),
+            Some(members) => format!("{},{members}", self.modern_head),
+        }
+    }
+}
+
+fn initialize(params: &Params<'_>) -> Value {
+    let asked = era::string(params.protocol_version);
     let version = asked
-        .filter(|v| SUPPORTED_VERSIONS.contains(v))
-        .unwrap_or(SUPPORTED_VERSIONS[0]);
+        .as_deref()
+        .and_then(|v| LEGACY_VERSIONS.iter().find(|s| **s == v))
+        .unwrap_or(&LEGACY_VERSIONS[0]);
     json!({
         "protocolVersion": version,
         "capabilities": {
@@ -110,4 +194,35 @@ fn initialize(params: &Map<String, Value>) -> Value {
         "serverInfo": {"name": SERVER_NAME, "version": env!("CARGO_PKG_VERSION")},
         "instructions": INSTRUCTIONS,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modern_lists_carry_result_type_hints_and_server_info() {
+        let s = Server::new(ApiVersion::V8_9);
+        for json in [&s.modern_list, &s.discover] {
+            let v: Value = serde_json::from_str(json).unwrap();
+            assert_eq!(v["resultType"], "complete");
+            assert_eq!(v["ttlMs"], LIST_TTL_MS);
+            assert_eq!(v["cacheScope"], "public");
+            assert_eq!(
+                v["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+                SERVER_NAME
+            );
+        }
+        let v: Value = serde_json::from_str(&s.modern_list).unwrap();
+        assert_eq!(v["tools"].as_array().unwrap().len(), 18);
+        let v: Value = serde_json::from_str(&s.discover).unwrap();
+        assert_eq!(v["supportedVersions"][0], "2026-07-28");
+        assert_eq!(v["capabilities"], json!({"tools": {"listChanged": false}}));
+        let framed: Value =
+            serde_json::from_str(&s.framed(r#"{"content":[],"isError":false}"#)).unwrap();
+        assert_eq!(framed["resultType"], "complete");
+        assert_eq!(framed["isError"], false);
+        let empty: Value = serde_json::from_str(&s.framed("{}")).unwrap();
+        assert_eq!(empty["resultType"], "complete");
+    }
 }

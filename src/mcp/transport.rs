@@ -1,13 +1,12 @@
 //! Streamable HTTP rules for a stateless, JSON-only server: which requests are refused at the
-//! HTTP level, before any JSON-RPC is read. Each refusal maps to its status here and nowhere else.
+//! HTTP level, before any JSON-RPC is read (the protocol version, which depends on the era a
+//! message speaks, is checked in `era`). Each refusal maps to its status here and nowhere else.
 
+use super::jsonrpc::{self, ErrorCode, Id, RpcError};
 use crate::config::Config;
 use crate::http::{Request, Response};
 
-/// Protocol versions we speak, newest first. The first is offered when a client asks for another.
-pub const SUPPORTED_VERSIONS: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-26"];
-
-/// An HTTP-level refusal. The body is a JSON-RPC error with a null id, which MCP clients show.
+/// An HTTP-level refusal. The body is a JSON-RPC error, which MCP clients show.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Refusal {
     #[error("Origin {0:?} is not allowed to call this server (MCP_ALLOWED_ORIGINS)")]
@@ -26,8 +25,6 @@ pub enum Refusal {
         "Not Acceptable: the Accept header must allow both application/json and text/event-stream"
     )]
     NotAcceptable,
-    #[error("Bad Request: unsupported MCP-Protocol-Version {0:?}; supported: 2025-11-25, 2025-06-18, 2025-03-26")]
-    UnsupportedVersion(String),
 }
 
 impl Refusal {
@@ -38,17 +35,13 @@ impl Refusal {
             Refusal::PayloadTooLarge(_) => 413,
             Refusal::UnsupportedMediaType => 415,
             Refusal::NotAcceptable => 406,
-            Refusal::UnsupportedVersion(_) => 400,
         }
     }
 
-    pub fn response(&self) -> Response {
-        let body = serde_json::json!({
-            "jsonrpc": "2.0",
-            "id": null,
-            "error": {"code": -32000, "message": self.to_string()},
-        });
-        let resp = Response::json(self.status(), body.to_string());
+    /// The answer; `id` is the request's, when its body could be read.
+    pub fn response(&self, id: Option<&Id>) -> Response {
+        let error = RpcError::new(ErrorCode::TRANSPORT, self.to_string());
+        let resp = Response::json(self.status(), jsonrpc::error_body(id, &error));
         match self {
             Refusal::MethodNotAllowed => resp.with_header("allow", "POST"),
             _ => resp,
@@ -80,12 +73,7 @@ pub fn check(req: &Request, config: &Config) -> Result<(), Refusal> {
     if !(accepts(accept, "application", "json") && accepts(accept, "text", "event-stream")) {
         return Err(Refusal::NotAcceptable);
     }
-    match req.header("mcp-protocol-version") {
-        Some(v) if !SUPPORTED_VERSIONS.contains(&v.trim()) => {
-            Err(Refusal::UnsupportedVersion(v.chars().take(64).collect()))
-        }
-        _ => Ok(()),
-    }
+    Ok(())
 }
 
 /// Whether an Accept header admits `kind/sub`, counting `kind/*` and `*/*` (but not `q=0`).
@@ -189,14 +177,10 @@ mod tests {
         assert_eq!(check(&text, &cfg).unwrap_err().status(), 415);
 
         let mut h = OK.to_vec();
-        h.push(("mcp-protocol-version", "2024-01-01"));
-        assert_eq!(check(&post(&h), &cfg).unwrap_err().status(), 400);
-
-        let mut h = OK.to_vec();
         h.push(("origin", "http://evil.example.com"));
         let refusal = check(&post(&h), &cfg).unwrap_err();
         assert_eq!(refusal.status(), 403);
-        let resp = refusal.response();
+        let resp = refusal.response(None);
         let body: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
         assert!(body["error"]["message"]
             .as_str()
