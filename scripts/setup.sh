@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the pinned toolchain this project needs, only where it is missing. Idempotent.
-# Sources: rustup (wasm32 target), crates.io (worker-build, wasm-bindgen-cli), npm (package-lock.json).
+# Sources: rustup (wasm32 target), crates.io (worker-build, wasm-bindgen-cli), npm (package-lock.json),
+# PyPI (the Python MCP client, in .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WORKER_BUILD_VERSION=0.8.7
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
+PYTHON_MCP_VERSION=2.3.0       # the Python MCP client of tests/e2e/clients.test.mjs
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -25,4 +27,10 @@ fi
 if ! [ node_modules/.package-lock.json -nt package-lock.json ]; then
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# A local venv for the Python MCP client the end-to-end tests run.
+if [ "$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" != "$PYTHON_MCP_VERSION" ]; then
+  say "installing the Python MCP client mcp==$PYTHON_MCP_VERSION into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "mcp==$PYTHON_MCP_VERSION"
 fi

@@ -26,8 +26,18 @@ pub const LEGACY_VERSIONS: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-26"
 /// client of either era that asked for something else learns what it can use.
 pub const ALL_VERSIONS: [&str; 4] = [MODERN_VERSION, "2025-11-25", "2025-06-18", "2025-03-26"];
 
-/// The methods of the modern lane for a tools-only server; any other is 404.
-const MODERN_METHODS: [&str; 3] = ["server/discover", "tools/list", "tools/call"];
+/// The methods of the modern lane; any other is 404. Resources and prompts are empty lists, as
+/// in the legacy lane (some clients fail without them).
+const MODERN_METHODS: [&str; 8] = [
+    "server/discover",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "prompts/list",
+    "prompts/get",
+];
 
 /// How a request is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,9 +67,13 @@ impl Refused {
 pub struct Params<'a> {
     #[serde(borrow, rename = "_meta", default)]
     pub meta: Option<Meta<'a>>,
-    /// `tools/call`: the tool's name (checked to be a string where it is used).
+    /// `tools/call`, `prompts/get`: the tool's or prompt's name (checked to be a string where
+    /// it is used).
     #[serde(borrow, default)]
     pub name: Option<&'a RawValue>,
+    /// `resources/read`: the resource's URI.
+    #[serde(borrow, default)]
+    pub uri: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub arguments: Option<&'a RawValue>,
     /// `tools/list`: paging cursor.
@@ -192,27 +206,30 @@ pub fn modern_checks(req: &Request, method: &str, params: &Params<'_>) -> Result
         }
         None => return Err(mismatch("the Mcp-Method header is missing".into())),
     }
-    if method == "tools/call" {
-        // A name that is not a string is an invalid-params error of tools/call itself.
-        if let Some(name) = string(params.name) {
-            match header(req, "mcp-name") {
-                Some(h) if h == name => {}
-                Some(h) => {
-                    return Err(mismatch(format!(
-                        "the Mcp-Name header ({}) differs from params.name ({})",
-                        shown(&h),
-                        shown(&name)
-                    )))
-                }
-                None => return Err(mismatch("the Mcp-Name header is missing".into())),
+    let named = match method {
+        "tools/call" | "prompts/get" => Some(("params.name", params.name)),
+        "resources/read" => Some(("params.uri", params.uri)),
+        _ => None,
+    };
+    // A name that is not a string is an invalid-params error of the method itself.
+    if let Some((member, Some(name))) = named.map(|(m, raw)| (m, string(raw))) {
+        match header(req, "mcp-name") {
+            Some(h) if h == name => {}
+            Some(h) => {
+                return Err(mismatch(format!(
+                    "the Mcp-Name header ({}) differs from {member} ({})",
+                    shown(&h),
+                    shown(&name)
+                )))
             }
+            None => return Err(mismatch("the Mcp-Name header is missing".into())),
         }
     }
     if !MODERN_METHODS.contains(&method) {
         let mut error = RpcError::method_not_found(method);
-        error.message.push_str(
-            " (MCP 2026-07-28 lane of a tools-only server: server/discover, tools/list, tools/call)",
-        );
+        error
+            .message
+            .push_str(" (not a method of MCP 2026-07-28 on this server)");
         return Err(Refused { status: 404, error });
     }
     Ok(())
@@ -340,7 +357,8 @@ mod tests {
             "ping",
             "initialize",
             "logging/setLevel",
-            "prompts/list",
+            "completion/complete",
+            "resources/subscribe",
             "x/y",
         ] {
             let h = [MODERN[0], ("mcp-method", m)];

@@ -53,6 +53,14 @@ impl Outcome {
     }
 }
 
+/// What a server with no resources or prompts answers to their list methods (the members of
+/// the result), in both lanes.
+const EMPTY_LISTS: [(&str, &str); 3] = [
+    ("resources/list", r#""resources":[]"#),
+    ("resources/templates/list", r#""resourceTemplates":[]"#),
+    ("prompts/list", r#""prompts":[]"#),
+];
+
 /// The MCP server of one deployment: the tool catalogue and every answer that does not depend
 /// on the request, serialised once per isolate.
 pub struct Server {
@@ -61,6 +69,8 @@ pub struct Server {
     modern_head: String,
     modern_list: String,
     discover: String,
+    /// `(method, legacy result, modern result)` of the empty lists.
+    empty_lists: Vec<(&'static str, String, String)>,
 }
 
 impl Server {
@@ -80,17 +90,25 @@ impl Server {
         );
         let discover = json!({
             "supportedVersions": ALL_VERSIONS,
-            "capabilities": {"tools": {"listChanged": false}},
+            "capabilities": capabilities(),
             "serverInfo": server_info,
             "instructions": INSTRUCTIONS,
         })
         .to_string();
         let discover = format!("{modern_head},{hints},{}", &discover[1..]);
+        let empty_lists = EMPTY_LISTS
+            .iter()
+            .map(|(method, members)| {
+                let modern = format!("{modern_head},{hints},{members}}}");
+                (*method, format!("{{{members}}}"), modern)
+            })
+            .collect();
         Server {
             catalogue,
             modern_head,
             modern_list,
             discover,
+            empty_lists,
         }
     }
 
@@ -108,6 +126,9 @@ impl Server {
     ) -> Outcome {
         let legacy = lane == Lane::Legacy;
         let fixed = |json: &str| Outcome::of(Ok(json.to_owned()));
+        if let Some((_, old, new)) = self.empty_lists.iter().find(|(m, ..)| *m == method) {
+            return fixed(if legacy { old } else { new });
+        }
         match method {
             "tools/call" => return self.call(lane, cluster, params).await,
             "tools/list" if params.cursor.is_some_and(|c| c.get() != "null") => {
@@ -120,9 +141,15 @@ impl Server {
             "server/discover" if !legacy => fixed(&self.discover),
             "initialize" if legacy => Outcome::of(Ok(initialize(params).to_string())),
             "ping" if legacy => fixed("{}"),
-            "resources/list" if legacy => fixed(r#"{"resources":[]}"#),
-            "resources/templates/list" if legacy => fixed(r#"{"resourceTemplates":[]}"#),
-            "prompts/list" if legacy => fixed(r#"{"prompts":[]}"#),
+            // SEP-2164: an unknown resource or prompt is invalid params naming what was asked.
+            "resources/read" => Outcome::of(Err(RpcError::invalid_params(
+                "Resource not found: this server has no resources",
+            )
+            .with_data(json!({"uri": era::string(params.uri)})))),
+            "prompts/get" => Outcome::of(Err(RpcError::invalid_params(
+                "Prompt not found: this server has no prompts",
+            )
+            .with_data(json!({"name": era::string(params.name)})))),
             _ => Outcome::of(Err(RpcError::method_not_found(method))),
         }
     }
@@ -186,13 +213,18 @@ fn initialize(params: &Params<'_>) -> Value {
         .unwrap_or(&LEGACY_VERSIONS[0]);
     json!({
         "protocolVersion": version,
-        "capabilities": {
-            "tools": {"listChanged": false},
-            "resources": {"subscribe": false, "listChanged": false},
-            "prompts": {"listChanged": false},
-        },
+        "capabilities": capabilities(),
         "serverInfo": {"name": SERVER_NAME, "version": env!("CARGO_PKG_VERSION")},
         "instructions": INSTRUCTIONS,
+    })
+}
+
+/// The same in both eras: tools, and the empty resources and prompts some clients need.
+fn capabilities() -> Value {
+    json!({
+        "tools": {"listChanged": false},
+        "resources": {"subscribe": false, "listChanged": false},
+        "prompts": {"listChanged": false},
     })
 }
 
@@ -217,7 +249,18 @@ mod tests {
         assert_eq!(v["tools"].as_array().unwrap().len(), 18);
         let v: Value = serde_json::from_str(&s.discover).unwrap();
         assert_eq!(v["supportedVersions"][0], "2026-07-28");
-        assert_eq!(v["capabilities"], json!({"tools": {"listChanged": false}}));
+        assert_eq!(v["capabilities"], capabilities());
+        for (_, legacy, modern) in &s.empty_lists {
+            let (l, m): (Value, Value) = (
+                serde_json::from_str(legacy).unwrap(),
+                serde_json::from_str(modern).unwrap(),
+            );
+            assert!(l.get("resultType").is_none() && l.as_object().unwrap().len() == 1);
+            assert_eq!(
+                (m["cacheScope"].as_str(), m["ttlMs"].as_u64()),
+                (Some("public"), Some(LIST_TTL_MS))
+            );
+        }
         let framed: Value =
             serde_json::from_str(&s.framed(r#"{"content":[],"isError":false}"#)).unwrap();
         assert_eq!(framed["resultType"], "complete");

@@ -36,7 +36,7 @@ export async function startWorker(vars = {}, { cachePersist } = {}) {
     },
   });
   const url = (await mf.ready).href.replace(/\/$/, '');
-  return { url, endpoint: url + MCP, logs, mf, close: () => mf.dispose() };
+  return { url, endpoint: url + MCP, logs, mf, close: () => mf.dispose(), runtime: 'miniflare' };
 }
 
 /** POSTs one JSON-RPC message (or raw text) with the headers an MCP client sends. */

@@ -1,0 +1,66 @@
+// Runs the built Worker under `wrangler dev` (what users run locally) on 127.0.0.1, with the
+// same interface as startWorker in worker.mjs, so a test can drive both runtimes. wrangler dev
+// puts its own proxy in front of workerd and routes the Worker's outbound fetches through it,
+// which is where faults only it shows come from.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MCP = '/mcp/cluster';
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function startWranglerDev(vars = {}, { readyMs = 60_000 } = {}) {
+  const port = await freePort();
+  const args = ['wrangler', 'dev', '-c', path.join(root, 'tests/support/wrangler.test.toml'),
+    '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'log', '--show-interactive-dev-session=false'];
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  const proc = spawn('npx', args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  });
+  const logs = [];
+  let output = '';
+  let ready;
+  const isReady = new Promise((resolve) => { ready = resolve; });
+  for (const s of [proc.stdout, proc.stderr]) {
+    let buf = '';
+    s.on('data', (d) => {
+      output += d;
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop();
+      for (const line of lines) {
+        if (line.includes(`Ready on http://127.0.0.1:${port}`)) ready();
+        if (line.trim()) logs.push(line.trim());
+      }
+    });
+  }
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  const timer = new Promise((resolve) => setTimeout(resolve, readyMs, 'timeout'));
+  const outcome = await Promise.race([isReady, exited.then(() => 'exited'), timer]);
+  const close = async () => {
+    if (proc.exitCode === null) {
+      try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* already gone */ }
+      const killer = setTimeout(() => { try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+      await exited;
+      clearTimeout(killer);
+    }
+  };
+  if (outcome) {
+    await close();
+    throw new Error(`wrangler dev did not start (${outcome}):\n${output.slice(-3000)}`);
+  }
+  const url = `http://127.0.0.1:${port}`;
+  return { url, endpoint: url + MCP, logs, close, runtime: 'wrangler dev' };
+}
