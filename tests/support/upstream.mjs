@@ -172,13 +172,16 @@ export async function startUpstream({ port = 0, log = false } = {}) {
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const url = new URL(req.url, 'http://stand-in');
-      // Several fake SaaS clusters on one server: /{region}/{clusterId}/v2/... names which.
+      // Several fake SaaS clusters on one server: /{region}/{clusterId}/v2/... names which;
+      // Camunda 8.10 physical tenants: /physical-tenants/{id}/v2/...
       const routed = url.pathname.match(/^\/([a-z0-9-]+)\/([0-9a-f-]{36})(\/v2\/.*)$/);
+      const tenanted = url.pathname.match(/^\/physical-tenants\/([^/]+)(\/v2\/.*)$/);
       const cluster = routed ? `${routed[1]}/${routed[2]}` : undefined;
-      const pathname = routed ? routed[3] : url.pathname;
+      const tenant = tenanted?.[1];
+      const pathname = routed ? routed[3] : tenanted ? tenanted[2] : url.pathname;
       let body;
       try { body = raw ? JSON.parse(raw) : undefined; } catch { body = raw; }
-      const record = { method: req.method, path: pathname, cluster, query: Object.fromEntries(url.searchParams), headers: req.headers, body, raw };
+      const record = { method: req.method, path: pathname, cluster, tenant, query: Object.fromEntries(url.searchParams), headers: req.headers, body, raw };
       if (requests.length < 50000) requests.push(record);
       if (log) console.log(`[stand-in] ${req.method} ${req.url}`);
 
