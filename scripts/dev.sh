@@ -6,7 +6,6 @@
 # Extra arguments go to wrangler dev (e.g. --var CAMUNDA_REST_ADDRESS:http://host:8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 bash scripts/setup.sh
 
 args=()
@@ -18,4 +17,4 @@ if [ "${1:-}" = "--demo" ]; then
   args+=(--var CAMUNDA_REST_ADDRESS:http://127.0.0.1:18080)
 fi
 echo "[dev] MCP endpoint: http://127.0.0.1:8787/mcp/cluster" >&2
-npx wrangler dev --ip 127.0.0.1 --port 8787 "${args[@]}" "$@"
+bash scripts/wrangler-dev.sh --ip 127.0.0.1 --port 8787 "${args[@]}" "$@"

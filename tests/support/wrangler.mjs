@@ -18,12 +18,18 @@ async function freePort() {
   return port;
 }
 
-export async function startWranglerDev(vars = {}, { readyMs = 60_000 } = {}) {
+/**
+ * Starts wrangler dev through scripts/wrangler-dev.sh, as scripts/dev.sh does. `fileLimit`
+ * lowers the open-file hard limit first (as on machines and containers with a 1,024 limit).
+ */
+export async function startWranglerDev(vars = {}, { readyMs = 60_000, fileLimit } = {}) {
   const port = await freePort();
-  const args = ['wrangler', 'dev', '-c', path.join(root, 'tests/support/wrangler.test.toml'),
+  const args = ['-c', path.join(root, 'tests/support/wrangler.test.toml'),
     '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'log', '--show-interactive-dev-session=false'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
-  const proc = spawn('npx', args, {
+  const limit = fileLimit ? `ulimit -n ${Number(fileLimit)}; ` : '';
+  const script = `${limit}exec bash scripts/wrangler-dev.sh "$@"`;
+  const proc = spawn('bash', ['-c', script, 'wrangler-dev', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -1,0 +1,73 @@
+// Upstream faults through the built Worker under Miniflare and under wrangler dev (started the
+// way scripts/dev.sh starts it, with a 1,024 open-file hard limit as on many machines and
+// containers), each followed by a normal call that must succeed: an oversized answer without
+// Content-Length, a large answer within the cap, a hang past the timeout, and a slow answer
+// within it. wrangler dev used to wedge for good on the first (scripts/wrangler-dev.sh says why).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startUpstream } from '../support/upstream.mjs';
+import { startWorker, callTool } from '../support/worker.mjs';
+import { startWranglerDev } from '../support/wrangler.mjs';
+
+let up;
+const runtimes = {};
+/** The answer size each runtime refuses above: the default, and what wrangler-dev.sh sets. */
+const cap = { miniflare: 16 * 1024 * 1024, 'wrangler dev': 1024 * 1024 };
+
+before(async () => {
+  up = await startUpstream();
+  const vars = { CAMUNDA_REST_ADDRESS: up.url, CAMUNDA_REQUEST_TIMEOUT_MS: '3000' };
+  runtimes.miniflare = await startWorker(vars);
+  runtimes['wrangler dev'] = await startWranglerDev(vars, { fileLimit: 1024 });
+});
+after(async () => {
+  for (const r of Object.values(runtimes)) await r.close();
+  await up?.close();
+});
+
+/** A tool call that must answer within `ms`, or the test fails instead of hanging. */
+async function within(ms, promise) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); });
+  try { return await Promise.race([promise, late]); } finally { clearTimeout(timer); }
+}
+
+async function recovers(endpoint) {
+  const r = await within(10_000, callTool(endpoint, 'getTopology', {}));
+  assert.equal(r.isError, false, JSON.stringify(r).slice(0, 300));
+}
+
+for (const runtime of ['miniflare', 'wrangler dev']) {
+  test(`${runtime}: an oversized answer without Content-Length is a 502, and the gateway recovers`, async () => {
+    const { endpoint } = runtimes[runtime];
+    up.script({ path: '/v2/topology', bodyBytes: 50 * 1024 * 1024 });
+    const r = await within(30_000, callTool(endpoint, 'getTopology', {}));
+    assert.equal(r.isError, true);
+    assert.equal(r.structuredContent.status, 502);
+    assert.match(r.structuredContent.detail, new RegExp(`larger than ${cap[runtime]} bytes`));
+    await recovers(endpoint);
+  });
+
+  test(`${runtime}: a large answer just within the cap is read, and the next call works`, async () => {
+    const { endpoint } = runtimes[runtime];
+    up.script({ path: '/v2/topology', bodyBytes: cap[runtime] - 64 * 1024 });
+    const r = await within(30_000, callTool(endpoint, 'getTopology', {}));
+    assert.equal(r.isError, false);
+    await recovers(endpoint);
+  });
+
+  test(`${runtime}: a hang past the timeout is a 504, a slow answer within it succeeds`, async () => {
+    const { endpoint } = runtimes[runtime];
+    up.script({ path: '/v2/topology', hang: true });
+    const started = Date.now();
+    const hung = await within(15_000, callTool(endpoint, 'getTopology', {}));
+    assert.equal(hung.structuredContent.status, 504);
+    assert.ok(Date.now() - started >= 2900, String(Date.now() - started));
+    await recovers(endpoint);
+    up.script({ path: '/v2/topology', delayMs: 1500, json: { clusterSize: 1 } });
+    const slow = await within(15_000, callTool(endpoint, 'getTopology', {}));
+    assert.equal(slow.isError, false);
+    assert.equal(slow.structuredContent.clusterSize, 1);
+    await recovers(endpoint);
+  });
+}
