@@ -48,6 +48,7 @@ mod native {
                 leeway_seconds: 60,
                 required_scopes: vec!["camunda".into()],
                 cluster_id: None,
+                require_cluster_claim: false,
             },
             RustCrypto,
         );

@@ -122,7 +122,7 @@ impl<S: Signatures> App<S> {
         };
         if path == MCP_PATH {
             return Some(Target {
-                address: Cow::Borrowed(&self.config.rest_address),
+                address: Cow::Borrowed(self.config.rest_address.as_deref()?),
                 path,
                 region: None,
                 cluster: configured(),
@@ -133,11 +133,9 @@ impl<S: Signatures> App<S> {
             if self.config.api_version < ApiVersion::V8_10 {
                 return None;
             }
+            let base = self.config.rest_address.as_deref()?;
             return Some(Target {
-                address: Cow::Owned(format!(
-                    "{}/physical-tenants/{tenant}",
-                    self.config.rest_address
-                )),
+                address: Cow::Owned(format!("{base}/physical-tenants/{tenant}")),
                 path,
                 region: None,
                 cluster: configured(),

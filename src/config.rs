@@ -15,8 +15,10 @@ pub enum ApiVersion {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    /// Cluster REST base without a trailing `/` or `/v2`, e.g. `http://localhost:8080`.
-    pub rest_address: String,
+    /// Cluster REST base of `/mcp/cluster` without a trailing `/` or `/v2`, e.g.
+    /// `http://localhost:8080`. `None` when SaaS routing is on and no address was set: then
+    /// `/mcp/cluster` is not served rather than pointing at a cluster nobody chose.
+    pub rest_address: Option<String>,
     pub request_timeout_ms: u32,
     pub api_version: ApiVersion,
     /// Largest MCP request body accepted (413 above).
@@ -31,6 +33,8 @@ pub struct Config {
     pub auth: AuthMode,
     /// Camunda SaaS routing: `/{region}/{clusterId}/mcp/cluster` besides `/mcp/cluster`.
     pub saas: Option<Saas>,
+    /// Things worth one log line at start (e.g. a cleartext key source allowed for loopback).
+    pub warnings: Vec<String>,
 }
 
 /// One deployment in front of many SaaS clusters. Only the two path slots vary the upstream,
@@ -68,6 +72,8 @@ pub struct Oidc {
     pub required_scopes: Vec<String>,
     /// When set, a token's `https://camunda.com/clusterId` claim, if present, must equal it.
     pub cluster_id: Option<String>,
+    /// Refuse tokens without a `https://camunda.com/clusterId` claim (`OIDC_REQUIRE_CLUSTER_CLAIM`).
+    pub require_cluster_claim: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,18 +130,32 @@ fn is_loopback_origin(origin: &str) -> bool {
     else {
         return false;
     };
-    let host = if let Some(v6) = rest.strip_prefix('[') {
-        match v6.split_once(']') {
-            Some((h, port)) if port.is_empty() || port.starts_with(':') => return h == "::1",
-            _ => return false,
-        }
-    } else {
-        rest.split(':').next().unwrap_or_default()
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, "")) => (h, None),
+            Some((h, p)) => match p.strip_prefix(':') {
+                Some(port) => (h, Some(port)),
+                None => return false,
+            },
+            None => return false,
+        },
+        None => match rest.split_once(':') {
+            Some((h, port)) => (h, Some(port)),
+            None => (rest, None),
+        },
     };
-    let port_ok = rest
-        .split_once(':')
-        .is_none_or(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    port_ok && (host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1")
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok && is_loopback_host(host)
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1`: this machine.
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host == "::1"
+        || host.strip_prefix("127.").is_some_and(|rest| {
+            rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok())
+        })
 }
 
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -144,6 +164,17 @@ pub struct ConfigError {
     pub name: &'static str,
     pub value: String,
     pub reason: &'static str,
+}
+
+impl ConfigError {
+    /// What a caller may be told: the variable's name, never its value (which may name
+    /// internal hosts, or be a secret); the whole error goes to the log.
+    pub fn public_message(&self) -> String {
+        format!(
+            "The gateway is misconfigured: {} is invalid (details in the Worker log).",
+            self.name
+        )
+    }
 }
 
 pub const DEFAULT_REST_ADDRESS: &str = "http://localhost:8080";
@@ -156,13 +187,16 @@ impl Config {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
+        let saas = saas(&get)?;
         let rest_address = match get("CAMUNDA_REST_ADDRESS") {
-            Some(v) => normalize_address(&v).ok_or(ConfigError {
+            Some(v) => Some(normalize_address(&v).ok_or(ConfigError {
                 name: "CAMUNDA_REST_ADDRESS",
                 value: v,
-                reason: "expected an http:// or https:// URL without query or fragment",
-            })?,
-            None => DEFAULT_REST_ADDRESS.to_owned(),
+                reason:
+                    "expected an http:// or https:// URL without credentials, query or fragment",
+            })?),
+            None if saas.is_some() => None,
+            None => Some(DEFAULT_REST_ADDRESS.to_owned()),
         };
         let api_version = match get("CAMUNDA_API_VERSION").as_deref() {
             None | Some("8.9") => ApiVersion::V8_9,
@@ -185,6 +219,8 @@ impl Config {
                     .collect(),
             ),
         };
+        let mut warnings = Vec::new();
+        let auth = auth_mode(&get, &mut warnings)?;
         Ok(Config {
             rest_address,
             request_timeout_ms: number(&get, "CAMUNDA_REQUEST_TIMEOUT_MS", 30_000, 1..=600_000)?,
@@ -199,8 +235,9 @@ impl Config {
             max_result_chars: number(&get, "MCP_MAX_RESULT_CHARS", 100_000, 1_000..=10_000_000)?,
             default_page_limit: number(&get, "MCP_DEFAULT_PAGE_LIMIT", 50, 0..=10_000)?,
             origins,
-            auth: auth_mode(&get)?,
-            saas: saas(&get)?,
+            auth,
+            saas,
+            warnings,
         })
     }
 }
@@ -274,7 +311,10 @@ pub fn is_cluster_id(s: &str) -> bool {
         })
 }
 
-fn auth_mode(get: &impl Fn(&str) -> Option<String>) -> Result<AuthMode, ConfigError> {
+fn auth_mode(
+    get: &impl Fn(&str) -> Option<String>,
+    warnings: &mut Vec<String>,
+) -> Result<AuthMode, ConfigError> {
     let invalid = |name: &'static str, value: String, reason: &'static str| ConfigError {
         name,
         value,
@@ -293,11 +333,11 @@ fn auth_mode(get: &impl Fn(&str) -> Option<String>) -> Result<AuthMode, ConfigEr
         }
     }
     let issuers = list(get("OIDC_ISSUERS"));
-    if issuers.is_empty() || issuers.iter().any(|i| normalize_address(i).is_none()) {
+    if issuers.is_empty() {
         return Err(invalid(
             "OIDC_ISSUERS",
-            issuers.join(","),
-            "oidc mode needs one or more issuer URLs (http:// or https://)",
+            String::new(),
+            "oidc mode needs one or more issuer URLs",
         ));
     }
     let jwks = list(get("OIDC_JWKS_URIS"));
@@ -307,6 +347,23 @@ fn auth_mode(get: &impl Fn(&str) -> Option<String>) -> Result<AuthMode, ConfigEr
             jwks.join(","),
             "give one JWKS URI per issuer, in the same order, or none for discovery",
         ));
+    }
+    for (name, urls) in [("OIDC_ISSUERS", &issuers), ("OIDC_JWKS_URIS", &jwks)] {
+        for url in urls.iter() {
+            match vouching_url(url) {
+                Some(Cleartext::No) => {}
+                Some(Cleartext::Loopback) => warnings.push(format!(
+                    "{name}: {url} is cleartext HTTP, accepted only because it is on this machine"
+                )),
+                None => {
+                    return Err(invalid(
+                        name,
+                        url.clone(),
+                        "keys and issuers must be https:// URLs without credentials (http:// only on loopback, for local tests)",
+                    ))
+                }
+            }
+        }
     }
     let audiences = list(get("OIDC_AUDIENCES"));
     if audiences.is_empty() {
@@ -336,7 +393,8 @@ fn auth_mode(get: &impl Fn(&str) -> Option<String>) -> Result<AuthMode, ConfigEr
             .iter()
             .enumerate()
             .map(|(i, issuer)| Issuer {
-                issuer: issuer.trim_end_matches('/').to_owned(),
+                // Exact, as RFC 8414 compares issuers: the token's `iss` must be this string.
+                issuer: issuer.clone(),
                 jwks_uri: jwks.get(i).cloned(),
             })
             .collect(),
@@ -345,7 +403,41 @@ fn auth_mode(get: &impl Fn(&str) -> Option<String>) -> Result<AuthMode, ConfigEr
         leeway_seconds: number(get, "OIDC_LEEWAY_SECONDS", 60, 0..=300)?,
         required_scopes: list(get("OIDC_REQUIRED_SCOPES")),
         cluster_id: get("CAMUNDA_CLUSTER_ID"),
+        require_cluster_claim: match get("OIDC_REQUIRE_CLUSTER_CLAIM").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(invalid(
+                    "OIDC_REQUIRE_CLUSTER_CLAIM",
+                    other.to_owned(),
+                    "expected true or false",
+                ))
+            }
+        },
     }))
+}
+
+/// Whether a URL that vouches for identity (an issuer, a JWKS) is cleartext.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cleartext {
+    No,
+    /// `http://` to this machine: for local tests only.
+    Loopback,
+}
+
+/// `Some` for an `https://` URL, or an `http://` one to a loopback host; `None` for anything
+/// else, and for any URL with credentials, a query or a fragment.
+pub fn vouching_url(url: &str) -> Option<Cleartext> {
+    normalize_address(url)?;
+    if url.starts_with("https://") {
+        return Some(Cleartext::No);
+    }
+    let authority = url.strip_prefix("http://")?.split('/').next()?;
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']')?.0,
+        None => authority.split(':').next()?,
+    };
+    is_loopback_host(host).then_some(Cleartext::Loopback)
 }
 
 fn number<T>(
@@ -371,12 +463,19 @@ where
 }
 
 /// Accepts what users paste from Camunda docs and SDK settings: a trailing `/`, or the REST
-/// base with `/v2`, both meaning the same cluster.
+/// base with `/v2`, both meaning the same cluster. Refuses credentials in the URL: they would
+/// show in every error message that names the address (use `MCP_AUTH_MODE=basic` instead).
 fn normalize_address(raw: &str) -> Option<String> {
     let rest = raw
         .strip_prefix("http://")
         .or_else(|| raw.strip_prefix("https://"))?;
-    if rest.is_empty() || rest.starts_with('/') || raw.contains(['?', '#', ' ']) {
+    let authority = rest.split('/').next().unwrap_or_default();
+    if rest.is_empty()
+        || rest.starts_with('/')
+        || authority.contains('@')
+        || raw.contains(['?', '#', ' ', '\\'])
+        || raw.chars().any(char::is_control)
+    {
         return None;
     }
     let mut s = raw.trim_end_matches('/');
@@ -401,7 +500,7 @@ mod tests {
     #[test]
     fn defaults_point_at_c8_run() {
         let c = cfg(&[]).unwrap();
-        assert_eq!(c.rest_address, "http://localhost:8080");
+        assert_eq!(c.rest_address.as_deref(), Some("http://localhost:8080"));
         assert_eq!(c.request_timeout_ms, 30_000);
         assert_eq!(c.max_body_bytes, 4 << 20);
         assert_eq!(c.api_version, ApiVersion::V8_9);
@@ -417,8 +516,11 @@ mod tests {
             "http://h:8080/v2/",
         ] {
             assert_eq!(
-                cfg(&[("CAMUNDA_REST_ADDRESS", raw)]).unwrap().rest_address,
-                "http://h:8080"
+                cfg(&[("CAMUNDA_REST_ADDRESS", raw)])
+                    .unwrap()
+                    .rest_address
+                    .as_deref(),
+                Some("http://h:8080")
             );
         }
         assert_eq!(
@@ -427,8 +529,9 @@ mod tests {
                 "https://bru-2.api.camunda.io/abc/v2"
             )])
             .unwrap()
-            .rest_address,
-            "https://bru-2.api.camunda.io/abc"
+            .rest_address
+            .as_deref(),
+            Some("https://bru-2.api.camunda.io/abc")
         );
     }
 
@@ -438,6 +541,11 @@ mod tests {
             ("CAMUNDA_REST_ADDRESS", "localhost:8080"),
             ("CAMUNDA_REST_ADDRESS", "ftp://x"),
             ("CAMUNDA_REST_ADDRESS", "http://x?a=b"),
+            (
+                "CAMUNDA_REST_ADDRESS",
+                "https://user:secret@cluster.example",
+            ),
+            ("CAMUNDA_REST_ADDRESS", "http://x\n/"),
             ("CAMUNDA_REQUEST_TIMEOUT_MS", "soon"),
             ("CAMUNDA_REQUEST_TIMEOUT_MS", "0"),
             ("MCP_MAX_BODY_BYTES", "-1"),
@@ -447,6 +555,9 @@ mod tests {
             let err = cfg(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);
             assert!(err.to_string().contains(name), "{err}");
+            // A caller is told the name only; the value stays in the log.
+            assert!(err.public_message().contains(name));
+            assert!(!err.public_message().contains(value), "{value}");
         }
     }
 
@@ -460,7 +571,7 @@ mod tests {
         let AuthMode::Oidc(o) = cfg(&base).unwrap().auth else {
             panic!()
         };
-        assert_eq!(o.issuers[0].issuer, "https://idp.example/realms/camunda");
+        assert_eq!(o.issuers[0].issuer, "https://idp.example/realms/camunda/");
         assert_eq!(o.issuers[0].jwks_uri, None);
         assert_eq!(o.algorithms, [Algorithm::Rs256, Algorithm::Es256]);
         assert_eq!(o.leeway_seconds, 60);
@@ -471,6 +582,11 @@ mod tests {
             ("OIDC_ISSUERS", ""),
             ("OIDC_JWKS_URIS", "https://a/jwks,https://b/jwks"),
             ("OIDC_LEEWAY_SECONDS", "3600"),
+            ("OIDC_ISSUERS", "http://idp.example/realms/camunda"),
+            ("OIDC_ISSUERS", "https://u:p@idp.example"),
+            ("OIDC_JWKS_URIS", "http://idp.example/jwks"),
+            ("OIDC_JWKS_URIS", "ftp://idp.example/jwks"),
+            ("OIDC_REQUIRE_CLUSTER_CLAIM", "yes"),
         ] {
             let mut pairs = base.to_vec();
             pairs.retain(|(k, _)| *k != name);
@@ -481,6 +597,30 @@ mod tests {
             cfg(&[("MCP_AUTH_MODE", "basic")]).unwrap().auth,
             AuthMode::Basic
         );
+        // Cleartext key sources only on this machine, and said once at start.
+        let mut local = base.to_vec();
+        local.retain(|(k, _)| *k != "OIDC_ISSUERS");
+        local.push(("OIDC_ISSUERS", "http://127.0.0.1:18080/realms/camunda"));
+        let c = cfg(&local).unwrap();
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].contains("cleartext"));
+        assert!(cfg(&base).unwrap().warnings.is_empty());
+    }
+
+    #[test]
+    fn saas_without_an_address_serves_no_default_cluster() {
+        assert_eq!(
+            cfg(&[("CAMUNDA_SAAS_REGIONS", "bru-2")])
+                .unwrap()
+                .rest_address,
+            None
+        );
+        let c = cfg(&[
+            ("CAMUNDA_SAAS_REGIONS", "bru-2"),
+            ("CAMUNDA_REST_ADDRESS", "http://h:8080"),
+        ])
+        .unwrap();
+        assert_eq!(c.rest_address.as_deref(), Some("http://h:8080"));
     }
 
     #[test]
@@ -536,6 +676,10 @@ mod tests {
             "null",
             "http://localhost:80x",
             "http://[::1]evil",
+            "http://[::1]:80x",
+            "http://[::1]:",
+            "http://localhost:",
+            "http://127.0.0.1:123456",
         ] {
             assert!(!loopback.allows(bad), "{bad}");
         }

@@ -23,7 +23,7 @@ use worker::wasm_bindgen_futures::JsFuture;
 use crate::app::{self, App};
 use crate::auth::signature::{PublicKey, Signatures};
 use crate::config::Algorithm;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::http::{
     max_age, origin_of, path_of, query_of, FetchError, HttpClient, Method, Request, Response,
     SharedCache, UpstreamRequest, UpstreamResponse, READ_HEADERS,
@@ -31,7 +31,7 @@ use crate::http::{
 
 thread_local! {
     /// Parsed settings and the prepared tool list, built on the first request of an isolate.
-    static APP: OnceCell<Rc<Result<App<WebCrypto>, String>>> = const { OnceCell::new() };
+    static APP: OnceCell<Rc<Result<App<WebCrypto>, ConfigError>>> = const { OnceCell::new() };
 }
 
 #[event(start)]
@@ -45,9 +45,10 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
     let app = APP.with(|cell| cell.get_or_init(|| Rc::new(build_app(&env))).clone());
     let app = match app.as_ref() {
         Ok(app) => app,
-        Err(message) => {
-            console_error!("{message}");
-            return into_worker(app::internal_error(message));
+        Err(err) => {
+            // The value goes to the log only: a caller learns which variable, nothing more.
+            console_error!("{err}");
+            return into_worker(app::internal_error(&err.public_message()));
         }
     };
     let plain = into_plain(req, app.config.max_body_bytes).await;
@@ -60,16 +61,18 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
     into_worker(resp)
 }
 
-fn build_app(env: &Env) -> Result<App<WebCrypto>, String> {
+fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
     let var = |name: &str| {
         env.var(name)
             .map(|v| v.to_string())
             .or_else(|_| env.secret(name).map(|s| s.to_string()))
             .ok()
     };
-    Config::from_vars(var)
-        .map(|config| App::new(config, WebCrypto::default()))
-        .map_err(|e| e.to_string())
+    let config = Config::from_vars(var)?;
+    for warning in &config.warnings {
+        console_warn!("configuration: {warning}");
+    }
+    Ok(App::new(config, WebCrypto::default()))
 }
 
 /// Reads the request once. An oversized body is refused (413) without being held in memory
@@ -263,6 +266,9 @@ impl FetchClient {
             headers.set(name, value).map_err(unreachable)?;
         }
         let mut init = RequestInit::new();
+        // Never follow a redirect: a key source or a cluster that redirects is a fault to report,
+        // not a place to send credentials or to trust keys from.
+        init.with_redirect(worker::RequestRedirect::Manual);
         init.with_method(match req.method {
             Method::Get => worker::Method::Get,
             Method::Post => worker::Method::Post,

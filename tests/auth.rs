@@ -63,6 +63,7 @@ fn verifier(jwks_uri: Option<&str>) -> Verifier<RustCrypto> {
         leeway_seconds: 60,
         required_scopes: vec![],
         cluster_id: None,
+        require_cluster_claim: false,
     };
     Verifier::new(oidc, RustCrypto)
 }

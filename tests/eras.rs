@@ -418,3 +418,20 @@ fn physical_tenants_need_8_10_and_say_so() {
         .contains("CAMUNDA_API_VERSION=8.10"));
     assert!(rec.calls().is_empty());
 }
+
+#[test]
+fn duplicate_members_in_tool_arguments_are_a_tool_error_with_no_rest_call() {
+    for args in [
+        r#"{"incidentKey":1,"incidentKey":2}"#,
+        r#"{"filter":{"state":"ACTIVE","state":"RESOLVED"}}"#,
+    ] {
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"searchIncidents","arguments":{args}}}}}"#
+        );
+        let (status, v, rec) = status_and_body(post(&body));
+        assert_eq!(status, 200);
+        assert_eq!(v["result"]["isError"], true, "{v}");
+        assert!(text(&v["result"]).contains("duplicate member"), "{v}");
+        assert!(rec.calls().is_empty());
+    }
+}

@@ -134,6 +134,7 @@ proptest! {
             leeway_seconds: 60,
             required_scopes: vec![],
             cluster_id: None,
+            require_cluster_claim: false,
         }, RustCrypto);
         let rec = Recorder::default();
         rec.answer(200, json!({"keys": []}));

@@ -85,3 +85,23 @@ fn malformed_routes_are_404_and_reach_nothing() {
     );
     assert!(rec.calls().is_empty(), "{:?}", rec.calls());
 }
+
+#[test]
+fn with_saas_routing_and_no_address_the_default_endpoint_is_not_served() {
+    let vars = [("CAMUNDA_SAAS_REGIONS", "bru-2")];
+    let config = camunda_mcp_edge::config::Config::from_vars(|n| {
+        vars.iter()
+            .find(|(k, _)| *k == n)
+            .map(|(_, v)| v.to_string())
+    })
+    .unwrap();
+    let app = App::new(config, camunda_mcp_edge::auth::signature::RustCrypto);
+    let rec = Recorder::default();
+    let resp = send(
+        &app,
+        &rec,
+        post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getTopology"}}"#),
+    );
+    assert_eq!(resp.status, 404);
+    assert!(rec.calls().is_empty());
+}

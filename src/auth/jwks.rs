@@ -13,7 +13,7 @@ use std::rc::Rc;
 use serde_json::{json, Value};
 
 use super::signature::PublicKey;
-use crate::config::{Algorithm, Issuer};
+use crate::config::{vouching_url, Algorithm, Cleartext, Issuer};
 use crate::http::{max_age, HttpClient, Method, SharedCache, UpstreamRequest};
 
 /// After a forced or failed refresh, the next one waits this long.
@@ -44,7 +44,12 @@ impl KeySet {
         let mut set = Vec::new();
         for raw in keys {
             let text = |name: &str| raw.get(name).and_then(Value::as_str);
+            // A key published for encryption, or only for other operations, never verifies.
             if text("use").is_some_and(|u| u != "sig") {
+                continue;
+            }
+            let ops = raw.get("key_ops").and_then(Value::as_array);
+            if ops.is_some_and(|ops| !ops.iter().any(|o| o == "verify")) {
                 continue;
             }
             let (alg, jwk) = match (text("kty"), text("crv")) {
@@ -61,6 +66,10 @@ impl KeySet {
                 },
                 _ => continue,
             };
+            // A key bound to another algorithm (e.g. an RSA key for PS256) is not one for ours.
+            if text("alg").is_some_and(|a| a != alg.name()) {
+                continue;
+            }
             set.push(PublicKey {
                 kid: text("kid").map(str::to_owned),
                 alg,
@@ -265,7 +274,10 @@ async fn fetch_keys<C: HttpClient>(
     let jwks_uri = match &issuer.jwks_uri {
         Some(uri) => uri.clone(),
         None => {
-            let url = format!("{}/.well-known/openid-configuration", issuer.issuer);
+            let url = format!(
+                "{}/.well-known/openid-configuration",
+                issuer.issuer.trim_end_matches('/')
+            );
             let resp = client
                 .send(get(url.clone()))
                 .await
@@ -276,18 +288,23 @@ async fn fetch_keys<C: HttpClient>(
                 .ok_or_else(|| {
                     format!("{url}: HTTP {} without a discovery document", resp.status)
                 })?;
-            if doc
-                .get("issuer")
-                .and_then(Value::as_str)
-                .map(|i| i.trim_end_matches('/'))
-                != Some(issuer.issuer.as_str())
-            {
+            // Exact, as OpenID Connect Discovery and RFC 8414 require.
+            if doc.get("issuer").and_then(Value::as_str) != Some(issuer.issuer.as_str()) {
                 return Err(format!("{url}: the document names another issuer"));
             }
-            doc.get("jwks_uri")
+            let uri = doc
+                .get("jwks_uri")
                 .and_then(Value::as_str)
-                .ok_or_else(|| format!("{url}: no jwks_uri"))?
-                .to_owned()
+                .ok_or_else(|| format!("{url}: no jwks_uri"))?;
+            // The same rule as for configured key sources: no cleartext key transport, except
+            // to this machine when the issuer itself is here (local tests).
+            let issuer_local = vouching_url(&issuer.issuer) == Some(Cleartext::Loopback);
+            match vouching_url(uri) {
+                Some(Cleartext::No) => {}
+                Some(Cleartext::Loopback) if issuer_local => {}
+                _ => return Err(format!("{url}: jwks_uri is not an https:// URL")),
+            }
+            uri.to_owned()
         }
     };
     let resp = client
@@ -316,5 +333,24 @@ mod tests {
         assert!(KeySet::parse(&vec![b' '; MAX_JWKS_BYTES + 1])
             .unwrap_err()
             .contains("larger"));
+        // alg, use and key_ops decide whether a key may verify our algorithms.
+        let rsa = |extra: &str| {
+            format!(r#"{{"keys":[{{"kty":"RSA","n":"AQAB","e":"AQAB","kid":"k"{extra}}}]}}"#)
+        };
+        for unusable in [
+            r#","alg":"PS256""#,
+            r#","alg":"RSA-OAEP""#,
+            r#","use":"enc""#,
+            r#","key_ops":["encrypt"]"#,
+        ] {
+            assert!(
+                KeySet::parse(rsa(unusable).as_bytes()).is_err(),
+                "{unusable}"
+            );
+        }
+        for usable in ["", r#","alg":"RS256","use":"sig","key_ops":["verify"]"#] {
+            let set = KeySet::parse(rsa(usable).as_bytes()).unwrap();
+            assert!(set.find(Some("k"), Algorithm::Rs256).is_some(), "{usable}");
+        }
     }
 }

@@ -50,7 +50,13 @@ impl AuthError {
     /// 401 for every credential problem (clients such as `c8ctl mcp-proxy` refresh and retry
     /// on 401 only), 403 for a missing scope.
     pub fn response(&self, challenge: &Challenge<'_>) -> Response {
-        let quoted = |s: &str| s.replace(['"', '\\'], "");
+        // A quoted-string of printable ASCII only: a crafted `alg` or `kid` with CR, LF or
+        // non-Latin-1 characters must not break the header (the runtime would refuse it).
+        let quoted = |s: &str| {
+            s.chars()
+                .filter(|c| matches!(c, ' '..='~') && *c != '"' && *c != '\\')
+                .collect::<String>()
+        };
         let mut header = if challenge.basic {
             r#"Basic realm="Camunda", charset="UTF-8""#.to_owned()
         } else {
@@ -80,6 +86,41 @@ impl AuthError {
         Response::json(status, jsonrpc::error_body(None, &error))
             .with_header("www-authenticate", header)
     }
+}
+
+/// RFC 6750 `b64token` (= RFC 7235 `token68`): `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
+/// "+" / "/" ) *"="`. Anything else (spaces, a trailing no-break space, control characters)
+/// is refused outright, never "cleaned" into something else.
+fn is_token68(v: &str) -> bool {
+    let body = v.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+/// A query key with `%XX` escapes decoded (`access%5Ftoken` is `access_token`).
+fn percent_decoded(key: &str) -> String {
+    let bytes = key.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The per-isolate authentication state: the verifier with its key and token caches.
@@ -112,25 +153,29 @@ impl<S: Signatures> Gate<S> {
             q.split('&').any(|p| {
                 p.split('=')
                     .next()
-                    .is_some_and(|k| k.eq_ignore_ascii_case("access_token"))
+                    .is_some_and(|k| percent_decoded(k).eq_ignore_ascii_case("access_token"))
             })
         });
         if in_query {
             return Err(AuthError::TokenInQuery);
         }
-        let credentials = req.header("authorization").map(str::trim);
+        // Not trimmed: what is checked here is exactly what is forwarded.
+        let credentials = req.header("authorization");
         let scheme_value = |scheme: &str| {
             credentials.and_then(|c| {
                 let (s, v) = c.split_once(' ')?;
-                s.eq_ignore_ascii_case(scheme).then(|| v.trim())
+                s.eq_ignore_ascii_case(scheme).then_some(v)
             })
         };
         match self {
             Gate::Open => Ok(None),
-            Gate::Basic => scheme_value("basic")
-                .filter(|v| !v.is_empty())
-                .map(|_| None)
-                .ok_or(AuthError::Missing),
+            Gate::Basic => match scheme_value("basic") {
+                Some(v) if is_token68(v) => Ok(None),
+                Some(_) => Err(AuthError::InvalidToken(
+                    "malformed Basic credentials".into(),
+                )),
+                None => Err(AuthError::Missing),
+            },
             Gate::Oidc(verifier) => {
                 let token = match (credentials, scheme_value("bearer")) {
                     (None, _) => return Err(AuthError::Missing),
@@ -140,12 +185,24 @@ impl<S: Signatures> Gate<S> {
                     (Some(_), None) => {
                         return Err(AuthError::InvalidToken("expected a Bearer token".into()))
                     }
+                    (Some(_), Some(token)) if !is_token68(token) => {
+                        return Err(AuthError::InvalidToken(
+                            "malformed token (RFC 6750 b64token)".into(),
+                        ))
+                    }
                     (Some(_), Some(token)) => token,
                 };
                 let verified = verifier.verify(token, client, now).await?;
                 if other_cluster(&verified, cluster).is_some() {
                     return Err(AuthError::InvalidToken(
                         "token is for another cluster".into(),
+                    ));
+                }
+                // Fail closed on tenancy: where every token must name its cluster, one that
+                // names none is refused rather than let through to any cluster.
+                if verifier.oidc().require_cluster_claim && verified.cluster_id.is_none() {
+                    return Err(AuthError::InvalidToken(
+                        "token names no cluster (https://camunda.com/clusterId)".into(),
                     ));
                 }
                 Ok(verified.note)
@@ -189,5 +246,47 @@ impl<S: Signatures> Gate<S> {
                 _ => &[],
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_syntax_and_query_keys() {
+        for ok in ["abc", "a.b-c_d~e+f/g==", "eyJhbGciOiJSUzI1NiJ9.e30.sig"] {
+            assert!(is_token68(ok), "{ok}");
+        }
+        for bad in ["", "=", "abc\u{a0}", "a b", "abc\r\n", "ab\"c", "abc=d"] {
+            assert!(!is_token68(bad), "{bad:?}");
+        }
+        assert_eq!(percent_decoded("access%5Ftoken"), "access_token");
+        assert_eq!(percent_decoded("%41ccess_token%"), "Access_token%");
+    }
+
+    #[test]
+    fn challenges_stay_valid_header_values() {
+        let c = Challenge {
+            origin: "https://gw.test",
+            metadata_path: METADATA_PATH.into(),
+            basic: false,
+            scopes: &[],
+        };
+        let err =
+            AuthError::InvalidToken("algorithm RS\r\nX-Evil: 1\u{442}\"\\ is not accepted".into());
+        let header = err
+            .response(&c)
+            .header("www-authenticate")
+            .unwrap()
+            .to_owned();
+        assert!(
+            header.bytes().all(|b| (0x20..0x7f).contains(&b)),
+            "{header:?}"
+        );
+        assert!(
+            header.contains(r#"error_description="algorithm RSX-Evil: 1 is not accepted""#),
+            "{header}"
+        );
     }
 }

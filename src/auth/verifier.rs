@@ -126,6 +126,13 @@ impl<S: Signatures> Verifier<S> {
         now: u64,
     ) -> Result<Verified, AuthError> {
         let untrusted = UntrustedToken::new(token).map_err(|_| invalid("malformed token"))?;
+        // RFC 7515 §4.1.11: a header extension marked critical that we do not implement makes
+        // the token invalid. We implement none.
+        if has_critical_header(token) {
+            return Err(invalid(
+                "token has critical header parameters (crit) we do not implement",
+            ));
+        }
         let alg = self
             .oidc
             .algorithms
@@ -154,12 +161,8 @@ impl<S: Signatures> Verifier<S> {
         let unverified = untrusted
             .deserialize_claims_unchecked::<Custom>()
             .map_err(|_| invalid("malformed claims"))?;
-        let iss = unverified
-            .custom
-            .iss
-            .as_deref()
-            .unwrap_or_default()
-            .trim_end_matches('/');
+        // Exact string comparison (RFC 8414 §3.3): `https://idp/` is not `https://idp`.
+        let iss = unverified.custom.iss.as_deref().unwrap_or_default();
         let issuer = self
             .oidc
             .issuers
@@ -233,6 +236,20 @@ impl<S: Signatures> Verifier<S> {
         }
         Ok(u64::try_from(exp.saturating_add(leeway)).unwrap_or(0))
     }
+}
+
+/// Whether the token's header carries `crit` (or is unreadable, which parsing already refused).
+fn has_critical_header(token: &str) -> bool {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    #[derive(Deserialize)]
+    struct Critical {
+        crit: Option<serde::de::IgnoredAny>,
+    }
+    let head = token.split('.').next().unwrap_or_default();
+    Base64UrlUnpadded::decode_vec(head)
+        .ok()
+        .and_then(|json| serde_json::from_slice::<Critical>(&json).ok())
+        .is_none_or(|h| h.crit.is_some())
 }
 
 /// `Some(id)` when the token names a cluster other than `expected`.

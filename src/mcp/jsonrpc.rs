@@ -266,6 +266,75 @@ pub fn id_of(body: &[u8]) -> Option<Id> {
     }
 }
 
+/// The JSON in `raw` as a tree, refusing a member given twice in any object, at any depth:
+/// `serde_json::Value` keeps the last one silently, so `{"state":"ACTIVE","state":"x"}` would
+/// mean one thing to a policy layer in front of us and another to us.
+pub fn strict_value(raw: &str) -> Result<Value, String> {
+    use serde::de::{DeserializeSeed, Error, MapAccess, SeqAccess, Visitor};
+
+    struct Strict;
+    impl<'de> DeserializeSeed<'de> for Strict {
+        type Value = Value;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Strict {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element_seed(Strict)? {
+                items.push(item);
+            }
+            Ok(Value::Array(items))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut members = serde_json::Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if members.contains_key(&key) {
+                    let shown: String = key.chars().take(64).collect();
+                    return Err(A::Error::custom(format!("duplicate member {shown:?}")));
+                }
+                let value = map.next_value_seed(Strict)?;
+                members.insert(key, value);
+            }
+            Ok(Value::Object(members))
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let value = Strict.deserialize(&mut de).map_err(|e| {
+        let text = e.to_string();
+        text.rfind(" at line ")
+            .map_or(text.clone(), |i| text[..i].to_owned())
+    })?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
 fn parse_error(e: &serde_json::Error) -> RpcError {
     RpcError::new(ErrorCode::PARSE_ERROR, format!("Parse error: {e}"))
 }
@@ -440,6 +509,26 @@ mod tests {
                 .map(|i| i.to_string()),
             Some("\"x\"".into())
         );
+    }
+
+    #[test]
+    fn strict_values_refuse_repeated_members_at_any_depth() {
+        assert_eq!(
+            strict_value(r#"{"a":[1,{"b":null}],"c":9007199254740993}"#).unwrap(),
+            json!({"a":[1,{"b":null}],"c":9007199254740993u64})
+        );
+        for dup in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"f":{"state":"A","state":"B"}}"#,
+            r#"[{"x":1,"x":1}]"#,
+        ] {
+            assert!(
+                strict_value(dup).unwrap_err().contains("duplicate member"),
+                "{dup}"
+            );
+        }
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert!(strict_value(&deep).unwrap_err().contains("recursion limit"));
     }
 
     #[test]

@@ -7,8 +7,9 @@
 use serde_json::{json, Map, Value};
 
 use super::era::{self, Lane, Params, ALL_VERSIONS, LEGACY_VERSIONS};
-use super::jsonrpc::RpcError;
+use super::jsonrpc::{self, RpcError};
 use crate::camunda::client::Cluster;
+use crate::camunda::results::ToolError;
 use crate::camunda::tools::Catalogue;
 use crate::config::ApiVersion;
 use crate::http::HttpClient;
@@ -173,11 +174,21 @@ impl Server {
         };
         let args = match params.arguments.map(|raw| raw.get()) {
             None | Some("null") => Map::new(),
-            Some(raw) => match serde_json::from_str::<Value>(raw) {
+            Some(raw) if !raw.starts_with('{') => {
+                outcome.answer = Err(RpcError::invalid_params(
+                    "Invalid params: \"arguments\" must be an object",
+                ));
+                return outcome;
+            }
+            Some(raw) => match jsonrpc::strict_value(raw) {
                 Ok(Value::Object(args)) => args,
-                _ => {
-                    outcome.answer = Err(RpcError::invalid_params(
-                        "Invalid params: \"arguments\" must be an object",
+                // A repeated member is the model's (or a proxy's) mistake to see and fix.
+                other => {
+                    let why = other.err().unwrap_or_else(|| "must be an object".into());
+                    outcome.tool_error = true;
+                    outcome.answer = Ok(self.result_frame(
+                        lane,
+                        &ToolError::InvalidArgument(format!("arguments: {why}")).to_result(),
                     ));
                     return outcome;
                 }
@@ -189,11 +200,15 @@ impl Server {
             outcome.tool_error = true;
             err.to_result()
         });
-        outcome.answer = Ok(match lane {
-            Lane::Legacy => result,
-            Lane::Modern => self.framed(&result),
-        });
+        outcome.answer = Ok(self.result_frame(lane, &result));
         outcome
+    }
+
+    fn result_frame(&self, lane: Lane, result: &str) -> String {
+        match lane {
+            Lane::Legacy => result.to_owned(),
+            Lane::Modern => self.framed(result),
+        }
     }
 
     /// A modern-lane result: the prepared head, then the members of `result`.

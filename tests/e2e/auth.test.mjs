@@ -3,6 +3,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,6 +91,85 @@ test('every bad credential is refused at the edge with zero upstream requests', 
   assert.equal(inQuery.status, 401);
   assert.match(inQuery.headers.get('www-authenticate'), /error="invalid_request"/);
   assert.deepEqual(up.requests, [], 'a refused request reached the cluster');
+});
+
+test('crafted tokens, headers and query keys get a clean 401/403 and reach nothing', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: idp.issuer, aud: AUDIENCE, scope: 'camunda', exp: now + 600 };
+  const valid = await idp.token();
+  const cases = [
+    ['crit header we do not implement', bearer(await idp.token({ edit: (h) => { h.crit = ['b64']; h.b64 = true; } })), 401, /critical header/],
+    ['alg with CR/LF and non-Latin-1', bearer(hmacToken({ alg: 'RS\r\n256\u0442', typ: 'JWT', kid: 'x\r\ny' }, claims, 'k')), 401, /algorithm/],
+    ['trailing no-break space', { authorization: `Bearer ${valid}\u00a0` }, 401, /malformed token/],
+    ['issuer with an extra slash (exact match)', bearer(await idp.token({ edit: (h, p) => { p.iss = `${idp.issuer}/`; } })), 401, /untrusted issuer/],
+  ];
+  for (const [name, headers, status, description] of cases) {
+    const r = await rpc(worker.endpoint, call, headers);
+    assert.equal(r.status, status, `${name}: ${r.text}`);
+    const challenge = r.headers.get('www-authenticate') ?? '';
+    assert.ok([...challenge].every((c) => c >= ' ' && c <= '~'), `${name}: ${JSON.stringify(challenge)}`);
+    assert.match(challenge, /error="invalid_token"/, name);
+    assert.match(challenge, description, name);
+  }
+  for (const query of ['access%5Ftoken=x', 'ACCESS_TOKEN=x', 'a=1&access%5ftoken=x']) {
+    const r = await rpc(`${worker.endpoint}?${query}`, call, bearer(valid));
+    assert.equal(r.status, 401, query);
+    assert.match(r.headers.get('www-authenticate'), /error="invalid_request"/, query);
+  }
+  const origin = await rpc(worker.endpoint, call, { ...bearer(valid), origin: 'http://[::1]:80x' });
+  assert.equal(origin.status, 403);
+  assert.deepEqual(up.requests, [], 'a refused request reached the cluster');
+  // And the next normal request is served.
+  assert.equal((await rpc(worker.endpoint, call, bearer(valid))).status, 200);
+});
+
+test('OIDC_REQUIRE_CLUSTER_CLAIM: a token that names no cluster is refused', async () => {
+  const w = await startWorker(oidcVars({ OIDC_REQUIRE_CLUSTER_CLAIM: 'true' }));
+  try {
+    const none = await rpc(w.endpoint, call, bearer(await idp.token()));
+    assert.equal(none.status, 401);
+    assert.match(none.headers.get('www-authenticate'), /names no cluster/);
+    const named = await idp.token({ edit: (h, p) => { p['https://camunda.com/clusterId'] = CLUSTER; } });
+    assert.equal((await rpc(w.endpoint, call, bearer(named))).status, 200);
+    assert.equal(up.requests.length, 1);
+  } finally {
+    await w.close();
+  }
+});
+
+test('key sources must be https (loopback only for tests) and settings never leak their values', async () => {
+  for (const [vars, name, secret] of [
+    [{ OIDC_ISSUERS: 'http://idp.example.com/realms/x' }, 'OIDC_ISSUERS', 'idp.example.com'],
+    [{ OIDC_JWKS_URIS: 'http://keys.example.com/jwks' }, 'OIDC_JWKS_URIS', 'keys.example.com'],
+    [{ CAMUNDA_REST_ADDRESS: 'https://admin:s3cret@cluster.example.com' }, 'CAMUNDA_REST_ADDRESS', 's3cret'],
+  ]) {
+    const w = await startWorker(oidcVars(vars));
+    try {
+      const r = await rpc(w.endpoint, call, bearer(await idp.token()));
+      assert.equal(r.status, 500, name);
+      assert.match(r.body.error.message, new RegExp(name));
+      assert.ok(!r.text.includes(secret), `${name}: ${r.text}`);
+      assert.ok(w.logs.some((l) => l.includes(secret)), `${name}: the value belongs in the log`);
+    } finally {
+      await w.close();
+    }
+  }
+  assert.ok(worker.logs.some((l) => l.includes('cleartext HTTP, accepted only because it is on this machine')));
+});
+
+test('a JWKS URI that redirects is not followed: keys come only from the configured place', async () => {
+  const redirector = http.createServer((req, res) => { res.writeHead(302, { location: idp.jwksUri }); res.end(); });
+  await new Promise((r) => redirector.listen(0, '127.0.0.1', r));
+  const w = await startWorker(oidcVars({ OIDC_JWKS_URIS: `http://127.0.0.1:${redirector.address().port}/jwks` }));
+  try {
+    const r = await rpc(w.endpoint, call, bearer(await idp.token()));
+    assert.equal(r.status, 401);
+    assert.match(r.headers.get('www-authenticate'), /signing keys unavailable/);
+    assert.deepEqual(up.requests, []);
+  } finally {
+    await w.close();
+    await new Promise((r) => redirector.close(r));
+  }
 });
 
 test('protected-resource metadata (RFC 9728) at the root and the MCP path', async () => {
