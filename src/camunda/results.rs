@@ -224,59 +224,130 @@ fn cap(compact: &Compact, max_chars: usize) -> String {
         );
         return structured_parts(&json, &text, Some(&note), false);
     }
-    // Rare (one huge value, e.g. a variable), so the tree is worth building here.
+    // Rare (huge values, e.g. a variable), so the tree is worth building here.
     let Ok(mut value) = serde_json::from_str::<Value>(&compact.json) else {
         return long_text(&compact.json, max_chars);
     };
-    let mut cut = Vec::new();
-    while value.to_string().len() > max_chars && shorten_longest(&mut value, &mut cut) {}
+    let cut = shorten_to_fit(&mut value, full_len, max_chars);
+    let json = value.to_string();
+    if json.len() > max_chars {
+        // Too many members to fit even with every long value cut: the cap is for the model's
+        // context, so it holds; the JSON goes as cut text, without structuredContent.
+        return long_text(&compact.json, max_chars);
+    }
+    let shown: Vec<&str> = cut
+        .iter()
+        .take(MAX_NAMED_CUTS)
+        .map(String::as_str)
+        .collect();
+    let more = match cut.len().saturating_sub(MAX_NAMED_CUTS) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
     let note = format!(
-        "Result capped at {max_chars} characters (MCP_MAX_RESULT_CHARS): the values of {} \
+        "Result capped at {max_chars} characters (MCP_MAX_RESULT_CHARS): the values of {}{more} \
          were shortened (an ellipsis marks each cut).",
-        cut.join(", ")
+        shown.join(", ")
     );
-    structured_with_note(&value.to_string(), Some(&note), false)
+    structured_with_note(&json, Some(&note), false)
 }
 
-/// Halves the longest string in `value` (naming it in `cut`); false when none is worth cutting.
-fn shorten_longest(value: &mut Value, cut: &mut Vec<String>) -> bool {
-    fn longest<'v>(
-        v: &'v mut Value,
-        path: String,
-        best: &mut Option<(usize, String, &'v mut String)>,
-    ) {
+/// How many shortened values a note names; the rest are counted.
+const MAX_NAMED_CUTS: usize = 10;
+/// Strings this short are never cut: they are keys, states and names the model needs whole.
+const MIN_CUT_CHARS: usize = 64;
+
+/// Shortens the longest strings of `value` to one common length, the longest that brings its
+/// JSON (now `len` bytes) within `max_len`, and returns the paths of those cut. Linear in the
+/// size of `value`: one pass measures every string, a binary search over the common length
+/// needs only those measures, one pass cuts. The estimate assumes a string's escaped bytes
+/// spread evenly over its characters, so the result is checked, and the cut repeated (at most
+/// four rounds) with a lower length if the estimate fell short.
+fn shorten_to_fit(value: &mut Value, len: usize, max_len: usize) -> Vec<String> {
+    /// (characters, bytes as written in JSON) of every string worth cutting.
+    fn measure(v: &Value, out: &mut Vec<(usize, usize)>) {
         match v {
-            Value::String(s) if best.as_ref().is_none_or(|(len, ..)| s.len() > *len) => {
-                *best = Some((s.len(), path, s));
+            Value::String(s) => {
+                let chars = s.chars().count();
+                if chars > MIN_CUT_CHARS {
+                    out.push((chars, escape(s).len()));
+                }
             }
-            Value::Object(m) => m
-                .iter_mut()
-                .for_each(|(k, v)| longest(v, format!("{path}.{k}"), best)),
-            Value::Array(a) => a
-                .iter_mut()
-                .enumerate()
-                .for_each(|(i, v)| longest(v, format!("{path}[{i}]"), best)),
+            Value::Object(m) => m.values().for_each(|v| measure(v, out)),
+            Value::Array(a) => a.iter().for_each(|v| measure(v, out)),
             _ => {}
         }
     }
-    let mut best = None;
-    longest(value, String::new(), &mut best);
-    match best {
-        Some((len, path, s)) if len > 64 => {
-            let keep = s
-                .char_indices()
-                .nth(s.chars().count() / 2)
-                .map_or(0, |(i, _)| i);
-            s.truncate(keep);
-            s.push('\u{2026}');
-            let path = path.trim_start_matches('.').to_owned();
-            if !cut.contains(&path) {
-                cut.push(path);
+    fn cut(v: &mut Value, path: &mut String, keep: usize, cuts: &mut Vec<String>) {
+        let at = path.len();
+        match v {
+            Value::String(s) => {
+                if let Some((end, _)) = s.char_indices().nth(keep) {
+                    s.truncate(end);
+                    s.push('\u{2026}');
+                    cuts.push(path.trim_start_matches('.').to_owned());
+                }
             }
-            true
+            Value::Object(m) => {
+                for (k, v) in m.iter_mut() {
+                    path.push('.');
+                    path.push_str(k);
+                    cut(v, path, keep, cuts);
+                    path.truncate(at);
+                }
+            }
+            Value::Array(a) => {
+                for (i, v) in a.iter_mut().enumerate() {
+                    path.push_str(&format!("[{i}]"));
+                    cut(v, path, keep, cuts);
+                    path.truncate(at);
+                }
+            }
+            _ => {}
         }
-        _ => false,
     }
+    let mut strings = Vec::new();
+    measure(value, &mut strings);
+    // Bytes saved by cutting every string to `keep` characters plus an ellipsis (3 bytes).
+    let saved = |strings: &[(usize, usize)], keep: usize| -> usize {
+        strings
+            .iter()
+            .filter(|(chars, _)| *chars > keep)
+            .map(|(chars, bytes)| (bytes * (chars - keep) / chars).saturating_sub(3))
+            .sum()
+    };
+    let mut cuts = Vec::new();
+    let mut len = len;
+    let mut ceiling = strings.iter().map(|(c, _)| *c).max().unwrap_or(0);
+    for _ in 0..4 {
+        if len <= max_len || ceiling <= MIN_CUT_CHARS {
+            break;
+        }
+        let excess = len - max_len;
+        // The longest common length that saves enough (saving falls as the length grows).
+        let (mut lo, mut hi) = (MIN_CUT_CHARS, ceiling - 1);
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if saved(&strings, mid) >= excess {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        let keep = lo;
+        // A later round cuts every string an earlier one did (they are now longer than its
+        // length), so its list is the whole list.
+        cuts.clear();
+        cut(value, &mut String::new(), keep, &mut cuts);
+        len = value.to_string().len();
+        // Cut strings now have keep + 1 characters; another round goes below that.
+        ceiling = keep + 1;
+        for (chars, bytes) in strings.iter_mut().filter(|(c, _)| *c > keep) {
+            *bytes = *bytes * keep / *chars + 3;
+            *chars = keep + 1;
+        }
+    }
+    cuts
 }
 
 /// Text for the model, cut at `max_chars` with a note saying so.
@@ -373,6 +444,10 @@ mod tests {
             method,
             path: path.into(),
         }
+    }
+
+    fn text(result: &Value) -> &str {
+        result["content"][0]["text"].as_str().unwrap()
     }
 
     fn resp(status: u16, body: &str) -> UpstreamResponse {
@@ -495,6 +570,36 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("the values of value were shortened"));
+
+        // Tens of thousands of long strings (8.6 MB): one common cut, linear time (shortening
+        // one string per pass re-wrote the whole value 40,000 times), a bounded note.
+        let many: Map<String, Value> = (0..40_000)
+            .map(|i| (format!("v{i}"), json!(format!("{i}-{}", "y".repeat(200)))))
+            .collect();
+        let body = Value::Object(many).to_string();
+        let v: Value = serde_json::from_str(
+            &json_success(&resp(200, &body), &call(Method::Get, "/v2/x"), 5_000_000).unwrap(),
+        )
+        .unwrap();
+        let kept = v["structuredContent"].to_string().len();
+        assert!((4_000_000..=5_000_000).contains(&kept), "{kept}");
+        assert_eq!(v["structuredContent"].as_object().unwrap().len(), 40_000);
+        assert!(v["structuredContent"]["v7"]
+            .as_str()
+            .unwrap()
+            .starts_with("7-yyy"));
+        let note = v["content"][1]["text"].as_str().unwrap();
+        assert!(
+            note.contains("v0, v1,") && note.contains("and 39990 more"),
+            "{note}"
+        );
+        // Too many members to fit at all: cut text, still within the cap.
+        let v: Value = serde_json::from_str(
+            &json_success(&resp(200, &body), &call(Method::Get, "/v2/x"), 100_000).unwrap(),
+        )
+        .unwrap();
+        assert!(v.get("structuredContent").is_none());
+        assert!(text(&v).len() < 100_200 && text(&v).ends_with("(MCP_MAX_RESULT_CHARS).]"));
 
         let v: Value = serde_json::from_str(&long_text(&"<x/>".repeat(500), 1000)).unwrap();
         let text = v["content"][0]["text"].as_str().unwrap();
