@@ -49,6 +49,7 @@ mod native {
                 required_scopes: vec!["camunda".into()],
                 cluster_id: None,
                 require_cluster_claim: false,
+                shared_cache_secret: None,
             },
             RustCrypto,
         );

@@ -74,6 +74,8 @@ pub struct Oidc {
     pub cluster_id: Option<String>,
     /// Refuse tokens without a `https://camunda.com/clusterId` claim (`OIDC_REQUIRE_CLUSTER_CLAIM`).
     pub require_cluster_claim: bool,
+    /// `MCP_CACHE_SECRET`: names where key sets are shared between isolates (off when unset).
+    pub shared_cache_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -348,6 +350,13 @@ fn auth_mode(
             "give one JWKS URI per issuer, in the same order, or none for discovery",
         ));
     }
+    if get("MCP_CACHE_SECRET").is_none() {
+        warnings.push(
+            "MCP_CACHE_SECRET is unset: each isolate fetches its own signing keys \
+             (set it, as a secret, to share them through the Cache API)"
+                .into(),
+        );
+    }
     for (name, urls) in [("OIDC_ISSUERS", &issuers), ("OIDC_JWKS_URIS", &jwks)] {
         for url in urls.iter() {
             match vouching_url(url) {
@@ -403,6 +412,7 @@ fn auth_mode(
         leeway_seconds: number(get, "OIDC_LEEWAY_SECONDS", 60, 0..=300)?,
         required_scopes: list(get("OIDC_REQUIRED_SCOPES")),
         cluster_id: get("CAMUNDA_CLUSTER_ID"),
+        shared_cache_secret: get("MCP_CACHE_SECRET"),
         require_cluster_claim: match get("OIDC_REQUIRE_CLUSTER_CLAIM").as_deref() {
             None | Some("false") => false,
             Some("true") => true,
@@ -601,10 +611,15 @@ mod tests {
         let mut local = base.to_vec();
         local.retain(|(k, _)| *k != "OIDC_ISSUERS");
         local.push(("OIDC_ISSUERS", "http://127.0.0.1:18080/realms/camunda"));
+        local.push(("MCP_CACHE_SECRET", "s"));
         let c = cfg(&local).unwrap();
         assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
         assert!(c.warnings[0].contains("cleartext"));
-        assert!(cfg(&base).unwrap().warnings.is_empty());
+        let warned = cfg(&base).unwrap().warnings;
+        assert!(
+            warned.len() == 1 && warned[0].contains("MCP_CACHE_SECRET"),
+            "{warned:?}"
+        );
     }
 
     #[test]

@@ -25,8 +25,8 @@ use crate::auth::signature::{PublicKey, Signatures};
 use crate::config::Algorithm;
 use crate::config::{Config, ConfigError};
 use crate::http::{
-    max_age, origin_of, path_of, query_of, FetchError, HttpClient, Method, Request, Response,
-    SharedCache, UpstreamRequest, UpstreamResponse, READ_HEADERS,
+    origin_of, path_of, query_of, FetchError, HttpClient, Method, Request, Response,
+    UpstreamRequest, UpstreamResponse, READ_HEADERS,
 };
 
 thread_local! {
@@ -52,9 +52,7 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
         }
     };
     let plain = into_plain(req, app.config.max_body_bytes).await;
-    let client = FetchClient {
-        max_bytes: app.config.max_upstream_bytes,
-    };
+    let client = FetchClient;
     let (resp, trace) = app.handle(&plain, &client, started / 1000).await;
     let elapsed = Date::now().as_millis().saturating_sub(started);
     console_log!("{}", app::log_line(&plain, resp.status, &trace, elapsed));
@@ -197,10 +195,9 @@ fn into_worker(resp: Response) -> worker::Result<worker::Response> {
     })
 }
 
-/// `fetch` with the gateway's timeout covering the whole exchange, body included.
-struct FetchClient {
-    max_bytes: usize,
-}
+/// `fetch` with the request's timeout covering the whole exchange, body included, and its size
+/// cap applied while reading; the Cache API as the shared store.
+struct FetchClient;
 
 impl HttpClient for FetchClient {
     async fn pause(&self, ms: u32) {
@@ -208,53 +205,27 @@ impl HttpClient for FetchClient {
     }
 
     async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
-        if req.shared_cache == SharedCache::ReadWrite {
-            if let Some(hit) = from_shared_cache(&req.url).await {
-                return Ok(hit);
-            }
-        }
-        let resp = self.fetch(&req).await?;
-        if req.shared_cache != SharedCache::Off && resp.status == 200 {
-            to_shared_cache(&req.url, &resp).await;
-        }
-        Ok(resp)
+        self.fetch(&req).await
     }
-}
 
-/// A public document kept by the Cache API (shared by the isolates of this location).
-async fn from_shared_cache(url: &str) -> Option<UpstreamResponse> {
-    let mut hit = Cache::default().get(url, false).await.ok()??;
-    let headers = hit.headers();
-    let content_type = headers.get("content-type").ok().flatten();
-    let cache_control = headers.get("cache-control").ok().flatten();
-    Some(UpstreamResponse {
-        status: hit.status_code(),
-        content_type,
-        cache_control,
-        body: hit.bytes().await.ok()?,
-    })
-}
+    async fn shared_get(&self, key: &str) -> Option<Vec<u8>> {
+        let mut hit = Cache::default().get(key, false).await.ok()??;
+        hit.bytes().await.ok()
+    }
 
-/// Stores a public document for the other isolates, for as long as `http::max_age` allows.
-/// Failing to store only costs them a fetch, so it is logged and otherwise ignored.
-async fn to_shared_cache(url: &str, resp: &UpstreamResponse) {
-    let stored = async {
-        let headers = Headers::new();
-        headers.set(
-            "content-type",
-            resp.content_type.as_deref().unwrap_or("application/json"),
-        )?;
-        headers.set(
-            "cache-control",
-            &format!("max-age={}", max_age(resp.cache_control.as_deref())),
-        )?;
-        let copy = worker::Response::builder()
-            .with_headers(headers)
-            .fixed(resp.body.clone());
-        Cache::default().put(url, copy).await
-    };
-    if let Err(e) = stored.await {
-        console_warn!("shared cache: could not store {url}: {e}");
+    async fn shared_put(&self, key: &str, body: Vec<u8>, ttl_s: u64) {
+        let stored = async {
+            let headers = Headers::new();
+            headers.set("content-type", "application/json")?;
+            headers.set("cache-control", &format!("max-age={ttl_s}"))?;
+            let copy = worker::Response::builder()
+                .with_headers(headers)
+                .fixed(body);
+            Cache::default().put(key, copy).await
+        };
+        if let Err(e) = stored.await {
+            console_warn!("shared cache: could not store a key set: {e}");
+        }
     }
 }
 
@@ -306,16 +277,16 @@ impl FetchClient {
         let cache_control = resp.headers().get("cache-control").ok().flatten();
         // One read of a body of known, acceptable size is far cheaper than a chunk loop.
         let body = match declared_length(resp.headers()) {
-            Some(n) if n > self.max_bytes => return Err(FetchError::TooLarge(self.max_bytes)),
+            Some(n) if n > req.max_bytes => return Err(FetchError::TooLarge(req.max_bytes)),
             Some(_) => resp.bytes().await.map_err(failed(FetchError::Broken))?,
             None => match resp.body() {
-                ResponseBody::Stream(stream) => read_capped(stream.clone(), self.max_bytes)
+                ResponseBody::Stream(stream) => read_capped(stream.clone(), req.max_bytes)
                     .await
                     .map_err(|e| match e {
-                    _ if signal.aborted() => FetchError::Timeout(req.timeout_ms),
-                    ReadError::Broken(why) => FetchError::Broken(why),
-                    ReadError::TooLarge => FetchError::TooLarge(self.max_bytes),
-                })?,
+                        _ if signal.aborted() => FetchError::Timeout(req.timeout_ms),
+                        ReadError::Broken(why) => FetchError::Broken(why),
+                        ReadError::TooLarge => FetchError::TooLarge(req.max_bytes),
+                    })?,
                 _ => Vec::new(),
             },
         };

@@ -179,19 +179,8 @@ pub struct UpstreamRequest {
     pub body: Option<Vec<u8>>,
     /// The whole exchange, body included, must finish within this.
     pub timeout_ms: u32,
-    pub shared_cache: SharedCache,
-}
-
-/// Whether a GET may be answered from, or stored in, the runtime's shared cache (on Workers:
-/// the Cache API, shared by all isolates of a location). Only for public documents (a JWKS),
-/// never for cluster data, which depends on the caller's credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SharedCache {
-    #[default]
-    Off,
-    ReadWrite,
-    /// Fetch anew but store the answer: a forced refresh must not get the old copy back.
-    WriteOnly,
+    /// Larger bodies are not read: the cap applies while reading, so nothing past it is held.
+    pub max_bytes: usize,
 }
 
 /// How long a shared public document may be kept (seconds): its `Cache-Control: max-age`
@@ -250,6 +239,17 @@ pub trait HttpClient {
     /// fetching must wait on a timer of its own: the Workers runtime cancels a request whose
     /// only pending work belongs to a different request.
     async fn pause(&self, ms: u32);
+
+    /// A document another isolate stored under `key` with [`HttpClient::shared_put`] (on
+    /// Workers: the Cache API, shared by the isolates of a location and by every other Worker
+    /// of the zone, so callers treat what comes back as untrusted). None where nothing is
+    /// shared.
+    async fn shared_get(&self, _key: &str) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Keeps `body` under `key` for about `ttl_s` seconds; failing only costs a later fetch.
+    async fn shared_put(&self, _key: &str, _body: Vec<u8>, _ttl_s: u64) {}
 }
 
 #[cfg(test)]

@@ -53,6 +53,11 @@ fn token(kid: &str, seed: u8) -> String {
 }
 
 fn verifier(jwks_uri: Option<&str>) -> Verifier<RustCrypto> {
+    verifier_sharing(jwks_uri, None)
+}
+
+/// A verifier whose isolate shares key sets through the shared cache under `secret`.
+fn verifier_sharing(jwks_uri: Option<&str>, secret: Option<&str>) -> Verifier<RustCrypto> {
     let oidc = Oidc {
         issuers: vec![Issuer {
             issuer: ISSUER.into(),
@@ -64,6 +69,7 @@ fn verifier(jwks_uri: Option<&str>) -> Verifier<RustCrypto> {
         required_scopes: vec![],
         cluster_id: None,
         require_cluster_claim: false,
+        shared_cache_secret: secret.map(str::to_owned),
     };
     Verifier::new(oidc, RustCrypto)
 }
@@ -164,4 +170,113 @@ fn tokens_from_untrusted_issuers_fetch_nothing() {
         Err(AuthError::InvalidToken("untrusted issuer".into()))
     );
     assert!(rec.seen.borrow().is_empty());
+}
+
+const JWKS_URI: &str = "https://idp.test/jwks";
+
+#[test]
+fn isolates_share_key_sets_only_under_the_secret_and_never_fresher_than_fetched() {
+    let rec = Recorder::default();
+    rec.answer(200, jwks(&[("k1", 1)]));
+    let a = verifier_sharing(Some(JWKS_URI), Some("deploy-secret"));
+    assert!(verify(&a, &rec, &token("k1", 1), NOW).is_ok());
+    assert_eq!(rec.calls().len(), 1);
+    // Stored under a name derived from the secret, never under the public URL, for the
+    // answer's freshness (no Cache-Control: the default 600 s).
+    let keys: Vec<String> = rec.shared.borrow().keys().cloned().collect();
+    assert_eq!(keys.len(), 1);
+    assert!(
+        !keys[0].contains("idp.test") && keys[0].len() > 64,
+        "{keys:?}"
+    );
+    assert_eq!(rec.shared.borrow()[&keys[0]].1, 600);
+
+    // Another isolate, later: served from the shared copy, fresh only until the original was.
+    let b = verifier_sharing(Some(JWKS_URI), Some("deploy-secret"));
+    assert!(verify(&b, &rec, &token_of(ISSUER, "k1", 1, "b"), NOW + 500).is_ok());
+    assert_eq!(rec.calls().len(), 1, "served from the shared copy");
+    let c = verifier_sharing(Some(JWKS_URI), Some("deploy-secret"));
+    rec.answer(200, jwks(&[("k1", 1)]));
+    assert!(verify(&c, &rec, &token_of(ISSUER, "k1", 1, "c"), NOW + 601).is_ok());
+    assert_eq!(rec.calls().len(), 2, "an expired copy is not used");
+
+    // Without the secret nothing is read or written.
+    let rec = Recorder::default();
+    rec.answer(200, jwks(&[("k1", 1)]));
+    assert!(verify(&verifier(Some(JWKS_URI)), &rec, &token("k1", 1), NOW).is_ok());
+    assert!(rec.shared.borrow().is_empty());
+}
+
+#[test]
+fn shared_copies_are_untrusted_data() {
+    let attacker = jwks(&[("k1", 66)]);
+    let secret = Some("deploy-secret");
+    // Learn where this deployment stores its keys (as only it can: the name needs the secret).
+    let probe = Recorder::default();
+    probe.answer(200, jwks(&[("k1", 1)]));
+    assert!(verify(
+        &verifier_sharing(Some(JWKS_URI), secret),
+        &probe,
+        &token("k1", 1),
+        NOW
+    )
+    .is_ok());
+    let ours = probe.shared.borrow().keys().next().unwrap().clone();
+    let envelope = |issuer: &str, until: u64, jwks: &Value| {
+        json!({"issuer": issuer, "fresh_until": until, "jwks": jwks})
+            .to_string()
+            .into_bytes()
+    };
+    for (what, key, body) in [
+        (
+            "another Worker's copy under the public URL",
+            JWKS_URI.to_owned(),
+            attacker.to_string().into_bytes(),
+        ),
+        (
+            "garbage under our name",
+            ours.clone(),
+            b"{\"keys\": [".to_vec(),
+        ),
+        (
+            "a copy for another issuer",
+            ours.clone(),
+            envelope("https://evil.test", NOW + 600, &attacker),
+        ),
+        (
+            "an expired copy",
+            ours.clone(),
+            envelope(ISSUER, NOW - 1, &attacker),
+        ),
+        (
+            "not a key set",
+            ours.clone(),
+            envelope(ISSUER, NOW + 600, &json!({"keys": []})),
+        ),
+    ] {
+        let rec = Recorder::default();
+        rec.shared.borrow_mut().insert(key, (body, 600));
+        rec.answer(200, jwks(&[("k1", 1)]));
+        let v = verifier_sharing(Some(JWKS_URI), secret);
+        // The attacker's key never verifies; the real one is fetched.
+        assert!(
+            verify(&v, &rec, &token_of(ISSUER, "k1", 66, "x"), NOW).is_err(),
+            "{what}"
+        );
+        assert!(verify(&v, &rec, &token("k1", 1), NOW).is_ok(), "{what}");
+        assert_eq!(rec.calls().len(), 1, "{what}");
+    }
+    // An answer that is not a key set is never stored.
+    let rec = Recorder::default();
+    rec.answer(200, json!({"not": "keys"}));
+    assert!(verify(
+        &verifier_sharing(Some(JWKS_URI), secret),
+        &rec,
+        &token("k1", 1),
+        NOW
+    )
+    .is_err());
+    assert!(rec.shared.borrow().is_empty());
+    // And every JWKS read is capped at 64 KiB while reading.
+    assert_eq!(rec.seen.borrow()[0].max_bytes, 64 * 1024);
 }

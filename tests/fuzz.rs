@@ -135,6 +135,7 @@ proptest! {
             required_scopes: vec![],
             cluster_id: None,
             require_cluster_claim: false,
+            shared_cache_secret: None,
         }, RustCrypto);
         let rec = Recorder::default();
         rec.answer(200, json!({"keys": []}));

@@ -1,20 +1,29 @@
 //! An issuer's signing keys, fetched from its JWKS and kept per isolate.
 //!
 //! The cache is a small state machine with time passed in: keys are fresh for the JWKS answer's
-//! `max-age` (within bounds; the answer is also kept in the runtime's shared cache for the other
-//! isolates of the location); an unknown `kid` may force one refresh per cooldown (so a flood of
+//! `max-age` (within bounds); an unknown `kid` may force one refresh per cooldown (so a flood of
 //! random `kid`s costs one fetch, not one each); concurrent misses share one fetch; and when the
 //! JWKS endpoint is down, keys already known stay usable for a bounded time while unknown ones
 //! fail closed.
+//!
+//! With a deployment secret, a fetched key set is also shared with the other isolates of the
+//! location through the runtime's shared cache. That cache is shared by every Worker of the zone,
+//! so what is read from it is untrusted data: it is stored under a name derived from the secret
+//! (no other Worker can write there), only after it parsed as a key set, with the expiry the first
+//! fetch allowed (a copy is never fresher than the original), and every read is parsed and
+//! checked again.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use super::signature::PublicKey;
 use crate::config::{vouching_url, Algorithm, Cleartext, Issuer};
-use crate::http::{max_age, HttpClient, Method, SharedCache, UpstreamRequest};
+use crate::http::{max_age, HttpClient, Method, UpstreamRequest};
 
 /// After a forced or failed refresh, the next one waits this long.
 pub const COOLDOWN_S: u64 = 30;
@@ -124,13 +133,27 @@ pub struct Found {
 
 pub struct KeyCache {
     issuer: Issuer,
+    /// Where this issuer's keys are shared with other isolates, if a secret names the place.
+    shared_key: Option<String>,
     state: RefCell<State>,
 }
 
 impl KeyCache {
-    pub fn new(issuer: Issuer) -> Self {
+    /// `secret` (`MCP_CACHE_SECRET`) turns on sharing keys through the runtime's shared cache.
+    pub fn new(issuer: Issuer, secret: Option<&str>) -> Self {
+        let shared_key = secret.map(|secret| {
+            let digest = Sha256::new()
+                .chain_update(b"camunda-mcp-edge jwks v1\0")
+                .chain_update(secret.as_bytes())
+                .chain_update(b"\0")
+                .chain_update(issuer.issuer.as_bytes())
+                .finalize();
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            format!("https://camunda-mcp-edge.invalid/jwks/{hex}")
+        });
         KeyCache {
             issuer,
+            shared_key,
             state: RefCell::default(),
         }
     }
@@ -233,20 +256,28 @@ impl KeyCache {
             }
             return Err("timed out waiting for another request's key fetch".into());
         }
-        let shared = if forced {
-            SharedCache::WriteOnly
-        } else {
-            SharedCache::ReadWrite
+        // A forced refresh (an unknown kid) must not get the old shared copy back.
+        let shared = match (forced, &self.shared_key) {
+            (false, Some(key)) => from_shared(client, key, &self.issuer, now).await,
+            _ => None,
         };
-        let result = fetch_keys(client, &self.issuer, shared).await;
+        let result = match shared {
+            Some(found) => Ok(found),
+            None => fetch_keys(client, &self.issuer, now).await,
+        };
+        if let (Ok(fetched), Some(key)) = (&result, &self.shared_key) {
+            if let Some(body) = fetched.body.as_deref() {
+                to_shared(client, key, &self.issuer, body, fetched.fresh_until, now).await;
+            }
+        }
         let mut s = self.state.borrow_mut();
         s.fetching_since = None;
         match result {
-            Ok((keys, ttl)) => {
-                s.keys = Some(keys.clone());
-                s.fresh_until = now + ttl;
+            Ok(fetched) => {
+                s.keys = Some(fetched.keys.clone());
+                s.fresh_until = fetched.fresh_until;
                 s.last_error = None;
-                Ok(keys)
+                Ok(fetched.keys)
             }
             Err(e) => {
                 s.next_refresh = now + COOLDOWN_S;
@@ -257,19 +288,81 @@ impl KeyCache {
     }
 }
 
+/// A key set and until when it is fresh; `body` is the JWKS as fetched (to share it), `None`
+/// when it came from the shared cache.
+struct Fetched {
+    keys: Rc<KeySet>,
+    fresh_until: u64,
+    body: Option<Vec<u8>>,
+}
+
+/// What is kept in the shared cache: the JWKS as fetched, whose issuer it is, and when the
+/// original fetch said it stops being fresh.
+#[derive(Serialize, Deserialize)]
+struct SharedCopy<'a> {
+    issuer: &'a str,
+    fresh_until: u64,
+    #[serde(borrow)]
+    jwks: &'a RawValue,
+}
+
+async fn from_shared<C: HttpClient>(
+    client: &C,
+    key: &str,
+    issuer: &Issuer,
+    now: u64,
+) -> Option<Fetched> {
+    let bytes = client.shared_get(key).await?;
+    if bytes.len() > MAX_JWKS_BYTES + 1024 {
+        return None;
+    }
+    let copy: SharedCopy = serde_json::from_slice(&bytes).ok()?;
+    // Checked again: the wrong issuer, an expired copy or anything but a key set is ignored.
+    if copy.issuer != issuer.issuer || copy.fresh_until <= now {
+        return None;
+    }
+    let keys = KeySet::parse(copy.jwks.get().as_bytes()).ok()?;
+    Some(Fetched {
+        keys: Rc::new(keys),
+        fresh_until: copy.fresh_until,
+        body: None,
+    })
+}
+
+async fn to_shared<C: HttpClient>(
+    client: &C,
+    key: &str,
+    issuer: &Issuer,
+    jwks: &[u8],
+    fresh_until: u64,
+    now: u64,
+) {
+    let Ok(jwks) = serde_json::from_slice::<&RawValue>(jwks) else {
+        return;
+    };
+    let copy = SharedCopy {
+        issuer: &issuer.issuer,
+        fresh_until,
+        jwks,
+    };
+    if let Ok(body) = serde_json::to_vec(&copy) {
+        client.shared_put(key, body, fresh_until - now).await;
+    }
+}
+
 /// The JWKS of `issuer` and how long to trust it; discovers the JWKS URI when none is set.
 async fn fetch_keys<C: HttpClient>(
     client: &C,
     issuer: &Issuer,
-    shared_cache: SharedCache,
-) -> Result<(Rc<KeySet>, u64), String> {
+    now: u64,
+) -> Result<Fetched, String> {
     let get = |url: String| UpstreamRequest {
         method: Method::Get,
         url,
         headers: vec![("accept", "application/json".to_owned())],
         body: None,
         timeout_ms: FETCH_TIMEOUT_MS,
-        shared_cache,
+        max_bytes: MAX_JWKS_BYTES,
     };
     let jwks_uri = match &issuer.jwks_uri {
         Some(uri) => uri.clone(),
@@ -315,7 +408,11 @@ async fn fetch_keys<C: HttpClient>(
         return Err(format!("{jwks_uri}: HTTP {}", resp.status));
     }
     let keys = KeySet::parse(&resp.body).map_err(|e| format!("{jwks_uri}: {e}"))?;
-    Ok((Rc::new(keys), max_age(resp.cache_control.as_deref())))
+    Ok(Fetched {
+        keys: Rc::new(keys),
+        fresh_until: now + max_age(resp.cache_control.as_deref()),
+        body: Some(resp.body),
+    })
 }
 
 #[cfg(test)]

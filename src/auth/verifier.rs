@@ -73,7 +73,12 @@ fn invalid(description: impl Into<String>) -> AuthError {
 
 impl<S: Signatures> Verifier<S> {
     pub fn new(oidc: Oidc, signatures: S) -> Self {
-        let keys = oidc.issuers.iter().cloned().map(KeyCache::new).collect();
+        let secret = oidc.shared_cache_secret.as_deref();
+        let keys = oidc
+            .issuers
+            .iter()
+            .map(|i| KeyCache::new(i.clone(), secret))
+            .collect();
         Verifier {
             oidc,
             signatures,

@@ -9,9 +9,7 @@ use super::results::{self, fill, is_success, text_result, ToolError};
 use super::schema::{convert_fields, Converted, Target};
 use super::tools::{Flow, Reply, Tool};
 use crate::config::Config;
-use crate::http::{
-    HttpClient, Method, SharedCache, TraceContext, UpstreamRequest, UpstreamResponse,
-};
+use crate::http::{HttpClient, Method, TraceContext, UpstreamRequest, UpstreamResponse};
 
 /// One REST call: what a ProblemDetail's `instance` and an error message name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -327,7 +325,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             headers,
             body: body.map(|b| b.to_string().into_bytes()),
             timeout_ms: self.config.request_timeout_ms,
-            shared_cache: SharedCache::Off,
+            max_bytes: self.config.max_upstream_bytes,
         };
         let resp = self
             .client

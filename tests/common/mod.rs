@@ -19,6 +19,8 @@ use serde_json::{json, Value};
 pub struct Recorder {
     pub seen: Rc<RefCell<Vec<UpstreamRequest>>>,
     answers: Rc<RefCell<VecDeque<Result<UpstreamResponse, FetchError>>>>,
+    /// The shared cache (the Cache API of a location): key → (body, ttl in seconds).
+    pub shared: Rc<RefCell<std::collections::HashMap<String, (Vec<u8>, u64)>>>,
 }
 
 impl Recorder {
@@ -79,6 +81,16 @@ impl HttpClient for Recorder {
             }
         })
         .await;
+    }
+
+    async fn shared_get(&self, key: &str) -> Option<Vec<u8>> {
+        self.shared.borrow().get(key).map(|(body, _)| body.clone())
+    }
+
+    async fn shared_put(&self, key: &str, body: Vec<u8>, ttl_s: u64) {
+        self.shared
+            .borrow_mut()
+            .insert(key.to_owned(), (body, ttl_s));
     }
 
     async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {

@@ -7,6 +7,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Miniflare } from 'miniflare';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startUpstream } from '../support/upstream.mjs';
@@ -216,7 +217,7 @@ test('isolates sharing the Cache API fetch the JWKS once between them', async ()
   const store = fs.mkdtempSync(path.join(os.tmpdir(), 'jwks-cache-'));
   const before = idp.relay.fetches;
   for (let i = 0; i < 2; i++) {
-    const w = await startWorker(oidcVars(), { cachePersist: store });
+    const w = await startWorker(oidcVars({ MCP_CACHE_SECRET: 'deployment-secret' }), { cachePersist: store });
     try {
       assert.equal((await rpc(w.endpoint, call, bearer(await idp.token()))).status, 200);
     } finally {
@@ -225,6 +226,39 @@ test('isolates sharing the Cache API fetch the JWKS once between them', async ()
   }
   assert.equal(idp.relay.fetches - before, 1, 'the second isolate took the keys from the shared cache');
   fs.rmSync(store, { recursive: true, force: true });
+});
+
+test('another Worker of the zone cannot plant keys in the shared cache', async () => {
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'jwks-poison-'));
+  // The attacker: any Worker with the same Cache API (same zone) writes its own key set under
+  // the public JWKS URL, the name a naive gateway would read.
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'rsa-1', alg: 'ES256', use: 'sig' };
+  const attacker = new Miniflare({
+    modules: true, compatibilityDate: '2026-04-20', cachePersist: store,
+    script: `export default { async fetch() {
+      await caches.default.put(${JSON.stringify(idp.jwksUri)}, new Response(${JSON.stringify(JSON.stringify({ keys: [jwk] }))},
+        { headers: { 'content-type': 'application/json', 'cache-control': 'max-age=86400' } }));
+      return new Response('planted');
+    } }`,
+  });
+  assert.equal(await (await attacker.dispatchFetch('http://attacker.test/')).text(), 'planted');
+  await attacker.dispose();
+  const head = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: 'rsa-1' })).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = Buffer.from(JSON.stringify({ iss: idp.issuer, aud: AUDIENCE, scope: 'camunda', exp: now + 600, 'https://camunda.com/clusterId': CLUSTER })).toString('base64url');
+  const sig = crypto.sign('sha256', Buffer.from(`${head}.${body}`), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  const w = await startWorker(oidcVars({ MCP_CACHE_SECRET: 'deployment-secret' }), { cachePersist: store });
+  try {
+    const r = await rpc(w.endpoint, call, bearer(`${head}.${body}.${sig}`));
+    assert.equal(r.status, 401, r.text);
+    assert.deepEqual(up.requests, []);
+    // The real keys still work (fetched from the IdP, not taken from the planted copy).
+    assert.equal((await rpc(w.endpoint, call, bearer(await idp.token()))).status, 200);
+  } finally {
+    await w.close();
+    fs.rmSync(store, { recursive: true, force: true });
+  }
 });
 
 test('key rotation: new keys after one refresh, old verified tokens until they expire', async () => {
