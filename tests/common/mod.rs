@@ -19,9 +19,12 @@ use serde_json::{json, Value};
 pub struct Recorder {
     pub seen: Rc<RefCell<Vec<UpstreamRequest>>>,
     answers: Rc<RefCell<VecDeque<Result<UpstreamResponse, FetchError>>>>,
-    /// The shared cache (the Cache API of a location): key → (body, ttl in seconds).
-    pub shared: Rc<RefCell<std::collections::HashMap<String, (Vec<u8>, u64)>>>,
+    /// The shared cache (the Cache API of a location).
+    pub shared: Rc<RefCell<SharedStore>>,
 }
+
+/// key → (body, ttl in seconds).
+pub type SharedStore = std::collections::HashMap<String, (Vec<u8>, u64)>;
 
 impl Recorder {
     pub fn answer(&self, status: u16, body: Value) -> &Self {
