@@ -1,5 +1,6 @@
-//! Native cost of answering a tool call from a canned upstream answer, and the peak heap while
-//! answering a 10,000-item search. Run by `bench/run.sh`; prints figures, asserts nothing.
+//! Native cost of answering a tool call from a canned upstream answer, the peak heap while
+//! answering a 10,000-item search, and the peak heap per request body for hostile and large
+//! MCP requests (issue 11). Run by `bench/run.sh`; prints figures, asserts nothing.
 //! The Worker runs the same Rust compiled to wasm; this isolates our code from the runtime.
 
 /// The black-box tests' helpers: the App as they build it and MCP requests as they post them.
@@ -140,6 +141,63 @@ mod native {
             out.body.len(),
             peak as f64 / size as f64
         );
+        request_peaks();
+    }
+
+    /// Peak heap above the request itself while the gateway handles a request body (the body
+    /// is already in memory, as the adapter hands it over; its own bytes are not counted).
+    fn request_peaks() {
+        const MIB: usize = 1 << 20;
+        let app = common::app();
+        let client = Canned(br#"{"processInstanceKey":"1"}"#.to_vec());
+        let pad = |head: &str, tail: &str, fill: &str, total: usize| {
+            let n = (total - head.len() - tail.len()) / fill.len();
+            format!("{head}{}{tail}", fill.repeat(n))
+        };
+        let zeros = pad(
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"x":[0"#,
+            "]}}",
+            ",0",
+            4 * MIB - 64,
+        );
+        let nested = pad(
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getTopology","arguments":{"a":"#,
+            "}}}",
+            "[",
+            4 * MIB - 64,
+        );
+        let deep_args = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"getTopology","arguments":{{"a":{}{}}}}}}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        let variables: serde_json::Map<String, serde_json::Value> = (0..15_000)
+            .map(|i| (format!("var{i:05}"), json!({"orderId": format!("A-{i}"), "amount": i, "lines": ["x", "y"], "note": "n".repeat(40)})))
+            .collect();
+        let create = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "createProcessInstance",
+            "arguments": {"processDefinitionId": "order-process", "variables": variables}}})
+        .to_string();
+        println!();
+        println!("| request body (natively) | body | peak heap above it | ÷ body |");
+        println!("|---|---|---|---|");
+        for (name, body) in [
+            ("4 MiB `params.x` of zeros (tools/list)", zeros),
+            ("4 MiB `[[[[…` as tool arguments", nested),
+            ("arguments nested 100 deep", deep_args),
+            ("createProcessInstance, 1.5 MiB variables", create),
+        ] {
+            let req = common::post(&body);
+            let before = LIVE.load(Relaxed);
+            PEAK.store(before, Relaxed);
+            let out = pollster::block_on(app.handle(&req, &client, 0)).0;
+            let peak = PEAK.load(Relaxed) - before;
+            std::hint::black_box(out);
+            println!(
+                "| {name} | {} B | {peak} B | {:.2} |",
+                body.len(),
+                peak as f64 / body.len() as f64
+            );
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use crate::auth::signature::Signatures;
 use crate::auth::{AuthError, Gate, METADATA_PATH};
 use crate::camunda::client::Cluster;
 use crate::config::{is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config};
-use crate::http::{HttpClient, Request, Response, TraceContext};
+use crate::http::{BodyError, BodySource, HttpClient, Request, Response, TraceContext};
 use crate::mcp::era::{self, Lane, Params};
 use crate::mcp::jsonrpc::{self, ErrorCode, Id, Incoming, RpcError};
 use crate::mcp::server::Server;
@@ -74,10 +74,22 @@ impl<S: Signatures> App<S> {
         }
     }
 
-    /// Answers one request; `now` (seconds since the epoch) is the clock for token checks.
+    /// Answers one request whose body is in `req`; `now` (seconds since the epoch) is the
+    /// clock for token checks.
     pub async fn handle<C: HttpClient>(
         &self,
         req: &Request,
+        client: &C,
+        now: u64,
+    ) -> (Response, Trace) {
+        self.serve(req, req.body.as_slice(), client, now).await
+    }
+
+    /// Answers one request whose body comes from `body`, read only once the caller is admitted.
+    pub async fn serve<'b, C: HttpClient>(
+        &self,
+        req: &Request,
+        body: impl BodySource<'b>,
         client: &C,
         now: u64,
     ) -> (Response, Trace) {
@@ -87,7 +99,7 @@ impl<S: Signatures> App<S> {
             trace.region = target.region.map(str::to_owned);
             trace.cluster = target.cluster.map(str::to_owned);
             trace.tenant = target.tenant.map(str::to_owned);
-            self.mcp(req, client, now, &target, &mut trace).await
+            self.mcp(req, body, client, now, &target, &mut trace).await
         } else if let Some(rest) = req.path.strip_prefix(METADATA_PATH).filter(|_| is_get) {
             // RFC 9728: the root document describes the default endpoint; a suffixed one, the
             // endpoint at that path.
@@ -163,9 +175,10 @@ impl<S: Signatures> App<S> {
         })
     }
 
-    async fn mcp<C: HttpClient>(
+    async fn mcp<'b, C: HttpClient>(
         &self,
         req: &Request,
+        body: impl BodySource<'b>,
         client: &C,
         now: u64,
         target: &Target<'_>,
@@ -175,8 +188,15 @@ impl<S: Signatures> App<S> {
             return self.preflight(req);
         }
         if let Err(refusal) = transport::check(req, &self.config) {
-            let readable = !matches!(refusal, transport::Refusal::PayloadTooLarge(_));
-            let id = readable.then(|| jsonrpc::id_of(&req.body)).flatten();
+            // The id is echoed when the body is small enough to be worth reading for it.
+            let id = match refusal {
+                transport::Refusal::PayloadTooLarge(_) => None,
+                _ => body
+                    .read(jsonrpc::MAX_PEEK_BYTES)
+                    .await
+                    .ok()
+                    .and_then(|b| jsonrpc::id_of(&b)),
+            };
             return refusal.response(id.as_ref());
         }
         let challenge = || self.gate.challenge(&req.origin, target.path);
@@ -187,7 +207,22 @@ impl<S: Signatures> App<S> {
                 return err.response(&challenge());
             }
         }
-        let (id, method, params) = match jsonrpc::parse(&req.body) {
+        let body = match body.read(self.config.max_body_bytes).await {
+            Ok(body) => body,
+            Err(err) => {
+                let refusal = match err {
+                    BodyError::TooLarge => {
+                        transport::Refusal::PayloadTooLarge(self.config.max_body_bytes)
+                    }
+                    BodyError::Timeout => {
+                        transport::Refusal::BodyTimeout(self.config.body_timeout_ms)
+                    }
+                    BodyError::Broken(_) => transport::Refusal::BodyBroken,
+                };
+                return refusal.response(None);
+            }
+        };
+        let (id, method, params) = match jsonrpc::parse(&body) {
             Ok(Incoming::Request { id, method, params }) => (id, method, params),
             Ok(other) => {
                 trace.rpc = other.method().map(|m| m.chars().take(64).collect());

@@ -23,6 +23,8 @@ pub struct Config {
     pub api_version: ApiVersion,
     /// Largest MCP request body accepted (413 above).
     pub max_body_bytes: usize,
+    /// How long an admitted caller may take to send its body (408 after).
+    pub body_timeout_ms: u32,
     /// Largest upstream response body read (a tool error above).
     pub max_upstream_bytes: usize,
     /// Longest tool result text handed to the model; longer results are cut, saying so.
@@ -228,6 +230,7 @@ impl Config {
             request_timeout_ms: number(&get, "CAMUNDA_REQUEST_TIMEOUT_MS", 30_000, 1..=600_000)?,
             api_version,
             max_body_bytes: number(&get, "MCP_MAX_BODY_BYTES", 4 << 20, 1024..=64 << 20)?,
+            body_timeout_ms: number(&get, "MCP_BODY_TIMEOUT_MS", 10_000, 100..=120_000)?,
             max_upstream_bytes: number(
                 &get,
                 "CAMUNDA_MAX_RESPONSE_BYTES",

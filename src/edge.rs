@@ -2,9 +2,13 @@
 //! responses, provides `fetch` with a timeout and a size cap, keeps the [`App`] for the life of
 //! the isolate, and prints the log line.
 
+use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::rc::Rc;
+use std::task::Poll;
 
 use worker::{
     console_error, console_log, console_warn, event, AbortSignal, Cache, Context, Date, Env, Fetch,
@@ -25,8 +29,8 @@ use crate::auth::signature::{PublicKey, Signatures};
 use crate::config::Algorithm;
 use crate::config::{Config, ConfigError};
 use crate::http::{
-    origin_of, path_of, query_of, FetchError, HttpClient, Method, Request, Response,
-    UpstreamRequest, UpstreamResponse, READ_HEADERS,
+    origin_of, path_of, query_of, BodyError, BodySource, FetchError, HttpClient, Method, Request,
+    Response, UpstreamRequest, UpstreamResponse, READ_HEADERS,
 };
 
 thread_local! {
@@ -51,9 +55,15 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
             return into_worker(app::internal_error(&err.public_message()));
         }
     };
-    let plain = into_plain(req, app.config.max_body_bytes).await;
+    let plain = into_head(&req);
     let client = FetchClient;
-    let (resp, trace) = app.handle(&plain, &client, started / 1000).await;
+    let mut body = WorkerBody {
+        req,
+        timeout_ms: app.config.body_timeout_ms,
+        read: false,
+    };
+    let (resp, trace) = app.serve(&plain, &mut body, &client, started / 1000).await;
+    body.drain_unread(app.config.max_body_bytes).await;
     let elapsed = Date::now().as_millis().saturating_sub(started);
     console_log!("{}", app::log_line(&plain, resp.status, &trace, elapsed));
     into_worker(resp)
@@ -73,37 +83,94 @@ fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
     Ok(App::new(config, WebCrypto::default()))
 }
 
-/// Reads the request once. An oversized body is refused (413) without being held in memory
-/// whole: a declared length over the limit is not read at all, an undeclared one only up to one
-/// byte past the limit.
-async fn into_plain(mut req: worker::Request, max_body: usize) -> Request {
+/// The request without its body: the app reads that (through [`WorkerBody`]) only once the
+/// caller has been admitted.
+fn into_head(req: &worker::Request) -> Request {
     let url = req.inner().url();
     let headers = READ_HEADERS
         .iter()
         .filter_map(|&name| Some((name.to_owned(), req.headers().get(name).ok()??)))
         .collect();
-    let body = match declared_length(req.headers()) {
-        Some(0) => Vec::new(),
-        Some(n) if n > max_body => vec![0; max_body + 1],
-        Some(_) => req.bytes().await.unwrap_or_default(),
-        None => match req.inner().body() {
-            Some(stream) => match read_capped(stream, max_body).await {
-                Ok(body) => body,
-                // The transport refuses a body over the limit (413); its bytes do not matter.
-                Err(ReadError::TooLarge) => vec![0; max_body + 1],
-                Err(ReadError::Broken(_)) => Vec::new(),
-            },
-            None => Vec::new(),
-        },
-    };
     Request {
         method: req.method().to_string(),
         origin: origin_of(&url).to_owned(),
         path: path_of(&url).to_owned(),
         query: query_of(&url).map(str::to_owned),
         headers,
-        body,
+        body: Vec::new(),
     }
+}
+
+/// The body of a Workers request, read once: at most one byte past the cap (nothing past it
+/// is copied into wasm memory), and within a deadline, so a caller that trickles its body
+/// cannot hold the request open.
+struct WorkerBody {
+    req: worker::Request,
+    timeout_ms: u32,
+    /// Whether the app read the body.
+    read: bool,
+}
+
+impl WorkerBody {
+    /// Reads and discards a body the app did not need (a refused or misrouted request), so the
+    /// client can finish sending it: the local runtimes' proxies reset a connection answered
+    /// with its request body unread. Not for declared lengths over the cap (refused without
+    /// reading, which they handle); bounded by the body deadline; nothing enters wasm memory.
+    async fn drain_unread(&mut self, max_bytes: usize) {
+        let declared = declared_length(self.req.headers());
+        if self.read || declared == Some(0) || declared.is_some_and(|n| n > max_bytes) {
+            return;
+        }
+        if let Some(stream) = self.req.inner().body() {
+            let _ = within(self.timeout_ms, read_capped(stream, 0, Excess::Drain)).await;
+        }
+    }
+}
+
+impl BodySource<'static> for &mut WorkerBody {
+    async fn read(self, max_bytes: usize) -> Result<Cow<'static, [u8]>, BodyError> {
+        self.read = true;
+        let read =
+            async {
+                match declared_length(self.req.headers()) {
+                    Some(0) => Ok(Vec::new()),
+                    Some(n) if n <= max_bytes => self
+                        .req
+                        .bytes()
+                        .await
+                        .map_err(|e| BodyError::Broken(e.to_string())),
+                    // Unknown or too large: read (and past the cap, drain) within the deadline.
+                    _ => match self.req.inner().body() {
+                        Some(stream) => read_capped(stream, max_bytes, Excess::Drain)
+                            .await
+                            .map_err(|e| match e {
+                                ReadError::TooLarge => BodyError::TooLarge,
+                                ReadError::Broken(why) => BodyError::Broken(why),
+                            }),
+                        None => Ok(Vec::new()),
+                    },
+                }
+            };
+        match within(self.timeout_ms, read).await {
+            Some(body) => body.map(Cow::Owned),
+            None => Err(BodyError::Timeout),
+        }
+    }
+}
+
+/// `fut`'s output, or `None` if it takes longer than `ms` (it is then dropped).
+async fn within<T>(ms: u32, fut: impl Future<Output = T>) -> Option<T> {
+    let mut fut = pin!(fut);
+    let mut timer = pin!(worker::Delay::from(std::time::Duration::from_millis(
+        ms.into()
+    )));
+    poll_fn(|cx| {
+        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 fn declared_length(headers: &Headers) -> Option<usize> {
@@ -120,7 +187,22 @@ fn declared_length(headers: &Headers) -> Option<usize> {
 /// reader takes as much as has arrived per read: workerd hands a default reader 4 KiB at a
 /// time, so a 47 KB search answer took 12 promise round trips instead of 2. Chunks are joined
 /// once at the end: a growing Vec held up to three times a large body while reallocating.
-async fn read_capped(stream: ReadableStream, cap: usize) -> Result<Vec<u8>, ReadError> {
+/// What to do with the bytes past the cap.
+#[derive(Clone, Copy, PartialEq)]
+enum Excess {
+    /// Stop reading: an upstream answer that is too large is abandoned.
+    Cancel,
+    /// Read and discard them: a client that is still sending its body must be able to finish
+    /// (wrangler dev's proxy fails the next request on a connection left mid-body). Bounded by
+    /// the body deadline of [`WorkerBody`].
+    Drain,
+}
+
+async fn read_capped(
+    stream: ReadableStream,
+    cap: usize,
+    excess: Excess,
+) -> Result<Vec<u8>, ReadError> {
     let broken = |e: JsValue| ReadError::Broken(worker::Error::from(e).to_string());
     let reader = ReadableStreamByobReader::new(&stream).map_err(broken)?;
     let mut buffer = READ_BUFFERS
@@ -128,6 +210,7 @@ async fn read_capped(stream: ReadableStream, cap: usize) -> Result<Vec<u8>, Read
         .unwrap_or_else(|| ArrayBuffer::new(READ_BUFFER_BYTES));
     let mut chunks: Vec<Vec<u8>> = Vec::new();
     let mut len = 0;
+    let mut too_large = false;
     let outcome = loop {
         let read = reader.read_with_array_buffer_view(&Uint8Array::new(&buffer));
         let result: ReadableStreamReadResult = match JsFuture::from(read).await {
@@ -138,14 +221,23 @@ async fn read_capped(stream: ReadableStream, cap: usize) -> Result<Vec<u8>, Read
             // The read moved our buffer into `bytes`; it is ours again for the next read.
             buffer = bytes.buffer();
             len += bytes.length() as usize;
-            if len > cap {
+            if len > cap && !too_large {
                 // Nothing past the cap is copied into wasm memory, which never shrinks.
-                let _ = reader.cancel();
-                break Err(ReadError::TooLarge);
+                too_large = true;
+                chunks = Vec::new();
+                if excess == Excess::Cancel {
+                    let _ = reader.cancel();
+                    break Err(ReadError::TooLarge);
+                }
             }
-            chunks.push(bytes.to_vec());
+            if !too_large {
+                chunks.push(bytes.to_vec());
+            }
         }
         if result.get_done() == Some(true) {
+            if too_large {
+                break Err(ReadError::TooLarge);
+            }
             break Ok(match chunks.len() {
                 1 => chunks.swap_remove(0),
                 _ => chunks.concat(),
@@ -280,13 +372,15 @@ impl FetchClient {
             Some(n) if n > req.max_bytes => return Err(FetchError::TooLarge(req.max_bytes)),
             Some(_) => resp.bytes().await.map_err(failed(FetchError::Broken))?,
             None => match resp.body() {
-                ResponseBody::Stream(stream) => read_capped(stream.clone(), req.max_bytes)
-                    .await
-                    .map_err(|e| match e {
-                        _ if signal.aborted() => FetchError::Timeout(req.timeout_ms),
-                        ReadError::Broken(why) => FetchError::Broken(why),
-                        ReadError::TooLarge => FetchError::TooLarge(req.max_bytes),
-                    })?,
+                ResponseBody::Stream(stream) => {
+                    read_capped(stream.clone(), req.max_bytes, Excess::Cancel)
+                        .await
+                        .map_err(|e| match e {
+                            _ if signal.aborted() => FetchError::Timeout(req.timeout_ms),
+                            ReadError::Broken(why) => FetchError::Broken(why),
+                            ReadError::TooLarge => FetchError::TooLarge(req.max_bytes),
+                        })?
+                }
                 _ => Vec::new(),
             },
         };

@@ -8,9 +8,10 @@ use std::fmt;
 
 /// The request headers the gateway reads. Adapters copy only these: every header crossing from
 /// the runtime into wasm costs time on each request.
-pub const READ_HEADERS: [&str; 9] = [
+pub const READ_HEADERS: [&str; 10] = [
     "accept",
     "authorization",
+    "content-length",
     "content-type",
     "mcp-method",
     "mcp-name",
@@ -58,7 +59,35 @@ impl TraceContext {
     }
 }
 
-/// An inbound request, already read in full (bodies are small and capped by config).
+/// Where a request's body comes from. It is read only once the caller has been admitted (so a
+/// refused caller's body is never read), with the size cap applied while reading.
+#[allow(async_fn_in_trait)]
+pub trait BodySource<'a> {
+    async fn read(self, max_bytes: usize) -> Result<std::borrow::Cow<'a, [u8]>, BodyError>;
+}
+
+/// A body already in memory (native callers and tests).
+impl<'a> BodySource<'a> for &'a [u8] {
+    async fn read(self, max_bytes: usize) -> Result<std::borrow::Cow<'a, [u8]>, BodyError> {
+        if self.len() > max_bytes {
+            return Err(BodyError::TooLarge);
+        }
+        Ok(std::borrow::Cow::Borrowed(self))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BodyError {
+    #[error("the body is larger than allowed")]
+    TooLarge,
+    #[error("the body did not arrive in time")]
+    Timeout,
+    #[error("the body could not be read: {0}")]
+    Broken(String),
+}
+
+/// An inbound request. `body` holds it when it is already in memory; the Workers adapter
+/// leaves it empty and hands the app a [`BodySource`] instead.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub method: String,

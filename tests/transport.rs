@@ -224,3 +224,41 @@ fn browsers_on_allowed_origins_get_cors_headers() {
     assert_eq!(resp.status, 403);
     assert!(resp.header("access-control-allow-origin").is_none());
 }
+
+/// A body that records whether the gateway read it.
+struct Tripwire<'a>(&'a std::cell::Cell<bool>, &'a [u8]);
+
+impl<'a> camunda_mcp_edge::http::BodySource<'a> for Tripwire<'a> {
+    async fn read(
+        self,
+        max: usize,
+    ) -> Result<std::borrow::Cow<'a, [u8]>, camunda_mcp_edge::http::BodyError> {
+        self.0.set(true);
+        self.1.read(max).await
+    }
+}
+
+#[test]
+fn a_refused_callers_body_is_never_read_and_an_admitted_one_is_capped() {
+    let oidc = app_with(&[
+        ("MCP_AUTH_MODE", "oidc"),
+        ("OIDC_ISSUERS", "https://idp.test/realms/camunda"),
+        ("OIDC_AUDIENCES", "zeebe.camunda.io"),
+    ]);
+    let rec = Recorder::default();
+    let big = vec![b'x'; 3 << 20];
+    let read = std::cell::Cell::new(false);
+    let head = post("");
+    let (resp, _) = pollster::block_on(oidc.serve(&head, Tripwire(&read, &big), &rec, NOW));
+    assert_eq!(resp.status, 401);
+    assert!(
+        !read.get(),
+        "the body of an unauthenticated caller was read"
+    );
+    // Admitted (no auth), the cap applies while reading: 413.
+    let open = app_with(&[("MCP_MAX_BODY_BYTES", "1024")]);
+    let (resp, _) = pollster::block_on(open.serve(&head, Tripwire(&read, &big), &rec, NOW));
+    assert_eq!(resp.status, 413);
+    assert!(read.get());
+    assert!(rec.calls().is_empty());
+}

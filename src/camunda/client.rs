@@ -72,7 +72,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
     }
 
     /// Runs `tool` with `args`; failures are `isError` results.
-    pub async fn call(&self, tool: &Tool, args: &Map<String, Value>) -> Called {
+    pub async fn call(&self, tool: &Tool, args: Map<String, Value>) -> Called {
         let result = self.run(tool, args).await;
         Called {
             result,
@@ -80,28 +80,36 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         }
     }
 
-    async fn run(&self, tool: &Tool, args: &Map<String, Value>) -> Result<String, ToolError> {
-        let Converted(args, fields) =
+    async fn run(&self, tool: &Tool, args: Map<String, Value>) -> Result<String, ToolError> {
+        let Converted(mut args, fields) =
             convert_fields("", &tool.fields, args).map_err(|e| ToolError::InvalidArgument(e.0))?;
         let path = fill(tool.path, &args);
         let mut query = String::new();
         let mut body = Map::new();
         for f in fields {
-            let value = &args[f.name];
-            match (f.target, value) {
-                (Target::Path, _) => {}
-                (Target::Query, v) => {
+            match f.target {
+                Target::Path => {}
+                Target::Query => {
                     query.push(if query.is_empty() { '?' } else { '&' });
                     query.push_str(f.name);
                     query.push('=');
                     // Only booleans go to the query today; anything else would need encoding.
-                    query.push_str(&v.to_string());
+                    query.push_str(&args[f.name].to_string());
                 }
-                (Target::Body, v) => {
-                    body.insert(f.name.to_owned(), v.clone());
+                // Objects and arrays (process variables, filters) move into the body; the
+                // reply templates name scalars only, which stay in `args` for them.
+                Target::Body => {
+                    let value = match &args[f.name] {
+                        Value::Object(_) | Value::Array(_) => args.remove(f.name),
+                        small => Some(small.clone()),
+                    };
+                    body.extend(value.map(|v| (f.name.to_owned(), v)));
                 }
-                (Target::Spread, Value::Object(m)) => body.extend(m.clone()),
-                (Target::Spread, _) => {}
+                Target::Spread => {
+                    if let Some(Value::Object(m)) = args.remove(f.name) {
+                        body.extend(m);
+                    }
+                }
             }
         }
         let path = path + &query;

@@ -119,30 +119,31 @@ impl Shape {
     }
 
     /// Checks `value` against this shape and returns it in REST v2 form, or `None` when it
-    /// carries nothing to send (an empty date range).
-    pub fn convert(&self, path: &str, value: &Value) -> Result<Option<Value>, ArgError> {
+    /// carries nothing to send (an empty date range). Takes the value: a large one (process
+    /// variables) moves into the REST body instead of being copied.
+    pub fn convert(&self, path: &str, value: Value) -> Result<Option<Value>, ArgError> {
         let out = match (self, value) {
-            (Shape::Key { noun }, v) => Value::Number(key(path, noun, v)?),
-            (Shape::KeyString, Value::String(_)) => value.clone(),
+            (Shape::Key { noun }, v) => Value::Number(key(path, noun, &v)?),
+            (Shape::KeyString, v @ Value::String(_)) => v,
             (Shape::KeyString, Value::Number(n)) if !n.is_f64() => Value::String(n.to_string()),
             (Shape::KeyString, v) => {
                 return fail(
                     path,
-                    format!("expected a key as a string of digits, got {}", kind(v)),
+                    format!("expected a key as a string of digits, got {}", kind(&v)),
                 )
             }
-            (Shape::Str, Value::String(_)) | (Shape::Bool, Value::Bool(_)) => value.clone(),
-            (Shape::Str, v) => return fail(path, format!("expected a string, got {}", kind(v))),
+            (Shape::Str, v @ Value::String(_)) | (Shape::Bool, v @ Value::Bool(_)) => v,
+            (Shape::Str, v) => return fail(path, format!("expected a string, got {}", kind(&v))),
             (Shape::Bool, v) => {
-                return fail(path, format!("expected true or false, got {}", kind(v)))
+                return fail(path, format!("expected true or false, got {}", kind(&v)))
             }
-            (Shape::Int32, v) => integer(path, v, i32::MIN.into(), i32::MAX.into(), "int32")?,
-            (Shape::Int64, v) => integer(path, v, i64::MIN, i64::MAX, "int64")?,
+            (Shape::Int32, v) => integer(path, &v, i32::MIN.into(), i32::MAX.into(), "int32")?,
+            (Shape::Int64, v) => integer(path, &v, i64::MIN, i64::MAX, "int64")?,
             (Shape::Enum(values), Value::String(s)) if values.contains(&s.as_str()) => {
-                value.clone()
+                Value::String(s)
             }
             (Shape::Enum(values), v) => {
-                let got = match v {
+                let got = match &v {
                     Value::String(s) => format!("{s:?}"),
                     other => kind(other).to_owned(),
                 };
@@ -151,17 +152,17 @@ impl Shape {
                     format!("must be one of {}; got {got}", values.join(", ")),
                 );
             }
-            (Shape::DateRange, Value::Object(m)) => return date_range(path, m),
+            (Shape::DateRange, Value::Object(m)) => return date_range(path, &m),
             (Shape::Object(fields), Value::Object(m)) => {
                 Value::Object(convert_fields(path, fields, m)?.0)
             }
-            (Shape::AnyObject, Value::Object(_)) => value.clone(),
+            (Shape::AnyObject, v @ Value::Object(_)) => v,
             (Shape::DateRange | Shape::Object(_) | Shape::AnyObject, v) => {
-                return fail(path, format!("expected an object, got {}", kind(v)))
+                return fail(path, format!("expected an object, got {}", kind(&v)))
             }
             (Shape::Array(item), Value::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
-                for (i, v) in items.iter().enumerate() {
+                for (i, v) in items.into_iter().enumerate() {
                     let p = format!("{path}[{i}]");
                     if v.is_null() {
                         return fail(&p, "must not be null");
@@ -171,7 +172,7 @@ impl Shape {
                 Value::Array(out)
             }
             (Shape::Array(_), v) => {
-                return fail(path, format!("expected an array, got {}", kind(v)))
+                return fail(path, format!("expected an array, got {}", kind(&v)))
             }
         };
         Ok(Some(out))
@@ -204,7 +205,7 @@ pub struct Converted<'a>(pub Map<String, Value>, pub Vec<&'a Field>);
 pub fn convert_fields<'a>(
     parent: &str,
     fields: &'a [Field],
-    m: &Map<String, Value>,
+    mut m: Map<String, Value>,
 ) -> Result<Converted<'a>, ArgError> {
     let mut out = Map::new();
     let mut present = Vec::new();
@@ -214,7 +215,7 @@ pub fn convert_fields<'a>(
         } else {
             format!("{parent}.{}", f.name)
         };
-        match m.get(f.name) {
+        match m.remove(f.name) {
             None | Some(Value::Null) => {
                 if let Shape::Key { noun } = f.shape {
                     return fail(&path, format!("{noun} must not be null."));
@@ -366,7 +367,7 @@ mod tests {
     use super::*;
 
     fn msg(shape: &Shape, v: Value) -> String {
-        shape.convert("x", &v).unwrap_err().0
+        shape.convert("x", v).unwrap_err().0
     }
 
     #[test]
@@ -378,7 +379,8 @@ mod tests {
             },
             "",
         )];
-        let conv = |v: Value| convert_fields("", &fields, v.as_object().unwrap()).map(|c| c.0);
+        let conv =
+            |v: Value| convert_fields("", &fields, v.as_object().unwrap().clone()).map(|c| c.0);
         assert_eq!(
             conv(json!({})).unwrap_err().0,
             "incidentKey: Incident key must not be null."
@@ -442,7 +444,7 @@ mod tests {
             "x: expected an integer (int32), got a string"
         );
         assert_eq!(
-            Shape::Int32.convert("x", &json!(10.0)).unwrap(),
+            Shape::Int32.convert("x", json!(10.0)).unwrap(),
             Some(json!(10))
         );
         assert_eq!(
@@ -463,7 +465,7 @@ mod tests {
         );
         assert_eq!(
             Shape::KeyString
-                .convert("x", &json!(2251799813685249i64))
+                .convert("x", json!(2251799813685249i64))
                 .unwrap(),
             Some(json!("2251799813685249"))
         );
@@ -475,17 +477,17 @@ mod tests {
         assert_eq!(
             r.convert(
                 "d",
-                &json!({"from": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00.5+01:00"})
+                json!({"from": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00.5+01:00"})
             )
             .unwrap(),
             Some(json!({"$gte": "2025-01-01T00:00:00Z", "$lt": "2025-02-01T00:00:00.5+01:00"}))
         );
         assert_eq!(
-            r.convert("d", &json!({"to": "2025-02-01T00:00:00Z"}))
+            r.convert("d", json!({"to": "2025-02-01T00:00:00Z"}))
                 .unwrap(),
             Some(json!({"$lt": "2025-02-01T00:00:00Z"}))
         );
-        assert_eq!(r.convert("d", &json!({"from": null})).unwrap(), None);
+        assert_eq!(r.convert("d", json!({"from": null})).unwrap(), None);
         assert_eq!(
             msg(&r, json!({"from": "yesterday"})),
             "x.from: \"yesterday\" is not an RFC 3339 date-time such as 2025-01-31T09:00:00Z"
@@ -529,7 +531,7 @@ mod tests {
             Field::new("order", Shape::Enum(vec!["ASC", "DESC"]), ""),
         ]);
         assert_eq!(
-            sort.convert("s", &json!({"field": "name", "bogus": 1}))
+            sort.convert("s", json!({"field": "name", "bogus": 1}))
                 .unwrap(),
             Some(json!({"field": "name"}))
         );

@@ -251,11 +251,13 @@ pub fn parse(body: &[u8]) -> Result<Incoming<'_>, Rejected> {
     }
 }
 
+/// Largest body read only to echo the id of a refused request.
+pub const MAX_PEEK_BYTES: usize = 64 * 1024;
+
 /// The id of a request that is refused before it is parsed (e.g. for its Accept header), so
 /// the error can echo it: only for small bodies, since this is work done for a request that
 /// will not be served.
 pub fn id_of(body: &[u8]) -> Option<Id> {
-    const MAX_PEEK_BYTES: usize = 64 * 1024;
     if body.len() > MAX_PEEK_BYTES {
         return None;
     }

@@ -194,7 +194,7 @@ impl Server {
                 }
             },
         };
-        let called = cluster.call(tool, &args).await;
+        let called = cluster.call(tool, args).await;
         outcome.upstream = called.upstream;
         let result = called.result.unwrap_or_else(|err| {
             outcome.tool_error = true;

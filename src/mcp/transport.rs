@@ -25,6 +25,10 @@ pub enum Refusal {
         "Not Acceptable: the Accept header must allow both application/json and text/event-stream"
     )]
     NotAcceptable,
+    #[error("Request Timeout: the body did not arrive within {0} ms (MCP_BODY_TIMEOUT_MS)")]
+    BodyTimeout(u32),
+    #[error("Bad Request: the body could not be read")]
+    BodyBroken,
 }
 
 impl Refusal {
@@ -35,6 +39,8 @@ impl Refusal {
             Refusal::PayloadTooLarge(_) => 413,
             Refusal::UnsupportedMediaType => 415,
             Refusal::NotAcceptable => 406,
+            Refusal::BodyTimeout(_) => 408,
+            Refusal::BodyBroken => 400,
         }
     }
 
@@ -59,7 +65,11 @@ pub fn check(req: &Request, config: &Config) -> Result<(), Refusal> {
     if req.method != "POST" {
         return Err(Refusal::MethodNotAllowed);
     }
-    if req.body.len() > config.max_body_bytes {
+    // A declared length over the cap is refused before anything is read.
+    let declared = req
+        .header("content-length")
+        .and_then(|n| n.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > config.max_body_bytes) {
         return Err(Refusal::PayloadTooLarge(config.max_body_bytes));
     }
     let json_body = req
@@ -170,7 +180,8 @@ mod tests {
         assert_eq!(check(&req, &cfg).unwrap_err().status(), 405);
 
         let mut big = post(&OK);
-        big.body = vec![b' '; cfg.max_body_bytes + 1];
+        let over = (cfg.max_body_bytes + 1).to_string();
+        big.headers.push(("content-length".into(), over));
         assert_eq!(check(&big, &cfg).unwrap_err().status(), 413);
 
         let text = post(&[("content-type", "text/plain"), OK[1]]);

@@ -5,6 +5,7 @@
 // within it. wrangler dev used to wedge for good on the first (scripts/wrangler-dev.sh says why).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startUpstream } from '../support/upstream.mjs';
 import { startWorker, callTool } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
@@ -16,7 +17,7 @@ const cap = { miniflare: 16 * 1024 * 1024, 'wrangler dev': 1024 * 1024 };
 
 before(async () => {
   up = await startUpstream();
-  const vars = { CAMUNDA_REST_ADDRESS: up.url, CAMUNDA_REQUEST_TIMEOUT_MS: '3000' };
+  const vars = { CAMUNDA_REST_ADDRESS: up.url, CAMUNDA_REQUEST_TIMEOUT_MS: '3000', MCP_BODY_TIMEOUT_MS: '1500' };
   runtimes.miniflare = await startWorker(vars);
   runtimes['wrangler dev'] = await startWranglerDev(vars, { fileLimit: 1024 });
 });
@@ -68,6 +69,55 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     const slow = await within(15_000, callTool(endpoint, 'getTopology', {}));
     assert.equal(slow.isError, false);
     assert.equal(slow.structuredContent.clusterSize, 1);
+    await recovers(endpoint);
+  });
+}
+
+/** A raw POST whose body is written by `write(req)`; resolves with the status (or 'closed'). */
+function rawPost(url, headers, write) {
+  return new Promise((resolve) => {
+    const u = new URL(url);
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: {
+      'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers,
+    } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', () => resolve('closed'));
+    write(req);
+  });
+}
+
+for (const runtime of ['miniflare', 'wrangler dev']) {
+  test(`${runtime}: a caller that trickles its body gets 408, and others are served meanwhile`, async () => {
+    const { endpoint } = runtimes[runtime];
+    let timer;
+    const slow = rawPost(endpoint, { 'content-length': '1000' }, (req) => {
+      req.write('{"jsonrpc":"2.0",');
+      timer = setTimeout(() => req.destroy(), 8000);
+    });
+    await recovers(endpoint);
+    const status = await within(7000, slow);
+    clearTimeout(timer);
+    assert.equal(status, 408);
+    await recovers(endpoint);
+  });
+
+  test(`${runtime}: a chunked request body over the cap is 413 without reading it all`, async () => {
+    const { endpoint } = runtimes[runtime];
+    up.reset();
+    const status = await within(15_000, rawPost(endpoint, { 'transfer-encoding': 'chunked' }, (req) => {
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 8 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return req.once('drain', pump);
+        }
+        req.end();
+      };
+      req.on('error', () => {});
+      pump();
+    }));
+    assert.ok(status === 413 || status === 'closed', String(status));
+    assert.deepEqual(up.requests, []);
     await recovers(endpoint);
   });
 }
