@@ -6,7 +6,7 @@ use std::fmt;
 use serde_json::{json, Map, Value};
 
 use super::results::{self, fill, is_success, text_result, ToolError};
-use super::schema::{convert_fields, Converted, Target};
+use super::schema::{convert_fields, Arguments, Converted, Target};
 use super::tools::{Flow, Reply, Tool};
 use crate::config::Config;
 use crate::http::{HttpClient, Method, TraceContext, UpstreamRequest, UpstreamResponse};
@@ -72,7 +72,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
     }
 
     /// Runs `tool` with `args`; failures are `isError` results.
-    pub async fn call(&self, tool: &Tool, args: Map<String, Value>) -> Called {
+    pub async fn call(&self, tool: &Tool, args: Arguments<'_>) -> Called {
         let result = self.run(tool, args).await;
         Called {
             result,
@@ -80,9 +80,9 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         }
     }
 
-    async fn run(&self, tool: &Tool, args: Map<String, Value>) -> Result<String, ToolError> {
-        let Converted(mut args, fields) =
-            convert_fields("", &tool.fields, args).map_err(|e| ToolError::InvalidArgument(e.0))?;
+    async fn run(&self, tool: &Tool, arguments: Arguments<'_>) -> Result<String, ToolError> {
+        let Converted(mut args, fields) = convert_fields("", &tool.fields, arguments.values)
+            .map_err(|e| ToolError::InvalidArgument(e.0))?;
         let path = fill(tool.path, &args);
         let mut query = String::new();
         let mut body = Map::new();
@@ -172,9 +172,9 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         }
 
         let call = Call::new(tool.method, &path);
-        let body =
-            matches!(tool.method, Method::Post | Method::Patch).then_some(Value::Object(body));
-        let resp = self.send(&call, body.as_ref(), tool.reply).await?;
+        let body = matches!(tool.method, Method::Post | Method::Patch)
+            .then(|| body_text(body, &arguments.raw));
+        let resp = self.send(&call, body, tool.reply).await?;
         self.reply(tool.reply, &resp, &call, &args)
     }
 
@@ -218,8 +218,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         resolution: &Call,
         args: &Map<String, Value>,
     ) -> Result<String, ToolError> {
-        let empty = json!({});
-        let resolve = || self.send(resolution, Some(&empty), tool.reply);
+        let resolve = || self.send(resolution, Some("{}".to_owned()), tool.reply);
         let resp = resolve().await?;
         if is_success(resp.status) {
             return self.reply(tool.reply, &resp, resolution, args);
@@ -262,7 +261,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         let retried = self
             .send(
                 &patch,
-                Some(&json!({"changeset": {"retries": 1}})),
+                Some(json!({"changeset": {"retries": 1}}).to_string()),
                 Reply::Json,
             )
             .await?;
@@ -307,7 +306,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
     async fn send(
         &self,
         call: &Call,
-        body: Option<&Value>,
+        body: Option<String>,
         reply: Reply,
     ) -> Result<UpstreamResponse, ToolError> {
         let accept = match reply {
@@ -331,7 +330,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             method: call.method,
             url: format!("{}{}", self.address, call.path),
             headers,
-            body: body.map(|b| b.to_string().into_bytes()),
+            body: body.map(String::into_bytes),
             timeout_ms: self.config.request_timeout_ms,
             max_bytes: self.config.max_upstream_bytes,
         };
@@ -343,4 +342,25 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         self.last_status.set(Some(resp.status));
         Ok(resp)
     }
+}
+
+/// The REST body: the mapped members, then the pass-through objects spliced in as they came.
+fn body_text(body: Map<String, Value>, raw: &[(&str, &serde_json::value::RawValue)]) -> String {
+    let mapped = Value::Object(body).to_string();
+    // Sized once: growing a string by a large value would double its capacity past it.
+    let spliced: usize = raw.iter().map(|(n, v)| n.len() + v.get().len() + 4).sum();
+    let mut out = String::with_capacity(mapped.len() + spliced);
+    out.push_str(&mapped);
+    for (name, value) in raw {
+        out.pop(); // the closing brace
+        if out.len() > 1 {
+            out.push(',');
+        }
+        // Serialising a str cannot fail.
+        out.push_str(&serde_json::to_string(name).unwrap_or_default());
+        out.push(':');
+        out.push_str(value.get());
+        out.push('}');
+    }
+    out
 }

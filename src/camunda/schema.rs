@@ -2,6 +2,7 @@
 //! `tools/list` and the checking and mapping of arguments into REST v2 shapes. A model that
 //! follows the schema gets through; anything else gets a message naming the field.
 
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Number, Value};
 
 /// Where a top-level argument goes in the REST call.
@@ -72,6 +73,21 @@ impl Field {
         self.target = target;
         self
     }
+
+    /// An object that goes into the REST body as it came (process variables): kept as raw
+    /// JSON, never turned into a tree, which costs many times its size.
+    pub fn passes_through(&self) -> bool {
+        self.shape == Shape::AnyObject && self.target == Target::Body
+    }
+}
+
+/// A tool call's arguments: values to check and map, and pass-through objects (see
+/// [`Field::passes_through`]) as the raw JSON they came as, already checked to be objects
+/// without repeated members.
+#[derive(Debug, Default)]
+pub struct Arguments<'a> {
+    pub values: Map<String, Value>,
+    pub raw: Vec<(&'static str, &'a RawValue)>,
 }
 
 /// A message for the model that names the offending argument.

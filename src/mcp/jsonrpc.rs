@@ -193,6 +193,14 @@ pub fn parse(body: &[u8]) -> Result<Incoming<'_>, Rejected> {
             });
         }
     }
+    if let Some(depth) = too_deep(body) {
+        return Err(reject(
+            None,
+            RpcError::invalid_request(format!(
+                "Invalid Request: JSON nested deeper than {MAX_DEPTH} levels (at byte {depth})"
+            )),
+        ));
+    }
     let env: Envelope = serde_json::from_slice(body).map_err(|e| {
         let error = if e.is_data() {
             // Valid JSON of the wrong form: e.g. a member given twice.
@@ -335,6 +343,122 @@ pub fn strict_value(raw: &str) -> Result<Value, String> {
     })?;
     de.end().map_err(|e| e.to_string())?;
     Ok(value)
+}
+
+/// The members of the JSON object in `raw`, each left as raw JSON, refusing a member given
+/// twice; `Err` names the problem.
+pub fn strict_members(raw: &str) -> Result<Vec<(String, &RawValue)>, String> {
+    use serde::de::{Error, MapAccess, Visitor};
+
+    struct Members;
+    impl<'de> Visitor<'de> for Members {
+        type Value = Vec<(String, &'de RawValue)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut members: Vec<(String, &'de RawValue)> = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if members.iter().any(|(k, _)| *k == key) {
+                    let shown: String = key.chars().take(64).collect();
+                    return Err(A::Error::custom(format!("duplicate member {shown:?}")));
+                }
+                members.push((key, map.next_value()?));
+            }
+            Ok(members)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let members =
+        serde::Deserializer::deserialize_map(&mut de, Members).map_err(|e| without_position(&e))?;
+    de.end().map_err(|e| without_position(&e))?;
+    Ok(members)
+}
+
+/// Checks that the JSON in `raw` has no member given twice at any depth, building nothing but
+/// the key set of each object while it is read: for large values passed through as they came
+/// (process variables), where a tree would cost many times their size.
+pub fn check_no_repeated_members(raw: &str) -> Result<(), String> {
+    use serde::de::{DeserializeSeed, Error, MapAccess, SeqAccess, Visitor};
+    use std::collections::HashSet;
+
+    struct Check;
+    impl<'de> DeserializeSeed<'de> for Check {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Check {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Check)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut keys = HashSet::new();
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if !keys.insert(key.clone()) {
+                    let shown: String = key.chars().take(64).collect();
+                    return Err(A::Error::custom(format!("duplicate member {shown:?}")));
+                }
+                map.next_value_seed(Check)?;
+            }
+            Ok(())
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(raw);
+    Check.deserialize(&mut de).map_err(|e| without_position(&e))
+}
+
+/// Deepest nesting of arrays and objects a message may have. MCP messages and Camunda
+/// arguments need a dozen levels; the limit keeps a hostile `[[[[…` from costing memory in
+/// proportion to its depth while it is skipped (and stays below serde_json's own 128).
+pub const MAX_DEPTH: usize = 100;
+
+/// The byte offset where `body` first nests deeper than [`MAX_DEPTH`], if it does: one scan,
+/// brackets inside strings ignored.
+fn too_deep(body: &[u8]) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &b) in body.iter().enumerate() {
+        match (in_string, b) {
+            (true, _) if escaped => escaped = false,
+            (true, b'\\') => escaped = true,
+            (true, b'"') => in_string = false,
+            (true, _) => {}
+            (false, b'"') => in_string = true,
+            (false, b'[' | b'{') => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            (false, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn parse_error(e: &serde_json::Error) -> RpcError {
@@ -494,7 +618,22 @@ mod tests {
                 ErrorCode::INVALID_REQUEST,
                 "duplicate field `method`",
             ),
+            (
+                &format!(
+                    r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":{{"a":{}"#,
+                    "[".repeat(200)
+                ),
+                ErrorCode::INVALID_REQUEST,
+                "nested deeper than 100",
+            ),
         ];
+        // Brackets in strings do not count; 100 levels are fine.
+        let ok = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":{{"s":"[[[[\"{{{{","a":{}{}}}}}"#,
+            "[".repeat(97),
+            "]".repeat(97)
+        );
+        assert!(parse(ok.as_bytes()).is_ok(), "{ok}");
         for (body, code, text) in cases {
             let r = err_of(body);
             assert_eq!(r.error.code, code, "{body}");
@@ -531,6 +670,26 @@ mod tests {
         }
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert!(strict_value(&deep).unwrap_err().contains("recursion limit"));
+        for dup in [
+            r#"{"f":{"state":"A","state":"B"}}"#,
+            r#"[{"x":1,"\u0078":1}]"#,
+        ] {
+            let err = check_no_repeated_members(dup).unwrap_err();
+            assert!(err.contains("duplicate member"), "{dup}: {err}");
+        }
+        assert_eq!(
+            check_no_repeated_members(r#"{"a":{"a":[{"a":1}]},"b":2}"#),
+            Ok(())
+        );
+        assert!(check_no_repeated_members(&deep)
+            .unwrap_err()
+            .contains("recursion limit"));
+        let members = strict_members(r#"{"a":[1,2],"b":{"c":3}}"#).unwrap();
+        assert_eq!(members[1].0, "b");
+        assert_eq!(members[1].1.get(), r#"{"c":3}"#);
+        assert!(strict_members(r#"{"a":1,"a":2}"#)
+            .unwrap_err()
+            .contains("duplicate"));
     }
 
     #[test]

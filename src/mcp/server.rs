@@ -4,13 +4,15 @@
 //! decides which methods exist and how a result is framed ([`Lane::Modern`] results carry
 //! `resultType`, `_meta` and, for lists, caching hints).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::era::{self, Lane, Params, ALL_VERSIONS, LEGACY_VERSIONS};
 use super::jsonrpc::{self, RpcError};
 use crate::camunda::client::Cluster;
 use crate::camunda::results::ToolError;
+use crate::camunda::schema::Arguments;
 use crate::camunda::tools::Catalogue;
+use crate::camunda::tools::Tool;
 use crate::config::ApiVersion;
 use crate::http::HttpClient;
 
@@ -173,26 +175,24 @@ impl Server {
             return outcome;
         };
         let args = match params.arguments.map(|raw| raw.get()) {
-            None | Some("null") => Map::new(),
+            None | Some("null") => Ok(Arguments::default()),
             Some(raw) if !raw.starts_with('{') => {
                 outcome.answer = Err(RpcError::invalid_params(
                     "Invalid params: \"arguments\" must be an object",
                 ));
                 return outcome;
             }
-            Some(raw) => match jsonrpc::strict_value(raw) {
-                Ok(Value::Object(args)) => args,
-                // A repeated member is the model's (or a proxy's) mistake to see and fix.
-                other => {
-                    let why = other.err().unwrap_or_else(|| "must be an object".into());
-                    outcome.tool_error = true;
-                    outcome.answer = Ok(self.result_frame(
-                        lane,
-                        &ToolError::InvalidArgument(format!("arguments: {why}")).to_result(),
-                    ));
-                    return outcome;
-                }
-            },
+            Some(raw) => arguments(tool, raw),
+        };
+        let args = match args {
+            Ok(args) => args,
+            // A repeated member is the model's (or a proxy's) mistake to see and fix.
+            Err(why) => {
+                outcome.tool_error = true;
+                let err = ToolError::InvalidArgument(why);
+                outcome.answer = Ok(self.result_frame(lane, &err.to_result()));
+                return outcome;
+            }
         };
         let called = cluster.call(tool, args).await;
         outcome.upstream = called.upstream;
@@ -218,6 +218,34 @@ impl Server {
             Some(members) => format!("{},{members}", self.modern_head),
         }
     }
+}
+
+/// The arguments of a call of `tool`, each member parsed strictly (no member given twice, at
+/// any depth); pass-through objects stay raw JSON.
+fn arguments<'a>(tool: &Tool, raw: &'a str) -> Result<Arguments<'a>, String> {
+    let mut args = Arguments::default();
+    let members = jsonrpc::strict_members(raw).map_err(|e| format!("arguments: {e}"))?;
+    for (name, value) in members {
+        let through = tool
+            .fields
+            .iter()
+            .find(|f| f.name == name && f.passes_through())
+            .filter(|_| value.get().starts_with('{'));
+        match through {
+            Some(field) => {
+                jsonrpc::check_no_repeated_members(value.get())
+                    .map_err(|e| format!("{name}: {e}"))?;
+                args.raw.push((field.name, value));
+            }
+            // Anything else (a non-object in place of one included) is checked by its shape.
+            None => {
+                let value =
+                    jsonrpc::strict_value(value.get()).map_err(|e| format!("{name}: {e}"))?;
+                args.values.insert(name, value);
+            }
+        }
+    }
+    Ok(args)
 }
 
 fn initialize(params: &Params<'_>) -> Value {
