@@ -9,7 +9,7 @@ mod native {
 
     use camunda_mcp_edge::auth::signature::RustCrypto;
     use camunda_mcp_edge::auth::verifier::Verifier;
-    use camunda_mcp_edge::config::{Algorithm, Issuer, Oidc};
+    use camunda_mcp_edge::config::{Algorithm, Issuer, Oidc, Reach};
     use camunda_mcp_edge::http::{FetchError, HttpClient, UpstreamRequest, UpstreamResponse};
     use serde_json::Value;
 
@@ -42,6 +42,7 @@ mod native {
                 issuers: vec![Issuer {
                     issuer: data["issuer"].as_str().unwrap().into(),
                     jwks_uri: Some("https://idp.bench.test/jwks".into()),
+                    reach: vec![Reach::Any],
                 }],
                 audiences: vec!["zeebe.camunda.io".into()],
                 algorithms: vec![Algorithm::Rs256, Algorithm::Es256],

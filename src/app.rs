@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::auth::signature::Signatures;
-use crate::auth::{AuthError, Gate, METADATA_PATH};
+use crate::auth::{AuthError, Destination, Gate, METADATA_PATH};
 use crate::camunda::client::Cluster;
 use crate::config::{is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config};
 use crate::http::{BodyError, BodySource, HttpClient, Request, Response, TraceContext};
@@ -200,7 +200,12 @@ impl<S: Signatures> App<S> {
             return refusal.response(id.as_ref());
         }
         let challenge = || self.gate.challenge(&req.origin, target.path);
-        match self.gate.admit(req, client, now, target.cluster).await {
+        let dest = Destination {
+            cluster: target.cluster,
+            region: target.region,
+            tenant: target.tenant,
+        };
+        match self.gate.admit(req, client, now, &dest).await {
             Ok(note) => trace.auth = note,
             Err(err) => {
                 trace.auth = Some(err.to_string());

@@ -85,6 +85,37 @@ pub struct Issuer {
     pub issuer: String,
     /// Where the signing keys are; `None` means OIDC discovery from the issuer.
     pub jwks_uri: Option<String>,
+    /// What this issuer's tokens may reach (`OIDC_ISSUER_ROUTES`); any one of them.
+    pub reach: Vec<Reach>,
+}
+
+/// A part of the gateway an issuer's tokens may reach. With several trusted issuers, each
+/// could mint any `clusterId` claim, so each is bound to its own clusters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reach {
+    /// Everything this gateway serves (the only choice with a single issuer).
+    Any,
+    /// `/mcp/cluster`: the configured cluster.
+    Default,
+    /// Every SaaS cluster of a region.
+    Region(String),
+    /// One SaaS cluster (or the configured one, when `CAMUNDA_CLUSTER_ID` names it).
+    Cluster(String),
+    /// One Camunda 8.10 physical tenant.
+    Tenant(String),
+}
+
+impl Reach {
+    fn parse(s: &str) -> Option<Reach> {
+        Some(match s.split_once(':') {
+            None if s == "*" => Reach::Any,
+            None if s == "default" => Reach::Default,
+            Some(("region", r)) if is_region(r) => Reach::Region(r.to_owned()),
+            Some(("cluster", c)) if is_cluster_id(c) => Reach::Cluster(c.to_owned()),
+            Some(("tenant", t)) if is_physical_tenant_id(t) => Reach::Tenant(t.to_owned()),
+            _ => return None,
+        })
+    }
 }
 
 /// Signature algorithms that may be accepted. Never `none`, never HMAC: a gateway that holds only
@@ -385,6 +416,39 @@ fn auth_mode(
             "oidc mode needs the audience(s) of the cluster API, e.g. zeebe.camunda.io",
         ));
     }
+    // With more than one issuer, each must say what it may reach: fail closed, not open.
+    let reach: Vec<Vec<Reach>> = match get("OIDC_ISSUER_ROUTES") {
+        None if issuers.len() > 1 => return Err(invalid(
+            "OIDC_ISSUER_ROUTES",
+            String::new(),
+            "with several issuers, say what each may reach (one entry per issuer, ';'-separated)",
+        )),
+        None => vec![vec![Reach::Any]],
+        Some(v) => {
+            let entries: Vec<&str> = v.split(';').map(str::trim).collect();
+            let parsed: Option<Vec<Vec<Reach>>> = entries
+                .iter()
+                .map(|e| {
+                    e.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(Reach::parse)
+                        .collect::<Option<Vec<_>>>()
+                        .filter(|r| !r.is_empty())
+                })
+                .collect();
+            match parsed {
+                Some(p) if p.len() == issuers.len() => p,
+                _ => {
+                    return Err(invalid(
+                        "OIDC_ISSUER_ROUTES",
+                        v.clone(),
+                        "one entry per issuer, ';'-separated, each a list of *, default, region:<r>, cluster:<uuid>, tenant:<id>",
+                    ))
+                }
+            }
+        }
+    };
     let algorithms = match get("OIDC_ALGORITHMS") {
         None => vec![Algorithm::Rs256, Algorithm::Es256],
         Some(v) => list(Some(v.clone()))
@@ -408,6 +472,7 @@ fn auth_mode(
                 // Exact, as RFC 8414 compares issuers: the token's `iss` must be this string.
                 issuer: issuer.clone(),
                 jwks_uri: jwks.get(i).cloned(),
+                reach: reach[i].clone(),
             })
             .collect(),
         audiences,
@@ -623,6 +688,38 @@ mod tests {
             warned.len() == 1 && warned[0].contains("MCP_CACHE_SECRET"),
             "{warned:?}"
         );
+    }
+
+    #[test]
+    fn several_issuers_must_each_say_what_they_may_reach() {
+        let two = [
+            ("MCP_AUTH_MODE", "oidc"),
+            ("OIDC_ISSUERS", "https://a.example,https://b.example"),
+            ("OIDC_AUDIENCES", "zeebe.camunda.io"),
+            ("MCP_CACHE_SECRET", "s"),
+        ];
+        assert_eq!(cfg(&two).unwrap_err().name, "OIDC_ISSUER_ROUTES");
+        let mut bound = two.to_vec();
+        bound.push(("OIDC_ISSUER_ROUTES", "default, tenant:eu-1; region:bru-2"));
+        let AuthMode::Oidc(o) = cfg(&bound).unwrap().auth else {
+            panic!()
+        };
+        assert_eq!(
+            o.issuers[0].reach,
+            [Reach::Default, Reach::Tenant("eu-1".into())]
+        );
+        assert_eq!(o.issuers[1].reach, [Reach::Region("bru-2".into())]);
+        for bad in [
+            "*",
+            "default;",
+            "default;region:BRU",
+            "default;cluster:x",
+            ";*",
+        ] {
+            let mut b = two.to_vec();
+            b.push(("OIDC_ISSUER_ROUTES", bad));
+            assert_eq!(cfg(&b).unwrap_err().name, "OIDC_ISSUER_ROUTES", "{bad}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use camunda_mcp_edge::auth::jwks::{COOLDOWN_S, MAX_STALE_S};
 use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::auth::verifier::Verifier;
 use camunda_mcp_edge::auth::AuthError;
-use camunda_mcp_edge::config::{Algorithm, Issuer, Oidc};
+use camunda_mcp_edge::config::{Algorithm, Issuer, Oidc, Reach};
 use camunda_mcp_edge::http::FetchError;
 use chrono::{TimeZone, Utc};
 use common::{Recorder, NOW};
@@ -62,6 +62,7 @@ fn verifier_sharing(jwks_uri: Option<&str>, secret: Option<&str>) -> Verifier<Ru
         issuers: vec![Issuer {
             issuer: ISSUER.into(),
             jwks_uri: jwks_uri.map(str::to_owned),
+            reach: vec![Reach::Any],
         }],
         audiences: vec!["zeebe.camunda.io".into()],
         algorithms: vec![Algorithm::Rs256, Algorithm::Es256],
@@ -279,4 +280,44 @@ fn shared_copies_are_untrusted_data() {
     assert!(rec.shared.borrow().is_empty());
     // And every JWKS read is capped at 64 KiB while reading.
     assert_eq!(rec.seen.borrow()[0].max_bytes, 64 * 1024);
+}
+
+#[test]
+fn each_issuer_reaches_only_what_it_is_bound_to() {
+    const OTHER: &str = "https://other.test/oauth";
+    const CLUSTER: &str = "6c1f8a2e-4b7d-4e0a-9c3b-2f5d8e1a7b90";
+    let app = common::app_with(&[
+        ("MCP_AUTH_MODE", "oidc"),
+        ("OIDC_ISSUERS", &format!("{ISSUER},{OTHER}")),
+        (
+            "OIDC_JWKS_URIS",
+            "https://idp.test/jwks,https://other.test/jwks",
+        ),
+        ("OIDC_AUDIENCES", "zeebe.camunda.io"),
+        ("OIDC_ISSUER_ROUTES", "default; region:bru-2"),
+        ("CAMUNDA_SAAS_REGIONS", "bru-2,jfk-1"),
+        ("MCP_CACHE_SECRET", "s"),
+    ]);
+    let call = |token: &str, path: &str, jwks: &[(&str, u8)]| {
+        let rec = Recorder::default();
+        rec.answer(200, self::jwks(jwks));
+        let mut req = common::post(
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getTopology"}}"#,
+        );
+        req.path = path.into();
+        req.headers
+            .push(("authorization".into(), format!("Bearer {token}")));
+        let status = common::send(&app, &rec, req).status;
+        let reached_cluster = rec.calls().iter().any(|(_, url, _)| url.contains("/v2/"));
+        (status, reached_cluster)
+    };
+    let saas = format!("/bru-2/{CLUSTER}/mcp/cluster");
+    let from_a = token_of(ISSUER, "a", 1, "agent");
+    let from_b = token_of(OTHER, "b", 2, "agent");
+    assert_eq!(call(&from_a, "/mcp/cluster", &[("a", 1)]), (200, true));
+    assert_eq!(call(&from_a, &saas, &[("a", 1)]), (401, false));
+    assert_eq!(call(&from_b, &saas, &[("b", 2)]), (200, true));
+    assert_eq!(call(&from_b, "/mcp/cluster", &[("b", 2)]), (401, false));
+    let jfk = format!("/jfk-1/{CLUSTER}/mcp/cluster");
+    assert_eq!(call(&from_b, &jfk, &[("b", 2)]), (401, false));
 }

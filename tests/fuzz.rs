@@ -15,7 +15,7 @@ use camunda_mcp_edge::camunda::compact::compact;
 use camunda_mcp_edge::camunda::results::{drop_nulls, json_success};
 use camunda_mcp_edge::camunda::schema::is_rfc3339;
 use camunda_mcp_edge::camunda::tools::Catalogue;
-use camunda_mcp_edge::config::{Algorithm, ApiVersion, Issuer, Oidc};
+use camunda_mcp_edge::config::{Algorithm, ApiVersion, Issuer, Oidc, Reach};
 use camunda_mcp_edge::http::{Method, UpstreamResponse};
 use camunda_mcp_edge::mcp::jsonrpc;
 use common::*;
@@ -128,7 +128,7 @@ proptest! {
         ],
     ) {
         let v = Verifier::new(Oidc {
-            issuers: vec![Issuer { issuer: "https://idp.test".into(), jwks_uri: Some("https://idp.test/jwks".into()) }],
+            issuers: vec![Issuer { issuer: "https://idp.test".into(), jwks_uri: Some("https://idp.test/jwks".into()), reach: vec![Reach::Any] }],
             audiences: vec!["zeebe.camunda.io".into()],
             algorithms: vec![Algorithm::Rs256, Algorithm::Es256],
             leeway_seconds: 60,

@@ -12,7 +12,7 @@ pub mod verifier;
 
 use serde_json::json;
 
-use crate::config::AuthMode;
+use crate::config::{AuthMode, Reach};
 use crate::http::{HttpClient, Request, Response};
 use crate::mcp::jsonrpc::{self, ErrorCode, RpcError};
 use signature::Signatures;
@@ -34,6 +34,29 @@ pub enum AuthError {
     TokenInQuery,
     #[error("the token lacks the scope {0}")]
     InsufficientScope(String),
+}
+
+/// Where a request goes, as the issuer bindings (`OIDC_ISSUER_ROUTES`) see it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Destination<'a> {
+    /// The cluster id a token's `https://camunda.com/clusterId` claim must equal, if known.
+    pub cluster: Option<&'a str>,
+    /// The SaaS region, for a SaaS path.
+    pub region: Option<&'a str>,
+    /// The physical tenant, for a tenant path.
+    pub tenant: Option<&'a str>,
+}
+
+impl Destination<'_> {
+    fn reached_by(&self, reach: &[Reach]) -> bool {
+        reach.iter().any(|r| match r {
+            Reach::Any => true,
+            Reach::Default => self.region.is_none() && self.tenant.is_none(),
+            Reach::Region(region) => self.region == Some(region.as_str()),
+            Reach::Cluster(id) => self.cluster == Some(id.as_str()) && self.tenant.is_none(),
+            Reach::Tenant(tenant) => self.tenant == Some(tenant.as_str()),
+        })
+    }
 }
 
 /// What a challenge needs to point the client at.
@@ -141,13 +164,12 @@ impl<S: Signatures> Gate<S> {
 
     /// Admits the request or says why not. `now` is in seconds. Returns a note for the log line
     /// when something worth knowing happened (e.g. stale keys were used).
-    /// `cluster`: the id a token's `https://camunda.com/clusterId` claim must equal, if present.
     pub async fn admit<C: HttpClient>(
         &self,
         req: &Request,
         client: &C,
         now: u64,
-        cluster: Option<&str>,
+        dest: &Destination<'_>,
     ) -> Result<Option<String>, AuthError> {
         let in_query = req.query.as_deref().is_some_and(|q| {
             q.split('&').any(|p| {
@@ -193,7 +215,14 @@ impl<S: Signatures> Gate<S> {
                     (Some(_), Some(token)) => token,
                 };
                 let verified = verifier.verify(token, client, now).await?;
-                if other_cluster(&verified, cluster).is_some() {
+                let reach = &verifier.oidc().issuers[verified.issuer].reach;
+                if !dest.reached_by(reach) {
+                    return Err(AuthError::InvalidToken(
+                        "this token's issuer may not reach this cluster (OIDC_ISSUER_ROUTES)"
+                            .into(),
+                    ));
+                }
+                if other_cluster(&verified, dest.cluster).is_some() {
                     return Err(AuthError::InvalidToken(
                         "token is for another cluster".into(),
                     ));

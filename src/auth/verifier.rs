@@ -55,6 +55,8 @@ impl Audience {
 pub struct Verified {
     /// Seconds since the epoch; the token is not accepted from then on.
     pub valid_until: u64,
+    /// Which configured issuer vouched for it (index into `Oidc::issuers`).
+    pub issuer: usize,
     pub cluster_id: Option<String>,
     /// Set when older keys had to be used because the JWKS endpoint failed.
     pub note: Option<String>,
@@ -216,6 +218,7 @@ impl<S: Signatures> Verifier<S> {
         }
         Ok(Verified {
             valid_until,
+            issuer,
             cluster_id: custom.cluster_id.clone(),
             note: found
                 .stale_because

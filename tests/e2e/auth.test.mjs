@@ -138,6 +138,33 @@ test('OIDC_REQUIRE_CLUSTER_CLAIM: a token that names no cluster is refused', asy
   }
 });
 
+test('with two issuers, each reaches only what OIDC_ISSUER_ROUTES binds it to', async () => {
+  const other = await startIdp();
+  const id = '6c1f8a2e-4b7d-4e0a-9c3b-2f5d8e1a7b90';
+  const w = await startWorker(oidcVars({
+    OIDC_ISSUERS: `${idp.issuer},${other.issuer}`, OIDC_JWKS_URIS: `${idp.jwksUri},${other.jwksUri}`,
+    OIDC_ISSUER_ROUTES: 'default; region:bru-2', CAMUNDA_SAAS_REGIONS: 'bru-2',
+    CAMUNDA_SAAS_URL_TEMPLATE: `${up.url}/{region}/{clusterId}`, CAMUNDA_CLUSTER_ID: '',
+  }));
+  try {
+    const saas = `${w.url}/bru-2/${id}/mcp/cluster`;
+    const a = await idp.token();
+    const b = await other.token();
+    assert.equal((await rpc(w.endpoint, call, bearer(a))).status, 200);
+    assert.equal((await rpc(saas, call, bearer(b))).status, 200);
+    up.reset();
+    for (const [url, token] of [[saas, a], [w.endpoint, b]]) {
+      const r = await rpc(url, call, bearer(token));
+      assert.equal(r.status, 401, url);
+      assert.match(r.headers.get('www-authenticate'), /may not reach this cluster/);
+    }
+    assert.deepEqual(up.requests, []);
+  } finally {
+    await w.close();
+    await other.close();
+  }
+});
+
 test('key sources must be https (loopback only for tests) and settings never leak their values', async () => {
   for (const [vars, name, secret] of [
     [{ OIDC_ISSUERS: 'http://idp.example.com/realms/x' }, 'OIDC_ISSUERS', 'idp.example.com'],

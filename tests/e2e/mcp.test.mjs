@@ -209,8 +209,10 @@ test('SaaS routes through the runtime: malformed paths are 404 and reach nothing
     assert.equal(up.requests[0].cluster, `bru-2/${id}`);
     up.reset();
     // Dot segments, even percent-encoded, are resolved by the runtime before routing (WHATWG URL
-    // rules): this is `/mcp/cluster`, the configured default endpoint, never a SaaS cluster.
-    await raw('/bru-2/%2e%2e/mcp/cluster');
+    // rules): this is `/mcp/cluster`, never a SaaS cluster — and with SaaS routing on and no
+    // CAMUNDA_REST_ADDRESS, that endpoint is not served at all.
+    assert.equal(await raw('/bru-2/%2e%2e/mcp/cluster'), 404);
+    assert.equal(await raw('/mcp/cluster'), 404);
     assert.deepEqual(up.requests, []);
     for (const target of [
       `/bru-2/${id}%2F..%2Fx/mcp/cluster`, `/bru-2%2F${id}/mcp/cluster`,
