@@ -121,3 +121,25 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     await recovers(endpoint);
   });
 }
+
+for (const runtime of ['miniflare', 'wrangler dev']) {
+  test(`${runtime}: hostile 4 MiB bodies get clear answers while other callers are served`, async () => {
+    const { endpoint } = runtimes[runtime];
+    const pad = (head, tail, fill) => head + fill.repeat((4 * 1024 * 1024 - 64 - head.length - tail.length) / fill.length) + tail;
+    const zeros = pad('{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"x":[0', ']}}', ',0');
+    const deep = pad('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"getTopology","arguments":{"a":', '}}}', '[');
+    const post = (body) => fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body })
+      .then(async (r) => ({ status: r.status, body: await r.json() }));
+    up.reset();
+    const [a, b, c, d] = await within(30_000, Promise.all([post(zeros), post(deep), post(zeros), callTool(endpoint, 'getTopology', {})]));
+    assert.equal(a.status, 200);
+    assert.equal(a.body.result.tools.length, 18);
+    assert.equal(b.status, 400);
+    assert.equal(b.body.error.code, -32600);
+    assert.match(b.body.error.message, /nested deeper than 100/);
+    assert.equal(c.status, 200);
+    assert.equal(d.isError, false);
+    assert.equal(up.requests.length, 1);
+    await recovers(endpoint);
+  });
+}
