@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use super::jsonrpc::{ErrorCode, RpcError};
+use super::jsonrpc::{without_position, ErrorCode, RpcError};
 use crate::http::Request;
 
 /// The revision of the modern lane (MCP 2026-07-28): no `initialize`, per-request `_meta`.
@@ -121,9 +121,7 @@ impl<'a> Params<'a> {
         match raw {
             None => Ok(Params::default()),
             Some(raw) => serde_json::from_str(raw.get()).map_err(|e| {
-                let text = e.to_string();
-                let text = text.rfind(" at line ").map_or(&*text, |i| &text[..i]);
-                RpcError::invalid_params(format!("Invalid params: {text}"))
+                RpcError::invalid_params(format!("Invalid params: {}", without_position(&e)))
             }),
         }
     }

@@ -466,7 +466,7 @@ fn parse_error(e: &serde_json::Error) -> RpcError {
 }
 
 /// serde's message without " at line 1 column 42", which means nothing to a client.
-fn without_position(e: &serde_json::Error) -> String {
+pub fn without_position(e: &serde_json::Error) -> String {
     let text = e.to_string();
     match text.rfind(" at line ") {
         Some(i) => text[..i].to_owned(),

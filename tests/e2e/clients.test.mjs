@@ -44,15 +44,15 @@ async function logged(runtime, fn) {
   return { result, lines: lines.filter((l) => l.method === 'POST') };
 }
 
-async function typescriptV2(endpoint) {
-  const client = new ClientV2({ name: 'e2e-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
-  await client.connect(new TransportV2(new URL(endpoint)));
+/** Connects `client`, lists the tools, calls getTopology and a search; what it saw. */
+async function session(client, transport, protocolVersion) {
+  await client.connect(transport);
   try {
     const { tools } = await client.listTools();
     const topology = await client.callTool({ name: 'getTopology', arguments: {} });
     const search = await client.callTool({ name: 'searchIncidents', arguments: { filter: { state: 'ACTIVE' } } });
     return {
-      protocolVersion: client.getNegotiatedProtocolVersion(), tools: tools.length,
+      protocolVersion: protocolVersion(client), tools: tools.length,
       topologyError: topology.isError, brokers: topology.structuredContent.brokers.length,
       searchError: search.isError, items: search.structuredContent.items.length,
     };
@@ -61,22 +61,13 @@ async function typescriptV2(endpoint) {
   }
 }
 
-async function typescriptV1(endpoint) {
-  const client = new ClientV1({ name: 'c8ctl-like', version: '1.0.0' });
-  await client.connect(new TransportV1(new URL(endpoint)));
-  try {
-    const { tools } = await client.listTools();
-    const topology = await client.callTool({ name: 'getTopology', arguments: {} });
-    const search = await client.callTool({ name: 'searchIncidents', arguments: { filter: { state: 'ACTIVE' } } });
-    return {
-      protocolVersion: client.transport.protocolVersion, tools: tools.length,
-      topologyError: topology.isError, brokers: topology.structuredContent.brokers.length,
-      searchError: search.isError, items: search.structuredContent.items.length,
-    };
-  } finally {
-    await client.close();
-  }
-}
+const typescriptV2 = (endpoint) => session(
+  new ClientV2({ name: 'e2e-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } }),
+  new TransportV2(new URL(endpoint)), (c) => c.getNegotiatedProtocolVersion());
+
+const typescriptV1 = (endpoint) => session(
+  new ClientV1({ name: 'c8ctl-like', version: '1.0.0' }),
+  new TransportV1(new URL(endpoint)), (c) => c.transport.protocolVersion);
 
 function pythonClient(endpoint) {
   if (!fs.existsSync(python)) throw new Error('.venv is missing: run scripts/setup.sh');

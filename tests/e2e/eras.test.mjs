@@ -121,6 +121,31 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     assert.equal(old.body.id, 4);
   });
 
+  test(`${runtime}: a member given twice is refused, in the envelope and in tool arguments`, async () => {
+    const { endpoint } = runtimes[runtime];
+    up.reset();
+    const envelope = await rpc(endpoint, '{"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call","params":{"name":"getTopology"}}');
+    assert.equal(envelope.status, 400);
+    assert.equal(envelope.body.error.code, -32600);
+    assert.match(envelope.body.error.message, /duplicate field `method`/);
+    const params = await rpc(endpoint, '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"getTopology","name":"resolveIncident"}}');
+    assert.equal(params.body.error.code, -32602);
+    assert.equal(params.body.id, 2);
+    for (const args of ['{"incidentKey":1,"incidentKey":2}', '{"processDefinitionId":"p","variables":{"a":1,"b":{"c":1,"c":2}}}']) {
+      const tool = args.includes('variables') ? 'createProcessInstance' : 'getIncident';
+      const r = await rpc(endpoint, `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"${tool}","arguments":${args}}}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body.result.isError, true, r.text);
+      assert.match(r.body.result.content[0].text, /duplicate member/);
+    }
+    assert.deepEqual(up.requests, []);
+    // Process variables pass through to the cluster exactly as sent.
+    const variables = '{"order":{"id":"A-1","lines":[{"sku":"x","qty":2}]},"big":9007199254740993}';
+    const ok = await rpc(endpoint, `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"createProcessInstance","arguments":{"processDefinitionId":"p","variables":${variables}}}}`);
+    assert.equal(ok.body.result.isError, false, ok.text);
+    assert.ok(up.requests[0].raw.includes(`"variables":${variables}`), up.requests[0].raw);
+  });
+
   test(`${runtime}: physical tenants route to the tenant's REST prefix; bad ids reach nothing`, async () => {
     const { url } = runtimes[runtime];
     up.reset();
