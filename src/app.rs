@@ -10,7 +10,7 @@ use crate::auth::signature::Signatures;
 use crate::auth::{AuthError, Destination, Gate, METADATA_PATH};
 use crate::camunda::client::Cluster;
 use crate::config::{is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config};
-use crate::http::{BodyError, BodySource, HttpClient, Request, Response, TraceContext};
+use crate::http::{BodySource, HttpClient, Request, Response, TraceContext};
 use crate::mcp::era::{self, Lane, Params};
 use crate::mcp::jsonrpc::{self, ErrorCode, Id, Incoming, RpcError};
 use crate::mcp::server::Server;
@@ -214,18 +214,7 @@ impl<S: Signatures> App<S> {
         }
         let body = match body.read(self.config.max_body_bytes).await {
             Ok(body) => body,
-            Err(err) => {
-                let refusal = match err {
-                    BodyError::TooLarge => {
-                        transport::Refusal::PayloadTooLarge(self.config.max_body_bytes)
-                    }
-                    BodyError::Timeout => {
-                        transport::Refusal::BodyTimeout(self.config.body_timeout_ms)
-                    }
-                    BodyError::Broken(_) => transport::Refusal::BodyBroken,
-                };
-                return refusal.response(None);
-            }
+            Err(err) => return transport::Refusal::of_body(&err, &self.config).response(None),
         };
         let (id, method, params) = match jsonrpc::parse(&body) {
             Ok(Incoming::Request { id, method, params }) => (id, method, params),
@@ -256,10 +245,7 @@ impl<S: Signatures> App<S> {
             Ok(lane) => lane,
             Err(refused) => return error(refused.status, Some(&id), &refused.error),
         };
-        trace.era = Some(match lane {
-            Lane::Legacy => "legacy",
-            Lane::Modern => "modern",
-        });
+        trace.era = Some(lane.name());
         let trace_context = trace_context(req, &params);
         trace.traceparent = trace_context.as_ref().map(|t| t.parent.clone());
 

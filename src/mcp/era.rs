@@ -48,6 +48,16 @@ pub enum Lane {
     Modern,
 }
 
+impl Lane {
+    /// As the log line names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lane::Legacy => "legacy",
+            Lane::Modern => "modern",
+        }
+    }
+}
+
 /// A request refused before dispatch, with its HTTP status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refused {

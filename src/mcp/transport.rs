@@ -4,7 +4,7 @@
 
 use super::jsonrpc::{self, ErrorCode, Id, RpcError};
 use crate::config::Config;
-use crate::http::{Request, Response};
+use crate::http::{BodyError, Request, Response};
 
 /// An HTTP-level refusal. The body is a JSON-RPC error, which MCP clients show.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -41,6 +41,15 @@ impl Refusal {
             Refusal::NotAcceptable => 406,
             Refusal::BodyTimeout(_) => 408,
             Refusal::BodyBroken => 400,
+        }
+    }
+
+    /// Why an admitted caller's body could not be had.
+    pub fn of_body(err: &BodyError, config: &Config) -> Self {
+        match err {
+            BodyError::TooLarge => Refusal::PayloadTooLarge(config.max_body_bytes),
+            BodyError::Timeout => Refusal::BodyTimeout(config.body_timeout_ms),
+            BodyError::Broken(_) => Refusal::BodyBroken,
         }
     }
 
