@@ -12,6 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startUpstream } from '../support/upstream.mjs';
 import { startWorker, rpc, callTool } from '../support/worker.mjs';
+import { startWranglerDev } from '../support/wrangler.mjs';
 import { startIdp, hmacToken, unsignedToken, foreignToken, AUDIENCE } from '../support/idp.mjs';
 
 let up, idp, worker;
@@ -122,6 +123,33 @@ test('crafted tokens, headers and query keys get a clean 401/403 and reach nothi
   assert.deepEqual(up.requests, [], 'a refused request reached the cluster');
   // And the next normal request is served.
   assert.equal((await rpc(worker.endpoint, call, bearer(valid))).status, 200);
+});
+
+test('under wrangler dev too: valid tokens pass, crafted ones get a clean 401 and reach nothing', async () => {
+  const w = await startWranglerDev(oidcVars());
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: idp.issuer, aud: AUDIENCE, scope: 'camunda', exp: now + 600 };
+    const valid = await idp.token({ kid: 'ec-1' });
+    assert.equal((await rpc(w.endpoint, call, bearer(valid))).status, 200);
+    up.reset();
+    for (const headers of [
+      {},
+      bearer(hmacToken({ alg: 'RS\r\n256\u0442', typ: 'JWT', kid: 'x\r\ny' }, claims, 'k')),
+      { authorization: `Bearer ${valid}\u00a0` },
+      bearer(await idp.token({ edit: (h) => { h.crit = ['b64']; h.b64 = true; } })),
+      bearer(await idp.token({ expiresIn: -3600 })),
+    ]) {
+      const r = await rpc(w.endpoint, call, headers);
+      assert.equal(r.status, 401, r.text);
+      const challenge = r.headers.get('www-authenticate') ?? '';
+      assert.match(challenge, /^Bearer resource_metadata="/);
+      assert.ok([...challenge].every((c) => c >= ' ' && c <= '~'), JSON.stringify(challenge));
+    }
+    assert.deepEqual(up.requests, []);
+  } finally {
+    await w.close();
+  }
 });
 
 test('OIDC_REQUIRE_CLUSTER_CLAIM: a token that names no cluster is refused', async () => {
