@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startUpstream } from '../support/upstream.mjs';
+import { startUpstream, keys } from '../support/upstream.mjs';
 import { startWorker } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 
@@ -109,4 +109,40 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
       assert.deepEqual(rpcs.filter((r) => r === 'tools/call').length, 2);
     });
   }
+}
+
+for (const runtime of ['miniflare', 'wrangler dev']) {
+  test(`every tool answers through the TypeScript SDK v2 client in the 2026-07-28 lane (${runtime})`, { timeout: 120_000 }, async () => {
+    const rt = runtimes[runtime];
+    const k = Number(keys.INCIDENT_KEY);
+    const calls = {
+      getClusterStatus: {}, getTopology: {},
+      getIncident: { incidentKey: k }, resolveIncident: { incidentKey: k }, searchIncidents: { filter: { state: 'ACTIVE' } },
+      getProcessDefinition: { processDefinitionKey: k }, getProcessDefinitionXml: { processDefinitionKey: k },
+      searchProcessDefinitions: { filter: { isLatestVersion: true } },
+      createProcessInstance: { processDefinitionId: 'order-process', variables: { orderId: 'A-1' } },
+      getProcessInstance: { processInstanceKey: k }, searchProcessInstances: { filter: { hasIncident: true } },
+      assignUserTask: { userTaskKey: k, assignee: 'demo' }, completeUserTask: { userTaskKey: k },
+      getUserTask: { userTaskKey: k }, searchUserTaskVariables: { userTaskKey: k }, searchUserTasks: { filter: { assignee: 'demo' } },
+      getVariable: { variableKey: k }, searchVariables: { filter: { name: 'orderId' } },
+    };
+    const client = new ClientV2({ name: 'e2e-v2-all', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    const { lines } = await logged(rt, async () => {
+      await client.connect(new TransportV2(new URL(rt.endpoint)));
+      try {
+        const { tools } = await client.listTools();
+        assert.deepEqual(tools.map((t) => t.name).sort(), Object.keys(calls).sort());
+        for (const [name, args] of Object.entries(calls)) {
+          const r = await client.callTool({ name, arguments: args });
+          assert.equal(r.isError, false, `${name}: ${JSON.stringify(r)}`);
+          assert.ok(r.content[0].text.length > 0, name);
+        }
+        // The last call is a search: logged() waits for one.
+        await client.callTool({ name: 'searchIncidents', arguments: {} });
+      } finally {
+        await client.close();
+      }
+    });
+    assert.ok(lines.length >= 20 && lines.every((l) => l.era === 'modern' && l.status === 200), JSON.stringify(lines.slice(0, 3)));
+  });
 }
