@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startUpstream, keys } from '../support/upstream.mjs';
+import { startUpstream, sampleCalls } from '../support/upstream.mjs';
 import { startWorker } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 
@@ -114,18 +114,7 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
 for (const runtime of ['miniflare', 'wrangler dev']) {
   test(`every tool answers through the TypeScript SDK v2 client in the 2026-07-28 lane (${runtime})`, { timeout: 120_000 }, async () => {
     const rt = runtimes[runtime];
-    const k = Number(keys.INCIDENT_KEY);
-    const calls = {
-      getClusterStatus: {}, getTopology: {},
-      getIncident: { incidentKey: k }, resolveIncident: { incidentKey: k }, searchIncidents: { filter: { state: 'ACTIVE' } },
-      getProcessDefinition: { processDefinitionKey: k }, getProcessDefinitionXml: { processDefinitionKey: k },
-      searchProcessDefinitions: { filter: { isLatestVersion: true } },
-      createProcessInstance: { processDefinitionId: 'order-process', variables: { orderId: 'A-1' } },
-      getProcessInstance: { processInstanceKey: k }, searchProcessInstances: { filter: { hasIncident: true } },
-      assignUserTask: { userTaskKey: k, assignee: 'demo' }, completeUserTask: { userTaskKey: k },
-      getUserTask: { userTaskKey: k }, searchUserTaskVariables: { userTaskKey: k }, searchUserTasks: { filter: { assignee: 'demo' } },
-      getVariable: { variableKey: k }, searchVariables: { filter: { name: 'orderId' } },
-    };
+    const calls = sampleCalls;
     const client = new ClientV2({ name: 'e2e-v2-all', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
     const { lines } = await logged(rt, async () => {
       await client.connect(new TransportV2(new URL(rt.endpoint)));

@@ -5,7 +5,7 @@ import http from 'node:http';
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startUpstream, keys, topology } from '../support/upstream.mjs';
+import { startUpstream, sampleCalls, topology } from '../support/upstream.mjs';
 import { startWorker, rpc, callTool } from '../support/worker.mjs';
 
 let up, worker;
@@ -54,18 +54,7 @@ test('the SDK client initializes, lists 18 tools and calls the first two', async
 test('every tool answers through the SDK client with sample data', async () => {
   const client = await sdkClient();
   try {
-    const k = Number(keys.INCIDENT_KEY);
-    const calls = {
-      getClusterStatus: {}, getTopology: {},
-      getIncident: { incidentKey: k }, resolveIncident: { incidentKey: k }, searchIncidents: { filter: { state: 'ACTIVE' } },
-      getProcessDefinition: { processDefinitionKey: k }, getProcessDefinitionXml: { processDefinitionKey: k },
-      searchProcessDefinitions: { filter: { isLatestVersion: true } },
-      createProcessInstance: { processDefinitionId: 'order-process', variables: { orderId: 'A-1' } },
-      getProcessInstance: { processInstanceKey: k }, searchProcessInstances: { filter: { hasIncident: true } },
-      assignUserTask: { userTaskKey: k, assignee: 'demo' }, completeUserTask: { userTaskKey: k },
-      getUserTask: { userTaskKey: k }, searchUserTaskVariables: { userTaskKey: k }, searchUserTasks: { filter: { assignee: 'demo' } },
-      getVariable: { variableKey: k }, searchVariables: { filter: { name: 'orderId' } },
-    };
+    const calls = sampleCalls;
     for (const [name, args] of Object.entries(calls)) {
       const r = await client.callTool({ name, arguments: args });
       assert.equal(r.isError, false, `${name}: ${JSON.stringify(r)}`);

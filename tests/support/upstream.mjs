@@ -91,6 +91,20 @@ export const variable = (i = 0, truncated = false) => ({
 
 export const keys = { DEF_KEY, INSTANCE_KEY, INCIDENT_KEY, JOB_KEY, TASK_KEY, VARIABLE_KEY };
 
+/** One call of each of the 18 tools, with arguments the sample data answers without error. */
+const k = Number(INCIDENT_KEY);
+export const sampleCalls = {
+  getClusterStatus: {}, getTopology: {},
+  getIncident: { incidentKey: k }, resolveIncident: { incidentKey: k }, searchIncidents: { filter: { state: 'ACTIVE' } },
+  getProcessDefinition: { processDefinitionKey: k }, getProcessDefinitionXml: { processDefinitionKey: k },
+  searchProcessDefinitions: { filter: { isLatestVersion: true } },
+  createProcessInstance: { processDefinitionId: 'order-process', variables: { orderId: 'A-1' } },
+  getProcessInstance: { processInstanceKey: k }, searchProcessInstances: { filter: { hasIncident: true } },
+  assignUserTask: { userTaskKey: k, assignee: 'demo' }, completeUserTask: { userTaskKey: k },
+  getUserTask: { userTaskKey: k }, searchUserTaskVariables: { userTaskKey: k }, searchUserTasks: { filter: { assignee: 'demo' } },
+  getVariable: { variableKey: k }, searchVariables: { filter: { name: 'orderId' } },
+};
+
 const page = (items) => ({
   items,
   page: { totalItems: items.length, hasMoreTotalItems: false, startCursor: null, endCursor: null },
