@@ -7,14 +7,17 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::auth::signature::Signatures;
-use crate::auth::{AuthError, Destination, Gate, METADATA_PATH};
+use crate::auth::{AuthError, Caller, Destination, Gate, Principal, METADATA_PATH};
 use crate::camunda::client::Cluster;
-use crate::config::{is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config};
+use crate::config::{
+    is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config, ConfigError,
+};
 use crate::http::{BodySource, HttpClient, Request, Response, TraceContext};
 use crate::mcp::era::{self, Lane, Params};
 use crate::mcp::jsonrpc::{self, ErrorCode, Id, Incoming, RpcError};
-use crate::mcp::server::Server;
+use crate::mcp::server::{Offer, Server};
 use crate::mcp::transport;
+use crate::policy::{binding_name, LimitCheck, Limiter, NoLimits, Policy};
 
 /// The MCP endpoint of a single-cluster gateway, as on a Camunda cluster.
 pub const MCP_PATH: &str = "/mcp/cluster";
@@ -51,6 +54,15 @@ pub struct Trace {
     pub tenant: Option<String>,
     /// W3C `traceparent` of the request, as passed on to the cluster.
     pub traceparent: Option<String>,
+    /// Who called (audit record only).
+    #[serde(skip)]
+    pub principal: Principal,
+    /// Why a `tools/call` was refused before reaching the cluster (`unknown_tool`,
+    /// `insufficient_scope`, `rate_limited`, …).
+    pub refused: Option<&'static str>,
+    /// The argument names of a `tools/call`, when `MCP_AUDIT_ARGUMENTS=keys` (audit only).
+    #[serde(skip)]
+    pub argument_keys: Option<Vec<String>>,
 }
 
 /// Everything that does not depend on the request: settings, the MCP server with its prepared
@@ -60,18 +72,22 @@ pub struct App<S> {
     pub config: Config,
     server: Server,
     gate: Gate<S>,
+    policy: Policy,
 }
 
 impl<S: Signatures> App<S> {
-    /// `signatures` checks JWT signatures: WebCrypto in the Worker, pure Rust natively.
-    pub fn new(config: Config, signatures: S) -> Self {
-        let server = Server::new(config.api_version);
+    /// `signatures` checks JWT signatures: WebCrypto in the Worker, pure Rust natively. Fails
+    /// when the governance settings name a tool that does not exist.
+    pub fn new(config: Config, signatures: S) -> Result<Self, ConfigError> {
+        let server = Server::new(config.api_version, config.governance.hints);
+        let policy = Policy::new(&config.governance, server.catalogue())?;
         let gate = Gate::new(&config.auth, signatures);
-        App {
+        Ok(App {
             config,
             server,
             gate,
-        }
+            policy,
+        })
     }
 
     /// Answers one request whose body is in `req`; `now` (seconds since the epoch) is the
@@ -82,15 +98,18 @@ impl<S: Signatures> App<S> {
         client: &C,
         now: u64,
     ) -> (Response, Trace) {
-        self.serve(req, req.body.as_slice(), client, now).await
+        self.serve(req, req.body.as_slice(), client, &NoLimits, now)
+            .await
     }
 
-    /// Answers one request whose body comes from `body`, read only once the caller is admitted.
-    pub async fn serve<'b, C: HttpClient>(
+    /// Answers one request whose body comes from `body`, read only once the caller is admitted;
+    /// `limits` are the rate limits of tool calls.
+    pub async fn serve<'b, C: HttpClient, L: Limiter>(
         &self,
         req: &Request,
         body: impl BodySource<'b>,
         client: &C,
+        limits: &L,
         now: u64,
     ) -> (Response, Trace) {
         let mut trace = Trace::default();
@@ -99,7 +118,9 @@ impl<S: Signatures> App<S> {
             trace.region = target.region.map(str::to_owned);
             trace.cluster = target.cluster.map(str::to_owned);
             trace.tenant = target.tenant.map(str::to_owned);
-            self.mcp(req, body, client, now, &target, &mut trace).await
+            let outside = Outside { client, limits };
+            self.mcp(req, body, &outside, now, &target, &mut trace)
+                .await
         } else if let Some(rest) = req.path.strip_prefix(METADATA_PATH).filter(|_| is_get) {
             // RFC 9728: the root document describes the default endpoint; a suffixed one, the
             // endpoint at that path.
@@ -175,15 +196,16 @@ impl<S: Signatures> App<S> {
         })
     }
 
-    async fn mcp<'b, C: HttpClient>(
+    async fn mcp<'b, C: HttpClient, L: Limiter>(
         &self,
         req: &Request,
         body: impl BodySource<'b>,
-        client: &C,
+        outside: &Outside<'_, C, L>,
         now: u64,
         target: &Target<'_>,
         trace: &mut Trace,
     ) -> Response {
+        let client = outside.client;
         if req.method == "OPTIONS" {
             return self.preflight(req);
         }
@@ -205,13 +227,14 @@ impl<S: Signatures> App<S> {
             region: target.region,
             tenant: target.tenant,
         };
-        match self.gate.admit(req, client, now, &dest).await {
-            Ok(note) => trace.auth = note,
+        let caller = match self.gate.admit(req, client, now, &dest).await {
+            Ok(caller) => caller,
             Err(err) => {
                 trace.auth = Some(err.to_string());
-                return err.response(&challenge());
+                return err.response(&challenge(), None);
             }
-        }
+        };
+        trace.auth = caller.note.clone();
         let body = match body.read(self.config.max_body_bytes).await {
             Ok(body) => body,
             Err(err) => return transport::Refusal::of_body(&err, &self.config).response(None),
@@ -225,6 +248,12 @@ impl<S: Signatures> App<S> {
             Err(rejected) => return error(400, rejected.id.as_ref(), &rejected.error),
         };
         trace.rpc = Some(method.chars().take(64).collect());
+        let is_call = method == "tools/call";
+        if is_call {
+            trace.principal = caller.principal.clone();
+            // Until the call gets further, it is refused for what its message got wrong.
+            trace.refused = Some("invalid_request");
+        }
         let params = match Params::parse(params) {
             Ok(params) => params,
             Err(err) => {
@@ -248,24 +277,122 @@ impl<S: Signatures> App<S> {
         trace.era = Some(lane.name());
         let trace_context = trace_context(req, &params);
         trace.traceparent = trace_context.as_ref().map(|t| t.parent.clone());
+        trace.refused = None;
+
+        let offered = self.policy.offered(&dest);
+        let offer = Offer {
+            offered,
+            listed: offered.and(self.policy.permitted(caller.principal.scopes())),
+            private: self.policy.lists_per_caller(),
+        };
+        if is_call {
+            if self.policy.audit_argument_keys {
+                trace.argument_keys = Some(argument_keys(&params));
+            }
+            let checked = self
+                .check_call(req, &params, &offer, &caller, outside.limits, trace)
+                .await;
+            if let Err(refusal) = checked {
+                return match refusal {
+                    CallRefusal::Scope(err) => {
+                        let mut challenge = challenge();
+                        if let AuthError::InsufficientScope { scope, .. } = &err {
+                            challenge.scopes.push(scope.clone());
+                        }
+                        err.response(&challenge, Some(&id))
+                    }
+                    CallRefusal::Limited(err, retry_after) => error(429, Some(&id), &err)
+                        .with_header("retry-after", retry_after.to_string()),
+                };
+            }
+        }
 
         let mut cluster = Cluster::new(client, &self.config, &target.address);
         cluster.tenant = target.tenant;
         cluster.authorization = req.header("authorization");
         cluster.trace = trace_context.as_ref();
-        let outcome = self.server.dispatch(lane, &cluster, &method, &params).await;
+        let outcome = self
+            .server
+            .dispatch(lane, &cluster, &method, &params, &offer)
+            .await;
         trace.tool = outcome.tool;
         trace.tool_error = outcome.tool_error;
         trace.upstream = outcome.upstream;
+        trace.refused = outcome.refused;
         // With Basic credentials, the cluster is the judge: its 401 becomes ours, so
         // clients ask for credentials again instead of showing a tool error.
         if matches!(self.gate, Gate::Basic) && outcome.upstream == Some(401) {
             let refused = AuthError::InvalidToken("the cluster refused these credentials".into());
-            return refused.response(&challenge());
+            return refused.response(&challenge(), Some(&id));
         }
         match outcome.answer {
             Ok(result) => Response::json(200, jsonrpc::success_body(&id, &result)),
             Err(err) => error(200, Some(&id), &err),
+        }
+    }
+
+    /// The policy's questions for a `tools/call` of an offered tool: may this caller call it,
+    /// and is it within its rate limit? A tool not offered is left to the dispatcher, which
+    /// answers as if it did not exist.
+    async fn check_call<L: Limiter>(
+        &self,
+        req: &Request,
+        params: &Params<'_>,
+        offer: &Offer,
+        caller: &Caller,
+        limits: &L,
+        trace: &mut Trace,
+    ) -> Result<(), CallRefusal> {
+        let catalogue = self.server.catalogue();
+        let Some(index) = era::string(params.name)
+            .and_then(|name| catalogue.index(&name))
+            .filter(|&i| offer.offered.contains(i))
+        else {
+            return Ok(());
+        };
+        let name = catalogue.tools()[index].name;
+        trace.tool = Some(name.to_owned());
+        if !offer.listed.contains(index) {
+            trace.refused = Some("insufficient_scope");
+            return Err(CallRefusal::Scope(AuthError::InsufficientScope {
+                scope: self.policy.scope_of(index).unwrap_or_default().to_owned(),
+                tool: Some(name.to_owned()),
+            }));
+        }
+        let class = self.policy.class_of(index);
+        let key = caller.principal.rate_key(req.header("cf-connecting-ip"));
+        match limits.check(class, &key).await {
+            LimitCheck::Unlimited | LimitCheck::Allowed => Ok(()),
+            LimitCheck::Failed(why) => {
+                trace.auth = Some(format!("rate limiter failed, call let through: {why}"));
+                Ok(())
+            }
+            LimitCheck::Exceeded => {
+                trace.refused = Some("rate_limited");
+                let binding = binding_name(class);
+                let limit = self.policy.limit_of(class);
+                let retry_after = limit.map_or(60, |l| l.period_s);
+                let rule = match limit {
+                    Some(l) => format!("{} calls per {} s", l.limit, l.period_s),
+                    None => "the limit set in wrangler.toml".to_owned(),
+                };
+                let err = RpcError::new(
+                    ErrorCode::RATE_LIMITED,
+                    format!(
+                        "Rate limit exceeded: {} tools allow {rule} for each caller ({binding}); \
+                         retry after {retry_after} s",
+                        class.name()
+                    ),
+                )
+                .with_data(json!({
+                    "limit": binding,
+                    "class": class.name(),
+                    "max": limit.map(|l| l.limit),
+                    "periodSeconds": limit.map(|l| l.period_s),
+                    "retryAfterSeconds": retry_after,
+                }));
+                Err(CallRefusal::Limited(err, retry_after))
+            }
         }
     }
 
@@ -298,6 +425,35 @@ impl<S: Signatures> App<S> {
             _ => resp,
         }
     }
+}
+
+/// The outside world of one request: `fetch`, and the rate limiters.
+struct Outside<'a, C, L> {
+    client: &'a C,
+    limits: &'a L,
+}
+
+/// Why the policy stopped a `tools/call` of an offered tool.
+enum CallRefusal {
+    /// HTTP 403 with a step-up challenge.
+    Scope(AuthError),
+    /// HTTP 429; the seconds for `Retry-After`.
+    Limited(RpcError, u32),
+}
+
+/// The names of a call's arguments, for an audit record that must not hold their values.
+fn argument_keys(params: &Params<'_>) -> Vec<String> {
+    params
+        .arguments
+        .and_then(|raw| jsonrpc::strict_members(raw.get()).ok())
+        .map(|members| {
+            members
+                .into_iter()
+                .take(64)
+                .map(|(name, _)| name.chars().take(64).collect())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn error(status: u16, id: Option<&Id>, err: &RpcError) -> Response {
@@ -347,6 +503,7 @@ fn not_found(req: &Request, why: Option<&str>) -> Response {
 pub fn log_line(req: &Request, status: u16, trace: &Trace, duration_ms: u64) -> String {
     #[derive(Serialize)]
     struct Line<'a> {
+        log: &'static str,
         method: &'a str,
         path: String,
         status: u16,
@@ -355,6 +512,7 @@ pub fn log_line(req: &Request, status: u16, trace: &Trace, duration_ms: u64) -> 
         ms: u64,
     }
     let line = Line {
+        log: "access",
         method: &req.method,
         path: req.path.chars().take(200).collect(),
         status,
@@ -364,8 +522,121 @@ pub fn log_line(req: &Request, status: u16, trace: &Trace, duration_ms: u64) -> 
     serde_json::to_string(&line).unwrap_or_default()
 }
 
+/// The audit record of a `tools/call` (`None` for any other request): who called which tool
+/// where, and how it went, as one JSON line beside the access line. Never argument values,
+/// never credentials. `at_ms` is when the request arrived (ms since the epoch).
+pub fn audit_line(trace: &Trace, at_ms: u64, duration_ms: u64) -> Option<String> {
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Who<'a> {
+        Anonymous(&'static str),
+        Basic {
+            scheme: &'static str,
+            user: &'a str,
+        },
+        Token {
+            iss: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sub: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            client_id: Option<&'a str>,
+        },
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Audit<'a> {
+        log: &'static str,
+        time: String,
+        principal: Who<'a>,
+        region: Option<&'a str>,
+        cluster: Option<&'a str>,
+        tenant: Option<&'a str>,
+        tool: Option<&'a str>,
+        outcome: Cow<'static, str>,
+        upstream: Option<u16>,
+        ms: u64,
+        traceparent: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        argument_keys: Option<&'a [String]>,
+    }
+    if trace.rpc.as_deref() != Some("tools/call") {
+        return None;
+    }
+    let principal = match &trace.principal {
+        Principal::Anonymous => Who::Anonymous("anonymous"),
+        Principal::Basic { user, .. } => Who::Basic {
+            scheme: "basic",
+            user,
+        },
+        Principal::Token {
+            issuer,
+            subject,
+            client_id,
+            ..
+        } => Who::Token {
+            iss: issuer,
+            sub: subject.as_deref(),
+            client_id: client_id.as_deref(),
+        },
+    };
+    let outcome = match (trace.refused, trace.tool_error) {
+        (Some(reason), _) => Cow::Owned(format!("refused:{reason}")),
+        (None, true) => Cow::Borrowed("tool_error"),
+        (None, false) => Cow::Borrowed("ok"),
+    };
+    let record = Audit {
+        log: "audit",
+        time: utc_timestamp(at_ms),
+        principal,
+        region: trace.region.as_deref(),
+        cluster: trace.cluster.as_deref(),
+        tenant: trace.tenant.as_deref(),
+        tool: trace.tool.as_deref(),
+        outcome,
+        upstream: trace.upstream,
+        ms: duration_ms,
+        traceparent: trace.traceparent.as_deref(),
+        argument_keys: trace.argument_keys.as_deref(),
+    };
+    serde_json::to_string(&record).ok()
+}
+
+/// RFC 3339 UTC with milliseconds, from ms since the epoch (days to a civil date by Howard
+/// Hinnant's algorithm): one small function instead of a date crate in the upload.
+fn utc_timestamp(ms: u64) -> String {
+    let (days, rest) = (ms / 86_400_000, ms % 86_400_000);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s, milli) = (
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000,
+    );
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+}
+
 /// The JSON-RPC answer to a server fault; kept here so adapters need not know the codes.
 pub fn internal_error(message: &str) -> Response {
     let err = RpcError::new(ErrorCode::INTERNAL_ERROR, message);
     error(500, None, &err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(utc_timestamp(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(utc_timestamp(1_796_184_000_123), "2026-12-02T04:00:00.123Z");
+    }
 }

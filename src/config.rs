@@ -5,6 +5,8 @@
 
 use thiserror::Error;
 
+use crate::camunda::tools::{HintMode, ToolClass};
+
 /// Which REST API v2 line the cluster speaks. Decides which tools' fields may reach it:
 /// an 8.9 cluster rejects fields that only 8.10 knows, so they are not offered at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,8 +37,41 @@ pub struct Config {
     pub auth: AuthMode,
     /// Camunda SaaS routing: `/{region}/{clusterId}/mcp/cluster` besides `/mcp/cluster`.
     pub saas: Option<Saas>,
+    /// Which tools are offered, to whom and how often; what the audit record holds.
+    pub governance: Governance,
     /// Things worth one log line at start (e.g. a cleartext key source allowed for loopback).
     pub warnings: Vec<String>,
+}
+
+/// The platform team's controls, as written in the Worker vars. Tool names are checked against
+/// the catalogue when the policy is built (`policy::Policy::new`), so a typo stops the gateway
+/// instead of silently offering a tool nobody meant to offer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Governance {
+    /// Routes where only read tools are offered (`MCP_READ_ONLY`); `true` is `[Reach::Any]`.
+    pub read_only: Vec<Reach>,
+    /// `MCP_TOOLS`: when set, only these tools are offered.
+    pub allow: Option<Vec<String>>,
+    /// `MCP_TOOLS_DENY`: never offered.
+    pub deny: Vec<String>,
+    /// `MCP_TOOL_SCOPES`: `(tool name or class, scope)`; a tool's own entry beats its class's.
+    pub tool_scopes: Vec<(String, String)>,
+    pub hints: HintMode,
+    /// `MCP_AUDIT_ARGUMENTS=keys`: audit records name the arguments given (never values).
+    pub audit_argument_keys: bool,
+    /// `MCP_RATE_LIMITS`: what the `[[ratelimits]]` bindings allow, for `Retry-After`, error
+    /// messages and the landing page (a Worker cannot read its bindings' settings).
+    pub rate_limits: Vec<RateLimit>,
+}
+
+/// One rate limit as `MCP_RATE_LIMITS` describes it: `limit` calls per `period_s` seconds per
+/// caller, for one class of tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub class: ToolClass,
+    pub limit: u32,
+    /// 10 or 60: the only periods Cloudflare's Rate Limiting binding offers.
+    pub period_s: u32,
 }
 
 /// One deployment in front of many SaaS clusters. Only the two path slots vary the upstream,
@@ -256,6 +291,7 @@ impl Config {
         };
         let mut warnings = Vec::new();
         let auth = auth_mode(&get, &mut warnings)?;
+        let governance = governance(&get, &auth)?;
         Ok(Config {
             rest_address,
             request_timeout_ms: number(&get, "CAMUNDA_REQUEST_TIMEOUT_MS", 30_000, 1..=600_000)?,
@@ -273,9 +309,132 @@ impl Config {
             origins,
             auth,
             saas,
+            governance,
             warnings,
         })
     }
+}
+
+fn governance(
+    get: &impl Fn(&str) -> Option<String>,
+    auth: &AuthMode,
+) -> Result<Governance, ConfigError> {
+    let invalid = |name: &'static str, value: &str, reason: &'static str| ConfigError {
+        name,
+        value: value.to_owned(),
+        reason,
+    };
+    let read_only = match get("MCP_READ_ONLY").as_deref() {
+        None | Some("false") => Vec::new(),
+        Some("true") => vec![Reach::Any],
+        Some(v) => v
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(Reach::parse)
+            .collect::<Option<Vec<_>>>()
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| {
+                invalid(
+                    "MCP_READ_ONLY",
+                    v,
+                    "expected true, false, or the routes to serve read-only: a list of *, default, region:<r>, cluster:<uuid>, tenant:<id>",
+                )
+            })?,
+    };
+    let allow = get("MCP_TOOLS").map(|v| list(Some(v)));
+    let deny = list(get("MCP_TOOLS_DENY"));
+    let tool_scopes = match get("MCP_TOOL_SCOPES") {
+        None => Vec::new(),
+        Some(_) if !matches!(auth, AuthMode::Oidc(_)) => {
+            return Err(invalid(
+                "MCP_TOOL_SCOPES",
+                "",
+                "per-tool scopes come from verified tokens: they need MCP_AUTH_MODE=oidc",
+            ))
+        }
+        Some(v) => {
+            let mut pairs: Vec<(String, String)> = Vec::new();
+            for entry in v.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                let pair = entry
+                    .split_once('=')
+                    .map(|(k, s)| (k.trim(), s.trim()))
+                    .filter(|(k, s)| !k.is_empty() && is_scope(s));
+                let Some((key, scope)) = pair else {
+                    return Err(invalid(
+                        "MCP_TOOL_SCOPES",
+                        entry,
+                        "expected <tool name, read or write>=<scope>, comma-separated",
+                    ));
+                };
+                if pairs.iter().any(|(k, _)| k == key) {
+                    return Err(invalid(
+                        "MCP_TOOL_SCOPES",
+                        key,
+                        "each tool or class may be named once",
+                    ));
+                }
+                pairs.push((key.to_owned(), scope.to_owned()));
+            }
+            pairs
+        }
+    };
+    let hints = match get("MCP_TOOL_HINTS").as_deref() {
+        None | Some("camunda") => HintMode::Camunda,
+        Some("explicit") => HintMode::Explicit,
+        Some(v) => return Err(invalid("MCP_TOOL_HINTS", v, "expected camunda or explicit")),
+    };
+    let audit_argument_keys = match get("MCP_AUDIT_ARGUMENTS").as_deref() {
+        None | Some("none") => false,
+        Some("keys") => true,
+        Some(v) => {
+            return Err(invalid(
+                "MCP_AUDIT_ARGUMENTS",
+                v,
+                "expected none or keys (argument values are never recorded)",
+            ))
+        }
+    };
+    let mut rate_limits: Vec<RateLimit> = Vec::new();
+    for entry in list(get("MCP_RATE_LIMITS")) {
+        let parsed = entry.split_once('=').and_then(|(class, rate)| {
+            let class = ToolClass::parse(class)?;
+            let (limit, period) = rate.split_once('/')?;
+            let period = period.strip_suffix('s').unwrap_or(period);
+            Some(RateLimit {
+                class,
+                limit: limit.parse().ok().filter(|n| *n > 0)?,
+                period_s: period.parse().ok().filter(|p| *p == 10 || *p == 60)?,
+            })
+        });
+        match parsed {
+            Some(l) if !rate_limits.iter().any(|o| o.class == l.class) => rate_limits.push(l),
+            _ => {
+                return Err(invalid(
+                    "MCP_RATE_LIMITS",
+                    &entry,
+                    "expected read=<calls>/<10 or 60>s and write=<calls>/<10 or 60>s, as in the [[ratelimits]] bindings",
+                ))
+            }
+        }
+    }
+    Ok(Governance {
+        read_only,
+        allow,
+        deny,
+        tool_scopes,
+        hints,
+        audit_argument_keys,
+        rate_limits,
+    })
+}
+
+/// An OAuth scope token (RFC 6749 §3.3): printable ASCII without space, `"` or `\`.
+fn is_scope(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 200
+        && s.bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\')
 }
 
 fn list(value: Option<String>) -> Vec<String> {

@@ -26,12 +26,14 @@ use worker::wasm_bindgen_futures::JsFuture;
 
 use crate::app::{self, App};
 use crate::auth::signature::{PublicKey, Signatures};
+use crate::camunda::tools::ToolClass;
 use crate::config::Algorithm;
 use crate::config::{Config, ConfigError};
 use crate::http::{
     origin_of, path_of, query_of, BodyError, BodySource, FetchError, HttpClient, Method, Request,
     Response, UpstreamRequest, UpstreamResponse, READ_HEADERS,
 };
+use crate::policy::{binding_name, LimitCheck, Limiter};
 
 thread_local! {
     /// Parsed settings and the prepared tool list, built on the first request of an isolate.
@@ -62,11 +64,33 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
         timeout_ms: app.config.body_timeout_ms,
         read: false,
     };
-    let (resp, trace) = app.serve(&plain, &mut body, &client, started / 1000).await;
+    let limits = Bindings(&env);
+    let (resp, trace) = app
+        .serve(&plain, &mut body, &client, &limits, started / 1000)
+        .await;
     body.drain_unread(app.config.max_body_bytes).await;
     let elapsed = Date::now().as_millis().saturating_sub(started);
     console_log!("{}", app::log_line(&plain, resp.status, &trace, elapsed));
+    if let Some(audit) = app::audit_line(&trace, started, elapsed) {
+        console_log!("{audit}");
+    }
     into_worker(resp)
+}
+
+/// The `[[ratelimits]]` bindings, looked up when a tool call needs one.
+struct Bindings<'a>(&'a Env);
+
+impl Limiter for Bindings<'_> {
+    async fn check(&self, class: ToolClass, key: &str) -> LimitCheck {
+        let Ok(binding) = self.0.rate_limiter(binding_name(class)) else {
+            return LimitCheck::Unlimited;
+        };
+        match binding.limit(key.to_owned()).await {
+            Ok(outcome) if outcome.success => LimitCheck::Allowed,
+            Ok(_) => LimitCheck::Exceeded,
+            Err(e) => LimitCheck::Failed(e.to_string()),
+        }
+    }
 }
 
 fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
@@ -80,7 +104,16 @@ fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
     for warning in &config.warnings {
         console_warn!("configuration: {warning}");
     }
-    Ok(App::new(config, WebCrypto::default()))
+    for class in [ToolClass::Read, ToolClass::Write] {
+        let name = binding_name(class);
+        if env.rate_limiter(name).is_err() {
+            console_warn!(
+                "rate limits: no {name} binding, so {} tools are not rate-limited",
+                class.name()
+            );
+        }
+    }
+    App::new(config, WebCrypto::default())
 }
 
 /// The request without its body: the app reads that (through [`WorkerBody`]) only once the

@@ -21,6 +21,7 @@
 //!   render the JSON Schema and check and map arguments; [`camunda::client`]: the REST calls;
 //!   [`camunda::compact`]: the cluster's JSON rewritten in one pass; [`camunda::results`]: REST
 //!   answers and failures as MCP tool results.
+//! - [`policy`]: governance: which tools a route offers, which a caller may call, how often.
 //! - [`config`]: settings from Worker vars, parsed once per isolate.
 //!
 //! Everything but [`edge`] is plain Rust, tested natively with `cargo test`.
@@ -31,6 +32,7 @@ pub mod camunda;
 pub mod config;
 pub mod http;
 pub mod mcp;
+pub mod policy;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

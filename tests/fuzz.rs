@@ -14,7 +14,7 @@ use camunda_mcp_edge::camunda::client::Call;
 use camunda_mcp_edge::camunda::compact::compact;
 use camunda_mcp_edge::camunda::results::{drop_nulls, json_success};
 use camunda_mcp_edge::camunda::schema::is_rfc3339;
-use camunda_mcp_edge::camunda::tools::Catalogue;
+use camunda_mcp_edge::camunda::tools::{Catalogue, HintMode};
 use camunda_mcp_edge::config::{Algorithm, ApiVersion, Issuer, Oidc, Reach};
 use camunda_mcp_edge::http::{Method, UpstreamResponse};
 use camunda_mcp_edge::mcp::jsonrpc;
@@ -67,7 +67,7 @@ fn any_json() -> impl Strategy<Value = Value> {
 }
 
 fn tool_names() -> Vec<&'static str> {
-    Catalogue::new(ApiVersion::V8_10)
+    Catalogue::new(ApiVersion::V8_10, HintMode::Camunda)
         .tools()
         .iter()
         .map(|t| t.name)

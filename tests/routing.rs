@@ -95,7 +95,7 @@ fn with_saas_routing_and_no_address_the_default_endpoint_is_not_served() {
             .map(|(_, v)| v.to_string())
     })
     .unwrap();
-    let app = App::new(config, camunda_mcp_edge::auth::signature::RustCrypto);
+    let app = App::new(config, camunda_mcp_edge::auth::signature::RustCrypto).unwrap();
     let rec = Recorder::default();
     let resp = send(
         &app,

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use camunda_mcp_edge::camunda::tools::Catalogue;
+use camunda_mcp_edge::camunda::tools::{Catalogue, HintMode};
 use camunda_mcp_edge::config::ApiVersion;
 use serde_json::Value;
 
@@ -35,7 +35,9 @@ fn tools_list_matches_camundas_snapshot() {
         return;
     };
     let snapshot: Value = serde_json::from_str(&text).unwrap();
-    let ours: Value = serde_json::from_str(Catalogue::new(ApiVersion::V8_10).list_json()).unwrap();
+    let ours: Value =
+        serde_json::from_str(Catalogue::new(ApiVersion::V8_10, HintMode::Camunda).list_json())
+            .unwrap();
     let (theirs, ours) = (
         snapshot["tools"].as_array().unwrap(),
         ours["tools"].as_array().unwrap(),

@@ -5,6 +5,7 @@
 mod common;
 
 use camunda_mcp_edge::http::Request;
+use camunda_mcp_edge::policy::NoLimits;
 use common::*;
 use serde_json::json;
 
@@ -249,7 +250,8 @@ fn a_refused_callers_body_is_never_read_and_an_admitted_one_is_capped() {
     let big = vec![b'x'; 3 << 20];
     let read = std::cell::Cell::new(false);
     let head = post("");
-    let (resp, _) = pollster::block_on(oidc.serve(&head, Tripwire(&read, &big), &rec, NOW));
+    let (resp, _) =
+        pollster::block_on(oidc.serve(&head, Tripwire(&read, &big), &rec, &NoLimits, NOW));
     assert_eq!(resp.status, 401);
     assert!(
         !read.get(),
@@ -257,7 +259,8 @@ fn a_refused_callers_body_is_never_read_and_an_admitted_one_is_capped() {
     );
     // Admitted (no auth), the cap applies while reading: 413.
     let open = app_with(&[("MCP_MAX_BODY_BYTES", "1024")]);
-    let (resp, _) = pollster::block_on(open.serve(&head, Tripwire(&read, &big), &rec, NOW));
+    let (resp, _) =
+        pollster::block_on(open.serve(&head, Tripwire(&read, &big), &rec, &NoLimits, NOW));
     assert_eq!(resp.status, 413);
     assert!(read.get());
     assert!(rec.calls().is_empty());

@@ -32,8 +32,72 @@ pub enum AuthError {
     InvalidToken(String),
     #[error("tokens in the query string are not accepted; send an Authorization header")]
     TokenInQuery,
-    #[error("the token lacks the scope {0}")]
-    InsufficientScope(String),
+    #[error("the token lacks the scope {scope}{}", tool.as_ref().map(|t| format!(" needed for {t}")).unwrap_or_default())]
+    InsufficientScope { scope: String, tool: Option<String> },
+}
+
+/// Who is calling, as far as the edge knows: for rate-limit keys and the audit record.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Principal {
+    /// No credentials were asked for (`MCP_AUTH_MODE=none`).
+    #[default]
+    Anonymous,
+    /// Basic credentials, passed to the cluster, which checks them: the user name is as the
+    /// caller claims it; `credential` is the SHA-256 of the whole header value.
+    Basic { user: String, credential: [u8; 32] },
+    /// A verified token.
+    Token {
+        issuer: String,
+        subject: Option<String>,
+        client_id: Option<String>,
+        scopes: Vec<String>,
+    },
+}
+
+impl Principal {
+    /// Scopes the caller holds; `None` when this auth mode has no tokens.
+    pub fn scopes(&self) -> Option<&[String]> {
+        match self {
+            Principal::Token { scopes, .. } => Some(scopes),
+            _ => None,
+        }
+    }
+
+    /// The rate-limit key: the token's `iss` + `sub` (or its client), the Basic credentials,
+    /// else the client's address. Hashed, so keys carry no identity and have one length. A
+    /// Basic caller is keyed by the whole credential, not the claimed name, so that nobody can
+    /// spend another user's budget by sending their name with a wrong password.
+    pub fn rate_key(&self, client_ip: Option<&str>) -> String {
+        use sha2::{Digest, Sha256};
+        let ip = || format!("ip\0{}", client_ip.unwrap_or("unknown"));
+        let input = match self {
+            Principal::Token {
+                issuer,
+                subject: Some(sub),
+                ..
+            } => format!("sub\0{issuer}\0{sub}"),
+            Principal::Token {
+                issuer,
+                client_id: Some(client),
+                ..
+            } => format!("client\0{issuer}\0{client}"),
+            Principal::Token { .. } | Principal::Anonymous => ip(),
+            Principal::Basic { credential, .. } => return hex(&credential[..16]),
+        };
+        hex(&Sha256::digest(input.as_bytes())[..16])
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What admission found out about an admitted caller.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    /// Worth a note in the log line (e.g. stale keys were used).
+    pub note: Option<String>,
+    pub principal: Principal,
 }
 
 /// Where a request goes, as the issuer bindings (`OIDC_ISSUER_ROUTES`) see it.
@@ -48,7 +112,7 @@ pub struct Destination<'a> {
 }
 
 impl Destination<'_> {
-    fn reached_by(&self, reach: &[Reach]) -> bool {
+    pub fn reached_by(&self, reach: &[Reach]) -> bool {
         reach.iter().any(|r| match r {
             Reach::Any => true,
             Reach::Default => self.region.is_none() && self.tenant.is_none(),
@@ -66,13 +130,14 @@ pub struct Challenge<'a> {
     /// The RFC 9728 document's path for the endpoint that was called.
     pub metadata_path: String,
     pub basic: bool,
-    pub scopes: &'a [String],
+    /// The scopes to ask for: those every token needs, plus a tool's for a step-up.
+    pub scopes: Vec<String>,
 }
 
 impl AuthError {
     /// 401 for every credential problem (clients such as `c8ctl mcp-proxy` refresh and retry
-    /// on 401 only), 403 for a missing scope.
-    pub fn response(&self, challenge: &Challenge<'_>) -> Response {
+    /// on 401 only), 403 for a missing scope. `id` is the request's, when its body was read.
+    pub fn response(&self, challenge: &Challenge<'_>, id: Option<&jsonrpc::Id>) -> Response {
         // A quoted-string of printable ASCII only: a crafted `alg` or `kid` with CR, LF or
         // non-Latin-1 characters must not break the header (the runtime would refuse it).
         let quoted = |s: &str| {
@@ -80,33 +145,36 @@ impl AuthError {
                 .filter(|c| matches!(c, ' '..='~') && *c != '"' && *c != '\\')
                 .collect::<String>()
         };
-        let mut header = if challenge.basic {
-            r#"Basic realm="Camunda", charset="UTF-8""#.to_owned()
+        let metadata = format!(
+            r#"resource_metadata="{}{}""#,
+            quoted(challenge.origin),
+            quoted(&challenge.metadata_path)
+        );
+        let scope = if challenge.scopes.is_empty() {
+            String::new()
         } else {
-            format!(
-                r#"Bearer resource_metadata="{}{}""#,
-                quoted(challenge.origin),
-                quoted(&challenge.metadata_path)
-            )
+            format!(r#", scope="{}""#, quoted(&challenge.scopes.join(" ")))
         };
-        if !challenge.basic && !challenge.scopes.is_empty() {
-            header += &format!(r#", scope="{}""#, quoted(&challenge.scopes.join(" ")));
-        }
-        let (status, code) = match self {
-            AuthError::Missing => (401, None),
-            AuthError::InvalidToken(_) => (401, Some("invalid_token")),
-            AuthError::TokenInQuery => (401, Some("invalid_request")),
-            AuthError::InsufficientScope(_) => (403, Some("insufficient_scope")),
+        let description = format!(r#"error_description="{}""#, quoted(&self.to_string()));
+        let (status, header) = match self {
+            _ if challenge.basic => (401, r#"Basic realm="Camunda", charset="UTF-8""#.to_owned()),
+            AuthError::Missing => (401, format!("Bearer {metadata}{scope}")),
+            AuthError::InvalidToken(_) | AuthError::TokenInQuery => {
+                let code = match self {
+                    AuthError::TokenInQuery => "invalid_request",
+                    _ => "invalid_token",
+                };
+                let head = format!(r#"Bearer {metadata}{scope}, error="{code}""#);
+                (401, format!("{head}, {description}"))
+            }
+            // The MCP step-up form: the error first, then every scope the call needs.
+            AuthError::InsufficientScope { .. } => (
+                403,
+                format!(r#"Bearer error="insufficient_scope"{scope}, {metadata}, {description}"#),
+            ),
         };
-        if let (Some(code), false) = (code, challenge.basic) {
-            header += &format!(
-                r#", error="{code}", error_description="{}""#,
-                quoted(&self.to_string())
-            );
-        }
-        // No id: the body of a refused caller is not read.
         let error = RpcError::new(ErrorCode::UNAUTHORIZED, format!("Unauthorized: {self}"));
-        Response::json(status, jsonrpc::error_body(None, &error))
+        Response::json(status, jsonrpc::error_body(id, &error))
             .with_header("www-authenticate", header)
     }
 }
@@ -146,6 +214,19 @@ fn percent_decoded(key: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The user a Basic credential names (up to the first `:`), and the credential's digest.
+fn basic_principal(value: &str) -> Principal {
+    use base64ct::{Base64, Encoding};
+    use sha2::{Digest, Sha256};
+    let decoded = Base64::decode_vec(value).unwrap_or_default();
+    let user = String::from_utf8_lossy(&decoded);
+    let user = user.split(':').next().unwrap_or_default();
+    Principal::Basic {
+        user: user.chars().take(128).collect(),
+        credential: Sha256::digest(value.as_bytes()).into(),
+    }
+}
+
 /// The per-isolate authentication state: the verifier with its key and token caches.
 pub enum Gate<S> {
     Open,
@@ -170,7 +251,7 @@ impl<S: Signatures> Gate<S> {
         client: &C,
         now: u64,
         dest: &Destination<'_>,
-    ) -> Result<Option<String>, AuthError> {
+    ) -> Result<Caller, AuthError> {
         let in_query = req.query.as_deref().is_some_and(|q| {
             q.split('&').any(|p| {
                 p.split('=')
@@ -190,9 +271,12 @@ impl<S: Signatures> Gate<S> {
             })
         };
         match self {
-            Gate::Open => Ok(None),
+            Gate::Open => Ok(Caller::default()),
             Gate::Basic => match scheme_value("basic") {
-                Some(v) if is_token68(v) => Ok(None),
+                Some(v) if is_token68(v) => Ok(Caller {
+                    note: None,
+                    principal: basic_principal(v),
+                }),
                 Some(_) => Err(AuthError::InvalidToken(
                     "malformed Basic credentials".into(),
                 )),
@@ -234,7 +318,15 @@ impl<S: Signatures> Gate<S> {
                         "token names no cluster (https://camunda.com/clusterId)".into(),
                     ));
                 }
-                Ok(verified.note)
+                Ok(Caller {
+                    principal: Principal::Token {
+                        issuer: verifier.oidc().issuers[verified.issuer].issuer.clone(),
+                        subject: verified.subject,
+                        client_id: verified.client_id,
+                        scopes: verified.scopes,
+                    },
+                    note: verified.note,
+                })
             }
         }
     }
@@ -260,7 +352,7 @@ impl<S: Signatures> Gate<S> {
 
     /// How to challenge a caller refused at `mcp_path`: the default endpoint points at the root
     /// document, a routed one at its own.
-    pub fn challenge<'a>(&'a self, origin: &'a str, mcp_path: &str) -> Challenge<'a> {
+    pub fn challenge<'a>(&self, origin: &'a str, mcp_path: &str) -> Challenge<'a> {
         let metadata_path = if mcp_path == crate::app::MCP_PATH {
             METADATA_PATH.to_owned()
         } else {
@@ -271,8 +363,8 @@ impl<S: Signatures> Gate<S> {
             metadata_path,
             basic: matches!(self, Gate::Basic),
             scopes: match self {
-                Gate::Oidc(v) => &v.oidc().required_scopes,
-                _ => &[],
+                Gate::Oidc(v) => v.oidc().required_scopes.clone(),
+                _ => Vec::new(),
             },
         }
     }
@@ -300,12 +392,12 @@ mod tests {
             origin: "https://gw.test",
             metadata_path: METADATA_PATH.into(),
             basic: false,
-            scopes: &[],
+            scopes: Vec::new(),
         };
         let err =
             AuthError::InvalidToken("algorithm RS\r\nX-Evil: 1\u{442}\"\\ is not accepted".into());
         let header = err
-            .response(&c)
+            .response(&c, None)
             .header("www-authenticate")
             .unwrap()
             .to_owned();

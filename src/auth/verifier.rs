@@ -26,6 +26,10 @@ struct Custom {
     scope: Option<String>,
     #[serde(default)]
     scp: Vec<String>,
+    sub: Option<String>,
+    /// RFC 9068 `client_id`; Keycloak and Entra ID name the client in `azp`.
+    client_id: Option<String>,
+    azp: Option<String>,
     /// Camunda SaaS names the cluster a token is for.
     #[serde(rename = "https://camunda.com/clusterId")]
     cluster_id: Option<String>,
@@ -58,6 +62,11 @@ pub struct Verified {
     /// Which configured issuer vouched for it (index into `Oidc::issuers`).
     pub issuer: usize,
     pub cluster_id: Option<String>,
+    /// `sub`, the client (`client_id` or `azp`) and the scopes granted: who is calling and what
+    /// they may do, for tool permissions, rate limits and the audit record.
+    pub subject: Option<String>,
+    pub client_id: Option<String>,
+    pub scopes: Vec<String>,
     /// Set when older keys had to be used because the JWKS endpoint failed.
     pub note: Option<String>,
 }
@@ -201,25 +210,32 @@ impl<S: Signatures> Verifier<S> {
         if !self.oidc.audiences.iter().any(|a| custom.aud.contains(a)) {
             return Err(invalid("token is not for this API (audience)"));
         }
-        let granted: Vec<&str> = custom
+        let granted: Vec<String> = custom
             .scope
             .as_deref()
             .unwrap_or_default()
             .split_whitespace()
             .chain(custom.scp.iter().map(String::as_str))
+            .map(str::to_owned)
             .collect();
         if let Some(missing) = self
             .oidc
             .required_scopes
             .iter()
-            .find(|s| !granted.contains(&s.as_str()))
+            .find(|s| !granted.contains(s))
         {
-            return Err(AuthError::InsufficientScope(missing.clone()));
+            return Err(AuthError::InsufficientScope {
+                scope: missing.clone(),
+                tool: None,
+            });
         }
         Ok(Verified {
             valid_until,
             issuer,
             cluster_id: custom.cluster_id.clone(),
+            subject: custom.sub.clone(),
+            client_id: custom.client_id.clone().or_else(|| custom.azp.clone()),
+            scopes: granted,
             note: found
                 .stale_because
                 .map(|why| format!("stale JWKS used: {why}")),

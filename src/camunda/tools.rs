@@ -35,11 +35,70 @@ pub enum Flow {
     Health,
 }
 
+/// What a call does to the cluster, as MCP's tool annotations describe it. Camunda's gateway
+/// states only `readOnlyHint`; `MCP_TOOL_HINTS=explicit` states all four, for directories that
+/// require them. `why` is the justification, shown on the landing page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Effects {
+    /// It may overwrite or end something that exists (not only add).
+    pub destructive: bool,
+    /// Repeating the same call has no further effect.
+    pub idempotent: bool,
+    /// It may reach systems beyond the cluster (BPMN service tasks, connectors, job workers).
+    pub open_world: bool,
+    pub why: &'static str,
+}
+
+/// Every read: it changes nothing, so it is neither destructive nor able to set anything in
+/// motion beyond the cluster, and repeating it changes nothing.
+pub const READ_EFFECTS: Effects = Effects {
+    destructive: false,
+    idempotent: true,
+    open_world: false,
+    why: "Reads the cluster's state; changes nothing.",
+};
+
+/// Reads and writes get separate permissions and rate limits: a team may let an agent look
+/// freely but act rarely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ToolClass {
+    Read,
+    Write,
+}
+
+impl ToolClass {
+    pub fn parse(s: &str) -> Option<ToolClass> {
+        match s.trim() {
+            "read" => Some(ToolClass::Read),
+            "write" => Some(ToolClass::Write),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ToolClass::Read => "read",
+            ToolClass::Write => "write",
+        }
+    }
+}
+
+/// Which tool annotations `tools/list` states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HintMode {
+    /// Camunda's exact contract: `readOnlyHint: true` on reads, nothing on writes.
+    #[default]
+    Camunda,
+    /// All four hints on every tool (`MCP_TOOL_HINTS=explicit`).
+    Explicit,
+}
+
 #[derive(Debug, Clone)]
 pub struct Tool {
     pub name: &'static str,
     pub description: &'static str,
     pub read_only: bool,
+    pub effects: Effects,
     pub method: Method,
     /// Below `/v2`; `{name}` is replaced by the path argument of that name.
     pub path: &'static str,
@@ -48,22 +107,45 @@ pub struct Tool {
     pub flow: Flow,
 }
 
-/// All tools for one API version, and their `tools/list` result serialised once.
+/// All tools for one API version, each one's `tools/list` entry serialised once, and the
+/// whole list.
 pub struct Catalogue {
     tools: Vec<Tool>,
+    entries: Vec<String>,
     list_json: String,
 }
 
 impl Catalogue {
-    pub fn new(version: ApiVersion) -> Self {
+    pub fn new(version: ApiVersion, hints: HintMode) -> Self {
         let tools = tools(version);
-        let list: Vec<Value> = tools.iter().map(Tool::describe).collect();
-        let list_json = json!({ "tools": list }).to_string();
-        Catalogue { tools, list_json }
+        let entries: Vec<String> = tools
+            .iter()
+            .map(|t| t.describe(hints).to_string())
+            .collect();
+        let list_json = format!(r#"{{"tools":[{}]}}"#, entries.join(","));
+        Catalogue {
+            tools,
+            entries,
+            list_json,
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&Tool> {
         self.tools.iter().find(|t| t.name == name)
+    }
+
+    /// The tool's place in the catalogue (its bit in a `policy::ToolSet`).
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.tools.iter().position(|t| t.name == name)
+    }
+
+    /// The `"tools":[…]` member listing the tools `keep` admits, in catalogue order.
+    pub fn list_members(&self, keep: impl Fn(usize) -> bool) -> String {
+        let picked: Vec<&str> = (0..self.tools.len())
+            .filter(|&i| keep(i))
+            .map(|i| self.entries[i].as_str())
+            .collect();
+        format!(r#""tools":[{}]"#, picked.join(","))
     }
 
     pub fn tools(&self) -> &[Tool] {
@@ -77,17 +159,30 @@ impl Catalogue {
 }
 
 impl Tool {
-    fn describe(&self) -> Value {
+    pub fn class(&self) -> ToolClass {
+        if self.read_only {
+            ToolClass::Read
+        } else {
+            ToolClass::Write
+        }
+    }
+
+    fn describe(&self, hints: HintMode) -> Value {
         let mut input = json!({"$schema": "https://json-schema.org/draft/2020-12/schema"});
         if let (Some(dst), Value::Object(src)) =
             (input.as_object_mut(), object_schema(&self.fields, true))
         {
             dst.extend(src);
         }
-        let annotations = if self.read_only {
-            json!({"readOnlyHint": true})
-        } else {
-            json!({})
+        let annotations = match hints {
+            HintMode::Camunda if self.read_only => json!({"readOnlyHint": true}),
+            HintMode::Camunda => json!({}),
+            HintMode::Explicit => json!({
+                "readOnlyHint": self.read_only,
+                "destructiveHint": self.effects.destructive,
+                "idempotentHint": self.effects.idempotent,
+                "openWorldHint": self.effects.open_world,
+            }),
         };
         json!({
             "name": self.name,
@@ -221,6 +316,7 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
         name,
         description,
         read_only,
+        effects: READ_EFFECTS,
         method,
         path,
         fields,
@@ -272,6 +368,12 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
         ),
         Tool {
             flow: Flow::ResolveIncident,
+            effects: Effects {
+                destructive: true,
+                idempotent: true,
+                open_world: true,
+                why: "Ends the incident and may raise its job's retries (overwrites state); a repeat finds it resolved and changes nothing; the instance then continues, so its job workers and connectors run again.",
+            },
             ..plain(
                 "resolveIncident",
                 "Resolves an incident so that the process instance continues. When the incident's job has no retries left, the job first gets one retry. Fix the cause (e.g. a variable or the worker) before resolving, or the incident comes back.",
@@ -342,6 +444,12 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
         ),
         Tool {
             flow: Flow::CreateProcessInstance,
+            effects: Effects {
+                destructive: false,
+                idempotent: false,
+                open_world: true,
+                why: "Adds a new instance and touches no existing one; every call starts another; the process runs service tasks and connectors that reach other systems.",
+            },
             ..plain(
                 "createProcessInstance",
                 "Starts a process instance of a deployed process, identified by exactly one of processDefinitionKey or processDefinitionId (optionally with processDefinitionVersion). With awaitCompletion the call waits for the instance to end and returns its variables; a timeout then does not mean the instance failed. Tag instances to find them later.",
@@ -398,6 +506,12 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
         ),
         Tool {
             flow: Flow::AssignOrUnassign,
+            effects: Effects {
+                destructive: true,
+                idempotent: true,
+                open_world: true,
+                why: "Replaces (or removes) the current assignee; assigning the same user again leaves the same state; assignment task listeners run as jobs that may reach other systems.",
+            },
             ..plain(
                 "assignUserTask",
                 "Assigns a user task to a user, replacing any current assignee unless allowOverride is false. Without an assignee (or with a blank one) the task is unassigned.",
@@ -413,19 +527,27 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
                 Reply::Text("User task with key {userTaskKey} assigned to {assignee}."),
             )
         },
-        plain(
-            "completeUserTask",
-            "Completes a user task, optionally setting variables on it, so that the process instance continues.",
-            false, Method::Post, "/user-tasks/{userTaskKey}/completion",
-            vec![
-                key("userTaskKey", "User task key", "Key of the user task."),
-                Field::new("completionOptions", Shape::Object(vec![
-                    string("action", "Custom action name recorded with the completion (default \"complete\")."),
-                    Field::new("variables", Shape::AnyObject, "Variables to set, as a JSON object."),
-                ]), "Options of the completion.").to(Target::Spread),
-            ],
-            Reply::Text("User task with key {userTaskKey} completed."),
-        ),
+        Tool {
+            effects: Effects {
+                destructive: true,
+                idempotent: true,
+                open_world: true,
+                why: "Ends the task for good and may overwrite variables; a repeat finds it completed and changes nothing; the instance then continues into whatever follows.",
+            },
+            ..plain(
+                "completeUserTask",
+                "Completes a user task, optionally setting variables on it, so that the process instance continues.",
+                false, Method::Post, "/user-tasks/{userTaskKey}/completion",
+                vec![
+                    key("userTaskKey", "User task key", "Key of the user task."),
+                    Field::new("completionOptions", Shape::Object(vec![
+                        string("action", "Custom action name recorded with the completion (default \"complete\")."),
+                        Field::new("variables", Shape::AnyObject, "Variables to set, as a JSON object."),
+                    ]), "Options of the completion.").to(Target::Spread),
+                ],
+                Reply::Text("User task with key {userTaskKey} completed."),
+            )
+        },
         get(
             "getUserTask",
             read_doc!("Fetches one user task by key: name, state, assignee, candidate users and groups, dates, priority and its process instance."),
@@ -506,7 +628,7 @@ mod tests {
 
     #[test]
     fn every_tool_is_listed_once_in_camundas_order() {
-        let c = Catalogue::new(ApiVersion::V8_9);
+        let c = Catalogue::new(ApiVersion::V8_9, HintMode::Camunda);
         let names: Vec<&str> = c.tools().iter().map(|t| t.name).collect();
         assert_eq!(
             names,
@@ -538,7 +660,7 @@ mod tests {
     #[test]
     fn path_arguments_exist_and_reads_say_they_are_eventually_consistent() {
         for v in [ApiVersion::V8_9, ApiVersion::V8_10] {
-            for t in Catalogue::new(v).tools() {
+            for t in Catalogue::new(v, HintMode::Camunda).tools() {
                 for f in t.fields.iter().filter(|f| f.target == Target::Path) {
                     assert!(t.path.contains(&format!("{{{}}}", f.name)), "{}", t.name);
                 }
@@ -556,13 +678,13 @@ mod tests {
 
     #[test]
     fn newer_fields_only_for_8_10() {
-        let text = |v| Catalogue::new(v).list_json().to_owned();
+        let text = |v| Catalogue::new(v, HintMode::Camunda).list_json().to_owned();
         for item in ["suspendedDate", "SECRET_RESOLUTION_ERROR", "SUSPENDED"] {
             assert!(!text(ApiVersion::V8_9).contains(item), "{item}");
             assert!(text(ApiVersion::V8_10).contains(item), "{item}");
         }
         let path = |v| {
-            Catalogue::new(v)
+            Catalogue::new(v, HintMode::Camunda)
                 .get("searchUserTaskVariables")
                 .unwrap()
                 .path

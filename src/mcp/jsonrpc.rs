@@ -34,6 +34,9 @@ impl ErrorCode {
     pub const HEADER_MISMATCH: Self = Self(-32020);
     /// MCP 2026-07-28: the requested protocol version is not served; `data` lists those that are.
     pub const UNSUPPORTED_VERSION: Self = Self(-32022);
+    /// Our own, in the implementation-defined range: the caller is over a rate limit (sent
+    /// with HTTP 429 and `Retry-After`).
+    pub const RATE_LIMITED: Self = Self(-32029);
 }
 
 /// A protocol fault, answered as a JSON-RPC error object (never for a failed tool: that is a

@@ -4,6 +4,9 @@
 //! decides which methods exist and how a result is framed ([`Lane::Modern`] results carry
 //! `resultType`, `_meta` and, for lists, caching hints).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde_json::{json, Value};
 
 use super::era::{self, Lane, Params, ALL_VERSIONS, LEGACY_VERSIONS};
@@ -11,10 +14,10 @@ use super::jsonrpc::{self, RpcError};
 use crate::camunda::client::Cluster;
 use crate::camunda::results::ToolError;
 use crate::camunda::schema::Arguments;
-use crate::camunda::tools::Catalogue;
-use crate::camunda::tools::Tool;
+use crate::camunda::tools::{Catalogue, HintMode, Tool};
 use crate::config::ApiVersion;
 use crate::http::HttpClient;
+use crate::policy::ToolSet;
 
 /// Clients and tests recognise Camunda's gateway by this name.
 pub const SERVER_NAME: &str = "Camunda 8 Orchestration API MCP Server";
@@ -32,6 +35,21 @@ tag instances when you start them and find them later with searchProcessInstance
 /// a deployment change only when it is redeployed.
 const LIST_TTL_MS: u64 = 3_600_000;
 
+/// Distinct tool lists kept per isolate (a list per combination of route gating and caller
+/// scopes in use); past this the memo starts over.
+const MAX_LISTS: usize = 64;
+
+/// The tools one request may see and call, as the policy decided them.
+#[derive(Debug, Clone, Copy)]
+pub struct Offer {
+    /// Offered on this route: any other tool is unknown.
+    pub offered: ToolSet,
+    /// Of those, the ones this caller may call: what `tools/list` shows.
+    pub listed: ToolSet,
+    /// The list depends on the caller (per-tool scopes), so caches must not share it.
+    pub private: bool,
+}
+
 /// What one dispatched request came to: its result or protocol error, and what the log line
 /// and the authentication rules need to know of it.
 #[derive(Debug)]
@@ -43,6 +61,8 @@ pub struct Outcome {
     pub tool_error: bool,
     /// Status of the cluster's last answer, if it was called.
     pub upstream: Option<u16>,
+    /// Why a `tools/call` was refused before the tool ran, for the audit record.
+    pub refused: Option<&'static str>,
 }
 
 impl Outcome {
@@ -52,6 +72,14 @@ impl Outcome {
             tool: None,
             tool_error: false,
             upstream: None,
+            refused: None,
+        }
+    }
+
+    fn refused(reason: &'static str, err: RpcError) -> Self {
+        Outcome {
+            refused: Some(reason),
+            ..Outcome::of(Err(err))
         }
     }
 }
@@ -74,18 +102,26 @@ pub struct Server {
     discover: String,
     /// `(method, legacy result, modern result)` of the empty lists.
     empty_lists: Vec<(&'static str, String, String)>,
+    /// `tools/list` results other than the whole public list, by (tools, modern, private).
+    lists: RefCell<HashMap<(ToolSet, bool, bool), String>>,
+}
+
+/// The caching hints of a modern list result.
+fn list_hints(private: bool) -> String {
+    let scope = if private { "private" } else { "public" };
+    format!(r#""ttlMs":{LIST_TTL_MS},"cacheScope":"{scope}""#)
 }
 
 impl Server {
-    pub fn new(version: ApiVersion) -> Self {
-        let catalogue = Catalogue::new(version);
+    pub fn new(version: ApiVersion, hints: HintMode) -> Self {
+        let catalogue = Catalogue::new(version, hints);
         let server_info = json!({"name": SERVER_NAME, "version": env!("CARGO_PKG_VERSION")});
         let modern_head = format!(
             r#"{{"resultType":"complete","_meta":{}"#,
             json!({"io.modelcontextprotocol/serverInfo": server_info})
         );
-        // The list is the same for every caller, so caches may share it.
-        let hints = format!(r#""ttlMs":{LIST_TTL_MS},"cacheScope":"public""#);
+        // These are the same for every caller, so caches may share them.
+        let hints = list_hints(false);
         let tools = catalogue.list_json();
         let modern_list = format!(
             "{modern_head},{hints},{}",
@@ -112,7 +148,38 @@ impl Server {
             modern_list,
             discover,
             empty_lists,
+            lists: RefCell::default(),
         }
+    }
+
+    /// The `tools/list` result for `offer`: the prepared one when every tool is listed to
+    /// everyone, else built once per distinct set and kept.
+    fn tools_list(&self, lane: Lane, offer: &Offer) -> String {
+        let modern = lane == Lane::Modern;
+        if offer.listed.len() == self.catalogue.tools().len() && !offer.private {
+            return if modern {
+                self.modern_list.clone()
+            } else {
+                self.catalogue.list_json().to_owned()
+            };
+        }
+        let key = (offer.listed, modern, offer.private);
+        if let Some(hit) = self.lists.borrow().get(&key) {
+            return hit.clone();
+        }
+        let members = self.catalogue.list_members(|i| offer.listed.contains(i));
+        let json = if modern {
+            let hints = list_hints(offer.private);
+            format!("{},{hints},{members}}}", self.modern_head)
+        } else {
+            format!("{{{members}}}")
+        };
+        let mut lists = self.lists.borrow_mut();
+        if lists.len() >= MAX_LISTS {
+            lists.clear();
+        }
+        lists.insert(key, json.clone());
+        json
     }
 
     pub fn catalogue(&self) -> &Catalogue {
@@ -126,6 +193,7 @@ impl Server {
         cluster: &Cluster<'_, C>,
         method: &str,
         params: &Params<'_>,
+        offer: &Offer,
     ) -> Outcome {
         let legacy = lane == Lane::Legacy;
         let fixed = |json: &str| Outcome::of(Ok(json.to_owned()));
@@ -133,14 +201,13 @@ impl Server {
             return fixed(if legacy { old } else { new });
         }
         match method {
-            "tools/call" => return self.call(lane, cluster, params).await,
+            "tools/call" => return self.call(lane, cluster, params, offer).await,
             "tools/list" if params.cursor.is_some_and(|c| c.get() != "null") => {
                 Outcome::of(Err(RpcError::invalid_params(
                     "Invalid params: unknown cursor; tools/list returns every tool in one page",
                 )))
             }
-            "tools/list" if legacy => fixed(self.catalogue.list_json()),
-            "tools/list" => fixed(&self.modern_list),
+            "tools/list" => Outcome::of(Ok(self.tools_list(lane, offer))),
             "server/discover" if !legacy => fixed(&self.discover),
             "initialize" if legacy => Outcome::of(Ok(initialize(params).to_string())),
             "ping" if legacy => fixed("{}"),
@@ -162,17 +229,30 @@ impl Server {
         lane: Lane,
         cluster: &Cluster<'_, C>,
         params: &Params<'_>,
+        offer: &Offer,
     ) -> Outcome {
         let Some(name) = era::string(params.name) else {
-            return Outcome::of(Err(RpcError::invalid_params(
-                "Invalid params: \"name\" must be the name of a tool (a string)",
-            )));
+            return Outcome::refused(
+                "invalid_params",
+                RpcError::invalid_params(
+                    "Invalid params: \"name\" must be the name of a tool (a string)",
+                ),
+            );
         };
         let mut outcome = Outcome::of(Ok(String::new()));
         outcome.tool = Some(name.chars().take(64).collect());
-        let Some(tool) = self.catalogue.get(&name) else {
-            outcome.answer = Err(RpcError::invalid_params(format!("Unknown tool: {name}")));
-            return outcome;
+        // A tool this route does not offer does not exist for the caller.
+        let tool = self
+            .catalogue
+            .index(&name)
+            .filter(|&i| offer.offered.contains(i))
+            .map(|i| &self.catalogue.tools()[i]);
+        let Some(tool) = tool else {
+            let err = RpcError::invalid_params(format!("Unknown tool: {name}"));
+            return Outcome {
+                tool: outcome.tool,
+                ..Outcome::refused("unknown_tool", err)
+            };
         };
         let args = match params.arguments.map(|raw| raw.get()) {
             None | Some("null") => Ok(Arguments::default()),
@@ -180,6 +260,7 @@ impl Server {
                 outcome.answer = Err(RpcError::invalid_params(
                     "Invalid params: \"arguments\" must be an object",
                 ));
+                outcome.refused = Some("invalid_params");
                 return outcome;
             }
             Some(raw) => arguments(tool, raw),
@@ -277,7 +358,7 @@ mod tests {
 
     #[test]
     fn modern_lists_carry_result_type_hints_and_server_info() {
-        let s = Server::new(ApiVersion::V8_9);
+        let s = Server::new(ApiVersion::V8_9, HintMode::Camunda);
         for json in [&s.modern_list, &s.discover] {
             let v: Value = serde_json::from_str(json).unwrap();
             assert_eq!(v["resultType"], "complete");

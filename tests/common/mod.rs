@@ -121,7 +121,7 @@ pub fn app_with(vars: &[(&str, &str)]) -> App {
         .collect();
     vars.push(("CAMUNDA_REST_ADDRESS".into(), BASE.into()));
     let config = Config::from_vars(|n| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()));
-    App::new(config.unwrap(), RustCrypto)
+    App::new(config.unwrap(), RustCrypto).unwrap()
 }
 
 pub fn app() -> App {

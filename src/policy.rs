@@ -1,0 +1,338 @@
+//! Governance at the edge: which tools a route offers, which of them a caller may call, and how
+//! often. Decided before anything goes upstream, so a refused call costs the cluster nothing.
+//!
+//! Three questions, answered in this order for every `tools/call`:
+//! 1. Is the tool offered on this route? (`MCP_READ_ONLY`, `MCP_TOOLS`, `MCP_TOOLS_DENY`) If not,
+//!    it does not exist for the caller: absent from `tools/list`, `Unknown tool` when called.
+//! 2. May this caller call it? (`MCP_TOOL_SCOPES`, from the verified token) If not, it is absent
+//!    from the caller's `tools/list`, and a call is a 403 step-up challenge naming the scope.
+//! 3. Is the caller within the rate limit of the tool's class? If not, 429 with `Retry-After`.
+
+use crate::auth::Destination;
+use crate::camunda::tools::{Catalogue, ToolClass};
+use crate::config::{ConfigError, Governance, RateLimit, Reach};
+
+/// The names of the Rate Limiting bindings (`[[ratelimits]]` in `wrangler.toml`), one per class.
+pub fn binding_name(class: ToolClass) -> &'static str {
+    match class {
+        ToolClass::Read => "MCP_READ_LIMITER",
+        ToolClass::Write => "MCP_WRITE_LIMITER",
+    }
+}
+
+/// A set of catalogue tools, one bit per tool in catalogue order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ToolSet(u32);
+
+impl ToolSet {
+    pub fn contains(self, index: usize) -> bool {
+        index < 32 && self.0 & (1 << index) != 0
+    }
+
+    pub fn and(self, other: ToolSet) -> ToolSet {
+        ToolSet(self.0 & other.0)
+    }
+
+    fn of(indices: impl Iterator<Item = usize>) -> ToolSet {
+        ToolSet(indices.fold(0, |bits, i| bits | (1 << i)))
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// What answered a rate-limit check. The binding lives outside the core (see [`Limiter`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LimitCheck {
+    /// There is no binding for this class: no limit.
+    Unlimited,
+    Allowed,
+    Exceeded,
+    /// The binding failed; the call goes ahead (a broken limiter must not stop the gateway).
+    Failed(String),
+}
+
+/// Cloudflare's Rate Limiting binding, or a stand-in natively.
+#[allow(async_fn_in_trait)] // single-threaded Workers runtime: no Send bound wanted
+pub trait Limiter {
+    async fn check(&self, class: ToolClass, key: &str) -> LimitCheck;
+}
+
+/// No bindings at all: nothing is limited.
+pub struct NoLimits;
+
+impl Limiter for NoLimits {
+    async fn check(&self, _class: ToolClass, _key: &str) -> LimitCheck {
+        LimitCheck::Unlimited
+    }
+}
+
+/// The settings of [`Governance`], checked against the catalogue and turned into tool sets.
+pub struct Policy {
+    /// Routes served read-only.
+    read_only_routes: Vec<Reach>,
+    /// Offered where writes are allowed.
+    writable: ToolSet,
+    /// Offered on read-only routes.
+    read_only: ToolSet,
+    /// Per tool (catalogue order): the scope a caller needs, if any.
+    scopes: Vec<Option<String>>,
+    classes: Vec<ToolClass>,
+    limits: Vec<RateLimit>,
+    pub audit_argument_keys: bool,
+}
+
+impl Policy {
+    pub fn new(g: &Governance, catalogue: &Catalogue) -> Result<Policy, ConfigError> {
+        let tools = catalogue.tools();
+        let known = |var: &'static str, name: &str| {
+            catalogue.index(name).ok_or_else(|| ConfigError {
+                name: var,
+                value: name.to_owned(),
+                reason: "no tool has this name (tool names are case-sensitive, e.g. getIncident)",
+            })
+        };
+        let allowed = match &g.allow {
+            None => ToolSet::of(0..tools.len()),
+            Some(names) => ToolSet::of(
+                names
+                    .iter()
+                    .map(|n| known("MCP_TOOLS", n))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter(),
+            ),
+        };
+        let denied = ToolSet::of(
+            g.deny
+                .iter()
+                .map(|n| known("MCP_TOOLS_DENY", n))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter(),
+        );
+        let writable = ToolSet(allowed.0 & !denied.0);
+        let reads = ToolSet::of((0..tools.len()).filter(|&i| tools[i].read_only));
+        let read_only = writable.and(reads);
+        let offered_anywhere = if g.read_only.contains(&Reach::Any) {
+            read_only
+        } else {
+            writable
+        };
+        if offered_anywhere.is_empty() {
+            return Err(ConfigError {
+                name: if g.allow.is_some() {
+                    "MCP_TOOLS"
+                } else {
+                    "MCP_TOOLS_DENY"
+                },
+                value: String::new(),
+                reason: "with MCP_READ_ONLY, MCP_TOOLS and MCP_TOOLS_DENY together, no tool is left to offer",
+            });
+        }
+        let mut scopes: Vec<Option<String>> = vec![None; tools.len()];
+        // Class entries first, then tool entries over them: the more specific rule wins.
+        for (key, scope) in &g.tool_scopes {
+            if let Some(class) = ToolClass::parse(key) {
+                for (i, t) in tools.iter().enumerate() {
+                    if t.class() == class {
+                        scopes[i] = Some(scope.clone());
+                    }
+                }
+            }
+        }
+        for (key, scope) in &g.tool_scopes {
+            if ToolClass::parse(key).is_none() {
+                scopes[known("MCP_TOOL_SCOPES", key)?] = Some(scope.clone());
+            }
+        }
+        Ok(Policy {
+            read_only_routes: g.read_only.clone(),
+            writable,
+            read_only,
+            scopes,
+            classes: tools.iter().map(|t| t.class()).collect(),
+            limits: g.rate_limits.clone(),
+            audit_argument_keys: g.audit_argument_keys,
+        })
+    }
+
+    /// The tools this route offers.
+    pub fn offered(&self, dest: &Destination<'_>) -> ToolSet {
+        if dest.reached_by(&self.read_only_routes) {
+            self.read_only
+        } else {
+            self.writable
+        }
+    }
+
+    /// Whether the route serves reads only.
+    pub fn is_read_only(&self, dest: &Destination<'_>) -> bool {
+        dest.reached_by(&self.read_only_routes)
+    }
+
+    /// The tools a caller holding `granted` scopes may call; `None` (no token in this auth
+    /// mode) leaves every tool permitted, as scopes are only configured with OIDC.
+    pub fn permitted(&self, granted: Option<&[String]>) -> ToolSet {
+        let Some(granted) = granted else {
+            return ToolSet::of(0..self.scopes.len());
+        };
+        ToolSet::of((0..self.scopes.len()).filter(|&i| {
+            self.scopes[i]
+                .as_ref()
+                .is_none_or(|s| granted.iter().any(|g| g == s))
+        }))
+    }
+
+    /// Whether `tools/list` depends on who asks (then it must not be shared between callers).
+    pub fn lists_per_caller(&self) -> bool {
+        self.scopes.iter().any(Option::is_some)
+    }
+
+    pub fn scope_of(&self, index: usize) -> Option<&str> {
+        self.scopes.get(index)?.as_deref()
+    }
+
+    pub fn class_of(&self, index: usize) -> ToolClass {
+        self.classes[index]
+    }
+
+    /// What `MCP_RATE_LIMITS` says the binding of `class` allows, if it says.
+    pub fn limit_of(&self, class: ToolClass) -> Option<&RateLimit> {
+        self.limits.iter().find(|l| l.class == class)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::camunda::tools::HintMode;
+    use crate::config::{ApiVersion, Config};
+
+    fn policy(pairs: &[(&str, &str)]) -> Result<(Policy, Catalogue), ConfigError> {
+        let mut pairs: Vec<(&str, &str)> = pairs.to_vec();
+        pairs.extend([
+            ("MCP_AUTH_MODE", "oidc"),
+            ("OIDC_ISSUERS", "https://idp.test"),
+            ("OIDC_AUDIENCES", "api"),
+        ]);
+        let c = Config::from_vars(|n| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.to_string())
+        })?;
+        let catalogue = Catalogue::new(ApiVersion::V8_9, HintMode::Camunda);
+        Ok((Policy::new(&c.governance, &catalogue)?, catalogue))
+    }
+
+    fn names(c: &Catalogue, set: ToolSet) -> Vec<&'static str> {
+        (0..c.tools().len())
+            .filter(|&i| set.contains(i))
+            .map(|i| c.tools()[i].name)
+            .collect()
+    }
+
+    const DEFAULT: Destination<'static> = Destination {
+        cluster: None,
+        region: None,
+        tenant: None,
+    };
+
+    #[test]
+    fn gating_by_class_allow_and_deny() {
+        let (p, c) = policy(&[]).unwrap();
+        assert_eq!(p.offered(&DEFAULT).len(), 18);
+        let (p, c2) = policy(&[("MCP_READ_ONLY", "true")]).unwrap();
+        let offered = names(&c2, p.offered(&DEFAULT));
+        assert_eq!(offered.len(), 14);
+        assert!(!offered.contains(&"resolveIncident"));
+        let (p, _) = policy(&[
+            ("MCP_TOOLS", "getIncident, resolveIncident,searchIncidents"),
+            ("MCP_TOOLS_DENY", "searchIncidents"),
+        ])
+        .unwrap();
+        assert_eq!(
+            names(&c, p.offered(&DEFAULT)),
+            ["getIncident", "resolveIncident"]
+        );
+        let err = policy(&[("MCP_TOOLS_DENY", "getincident")]).err().unwrap();
+        assert_eq!(
+            (err.name, err.value.as_str()),
+            ("MCP_TOOLS_DENY", "getincident")
+        );
+        let err = policy(&[("MCP_READ_ONLY", "true"), ("MCP_TOOLS", "resolveIncident")])
+            .err()
+            .unwrap();
+        assert!(err.reason.contains("no tool is left"), "{err}");
+    }
+
+    #[test]
+    fn read_only_per_route() {
+        let r = "region:bru-2,cluster:00000000-0000-4000-8000-000000000001";
+        let (p, _) = policy(&[("MCP_READ_ONLY", r)]).unwrap();
+        let at = |region, cluster| Destination {
+            cluster,
+            region,
+            tenant: None,
+        };
+        assert_eq!(p.offered(&at(Some("bru-2"), None)).len(), 14);
+        assert_eq!(p.offered(&at(Some("jfk-1"), None)).len(), 18);
+        let one = Some("00000000-0000-4000-8000-000000000001");
+        assert_eq!(p.offered(&at(Some("jfk-1"), one)).len(), 14);
+        assert_eq!(p.offered(&DEFAULT).len(), 18);
+        let err = policy(&[("MCP_READ_ONLY", "yes")]).err().unwrap();
+        assert_eq!(err.name, "MCP_READ_ONLY");
+    }
+
+    #[test]
+    fn scopes_by_class_and_tool_the_tool_entry_wins() {
+        let (p, c) = policy(&[(
+            "MCP_TOOL_SCOPES",
+            "write=camunda:write,resolveIncident=camunda:incidents",
+        )])
+        .unwrap();
+        assert!(p.lists_per_caller());
+        let resolve = c.index("resolveIncident").unwrap();
+        let create = c.index("createProcessInstance").unwrap();
+        assert_eq!(p.scope_of(resolve), Some("camunda:incidents"));
+        assert_eq!(p.scope_of(create), Some("camunda:write"));
+        assert_eq!(p.permitted(Some(&[])).len(), 14);
+        let incidents = ["camunda:incidents".to_owned()];
+        let can = names(&c, p.permitted(Some(&incidents)));
+        assert_eq!(can.len(), 15);
+        assert!(can.contains(&"resolveIncident") && !can.contains(&"completeUserTask"));
+        assert_eq!(p.permitted(None).len(), 18);
+        for bad in [
+            "write",
+            "write=",
+            "resolve=x y",
+            "write=a,write=b",
+            "nope=x",
+        ] {
+            let err = policy(&[("MCP_TOOL_SCOPES", bad)]).err().unwrap();
+            assert_eq!(err.name, "MCP_TOOL_SCOPES", "{bad}");
+        }
+    }
+
+    #[test]
+    fn scopes_need_tokens_and_limits_are_binding_shaped() {
+        let c = Config::from_vars(|n| (n == "MCP_TOOL_SCOPES").then(|| "read=x".to_owned()));
+        assert_eq!(c.err().unwrap().name, "MCP_TOOL_SCOPES");
+        let (p, _) = policy(&[("MCP_RATE_LIMITS", "read=300/60s, write=20/10")]).unwrap();
+        let w = p.limit_of(ToolClass::Write).unwrap();
+        assert_eq!((w.limit, w.period_s), (20, 10));
+        for bad in [
+            "read=300/30",
+            "read=0/60",
+            "reads=1/60",
+            "read=1/60,read=2/60",
+        ] {
+            let err = policy(&[("MCP_RATE_LIMITS", bad)]).err().unwrap();
+            assert_eq!(err.name, "MCP_RATE_LIMITS", "{bad}");
+        }
+    }
+}
