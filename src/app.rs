@@ -9,10 +9,12 @@ use serde_json::json;
 use crate::auth::signature::Signatures;
 use crate::auth::{AuthError, Caller, Destination, Gate, Principal, METADATA_PATH};
 use crate::camunda::client::Cluster;
+use crate::camunda::tools::ToolClass;
 use crate::config::{
     is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config, ConfigError,
 };
 use crate::http::{BodySource, HttpClient, Request, Response, TraceContext};
+use crate::landing;
 use crate::mcp::era::{self, Lane, Params};
 use crate::mcp::jsonrpc::{self, ErrorCode, Id, Incoming, RpcError};
 use crate::mcp::server::{Offer, Server};
@@ -73,6 +75,8 @@ pub struct App<S> {
     server: Server,
     gate: Gate<S>,
     policy: Policy,
+    /// Tool classes with a Rate Limiting binding (for the landing page).
+    limited: Vec<ToolClass>,
 }
 
 impl<S: Signatures> App<S> {
@@ -87,7 +91,15 @@ impl<S: Signatures> App<S> {
             server,
             gate,
             policy,
+            limited: Vec::new(),
         })
+    }
+
+    /// Tells the app which tool classes have a Rate Limiting binding, so the page for people
+    /// states the limits that really apply.
+    pub fn with_rate_limit_bindings(mut self, classes: Vec<ToolClass>) -> Self {
+        self.limited = classes;
+        self
     }
 
     /// Answers one request whose body is in `req`; `now` (seconds since the epoch) is the
@@ -128,6 +140,14 @@ impl<S: Signatures> App<S> {
             self.route(resource)
                 .and_then(|_| self.gate.metadata(&req.origin, resource))
                 .unwrap_or_else(|| not_found(req, None))
+        } else if req.path == "/" && is_get && wants_html(req) {
+            landing::response(&landing::Facts {
+                origin: &req.origin,
+                config: &self.config,
+                catalogue: self.server.catalogue(),
+                policy: &self.policy,
+                limited: &self.limited,
+            })
         } else if req.path == "/healthz" && is_get {
             Response::json(
                 200,
@@ -454,6 +474,12 @@ fn argument_keys(params: &Params<'_>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A browser asking for a page (its `Accept` names HTML), not a client asking for JSON.
+fn wants_html(req: &Request) -> bool {
+    req.header("accept")
+        .is_some_and(|a| a.split(',').any(|t| t.trim().starts_with("text/html")))
 }
 
 fn error(status: u16, id: Option<&Id>, err: &RpcError) -> Response {

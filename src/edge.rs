@@ -104,16 +104,19 @@ fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
     for warning in &config.warnings {
         console_warn!("configuration: {warning}");
     }
+    let mut limited = Vec::new();
     for class in [ToolClass::Read, ToolClass::Write] {
         let name = binding_name(class);
-        if env.rate_limiter(name).is_err() {
+        if env.rate_limiter(name).is_ok() {
+            limited.push(class);
+        } else {
             console_warn!(
                 "rate limits: no {name} binding, so {} tools are not rate-limited",
                 class.name()
             );
         }
     }
-    App::new(config, WebCrypto::default())
+    Ok(App::new(config, WebCrypto::default())?.with_rate_limit_bindings(limited))
 }
 
 /// The request without its body: the app reads that (through [`WorkerBody`]) only once the

@@ -11,7 +11,8 @@
 //! - [`edge`] (wasm32 only): the one module that touches `worker`. Turns a Workers request into
 //!   an [`http::Request`], runs [`app::App::handle`], sends the answer back; provides `fetch`
 //!   as an [`http::HttpClient`].
-//! - [`app`]: routes `/mcp/cluster`, `/healthz` and 404s; writes the log line.
+//! - [`app`]: routes `/mcp/cluster`, `/healthz`, the page for people ([`landing`]) and 404s;
+//!   writes the access and audit log lines.
 //! - [`mcp::transport`]: HTTP-level rules (405, 406, 413, 415, Origin, protocol version).
 //! - [`auth`]: admits the caller (none / Basic / OIDC bearer JWTs verified against a cached
 //!   JWKS) before anything goes upstream; serves the RFC 9728 metadata.
@@ -31,6 +32,7 @@ pub mod auth;
 pub mod camunda;
 pub mod config;
 pub mod http;
+pub mod landing;
 pub mod mcp;
 pub mod policy;
 

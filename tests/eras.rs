@@ -10,31 +10,6 @@ use camunda_mcp_edge::http::Request;
 use common::*;
 use serde_json::{json, Value};
 
-const V: &str = "2026-07-28";
-
-fn meta() -> Value {
-    json!({"io.modelcontextprotocol/protocolVersion": V, "io.modelcontextprotocol/clientCapabilities": {}})
-}
-
-fn with(mut req: Request, name: &str, value: &str) -> Request {
-    req.headers.retain(|(k, _)| k != name);
-    req.headers.push((name.into(), value.into()));
-    req
-}
-
-/// A modern request as a 2026-07-28 client sends it: `_meta` and the three headers.
-fn modern(method: &str, mut params: Value) -> Request {
-    params["_meta"] = meta();
-    let name = params["name"].as_str().map(str::to_owned);
-    let body = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
-    let mut req = with(post(&body.to_string()), "mcp-protocol-version", V);
-    req = with(req, "mcp-method", method);
-    if let Some(name) = name {
-        req = with(req, "mcp-name", &name);
-    }
-    req
-}
-
 fn status_and_body(req: Request) -> (u16, Value, Recorder) {
     let rec = Recorder::default();
     let resp = send(&app(), &rec, req);

@@ -174,3 +174,29 @@ pub fn text(result: &Value) -> &str {
         .as_str()
         .unwrap_or_else(|| panic!("no text in {result}"))
 }
+
+/// The MCP revision of the modern lane.
+pub const V: &str = "2026-07-28";
+
+pub fn meta() -> Value {
+    json!({"io.modelcontextprotocol/protocolVersion": V, "io.modelcontextprotocol/clientCapabilities": {}})
+}
+
+pub fn with(mut req: Request, name: &str, value: &str) -> Request {
+    req.headers.retain(|(k, _)| k != name);
+    req.headers.push((name.into(), value.into()));
+    req
+}
+
+/// A modern request as a 2026-07-28 client sends it: `_meta` and the three headers.
+pub fn modern(method: &str, mut params: Value) -> Request {
+    params["_meta"] = meta();
+    let name = params["name"].as_str().map(str::to_owned);
+    let body = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
+    let mut req = with(post(&body.to_string()), "mcp-protocol-version", V);
+    req = with(req, "mcp-method", method);
+    if let Some(name) = name {
+        req = with(req, "mcp-name", &name);
+    }
+    req
+}
