@@ -317,7 +317,12 @@ fn over_the_limit_is_429_with_retry_after_per_caller_and_class() {
         bearer(call_req("completeUserTask"), &bob),
     );
     assert_eq!(resp.status, 200);
-    let (resp, _) = serve(&app, &rec, &limits, bearer(call_req("getClusterStatus"), &alice));
+    let (resp, _) = serve(
+        &app,
+        &rec,
+        &limits,
+        bearer(call_req("getClusterStatus"), &alice),
+    );
     assert_eq!(resp.status, 200);
     // Keys carry no identity: hashes, one per (caller, class).
     let seen = limits.seen.borrow();

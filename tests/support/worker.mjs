@@ -8,8 +8,11 @@ import fs from 'node:fs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MCP = '/mcp/cluster';
 
-/** `cachePersist`: a folder for the Cache API store, to share it between Worker instances. */
-export async function startWorker(vars = {}, { cachePersist } = {}) {
+/**
+ * `cachePersist`: a folder for the Cache API store, to share it between Worker instances.
+ * `ratelimits`: Rate Limiting bindings, as in wrangler.toml: { NAME: { simple: { limit, period } } }.
+ */
+export async function startWorker(vars = {}, { cachePersist, ratelimits } = {}) {
   const script = path.join(root, 'build/index.js');
   if (!fs.existsSync(script)) throw new Error('build/index.js is missing: run scripts/build.sh first');
   const logs = [];
@@ -21,6 +24,7 @@ export async function startWorker(vars = {}, { cachePersist } = {}) {
     compatibilityDate: '2026-04-20',
     bindings: vars,
     ...(cachePersist ? { cachePersist } : {}),
+    ...(ratelimits ? { ratelimits } : {}),
     host: '127.0.0.1',
     port: 0,
     handleRuntimeStdio(stdout, stderr) {

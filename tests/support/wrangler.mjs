@@ -21,10 +21,11 @@ async function freePort() {
 /**
  * Starts wrangler dev through scripts/wrangler-dev.sh, as scripts/dev.sh does. `fileLimit`
  * lowers the open-file hard limit first (as on machines and containers with a 1,024 limit).
+ * `config`: another wrangler config in tests/support (e.g. one with rate-limit bindings).
  */
-export async function startWranglerDev(vars = {}, { readyMs = 60_000, fileLimit } = {}) {
+export async function startWranglerDev(vars = {}, { readyMs = 60_000, fileLimit, config = 'wrangler.test.toml' } = {}) {
   const port = await freePort();
-  const args = ['-c', path.join(root, 'tests/support/wrangler.test.toml'),
+  const args = ['-c', path.join(root, 'tests/support', config),
     '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'log', '--show-interactive-dev-session=false'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const limit = fileLimit ? `ulimit -n ${Number(fileLimit)}; ` : '';
