@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned toolchain this project needs, only where it is missing. Idempotent.
 # Sources: rustup (wasm32 target), crates.io (worker-build, wasm-bindgen-cli), npm (package-lock.json),
-# PyPI (the Python MCP client, in .venv).
+# PyPI (the Python MCP client, in .venv), Debian (chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +27,14 @@ fi
 if ! [ node_modules/.package-lock.json -nt package-lock.json ]; then
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# Debian's Chromium, for the test of the page for people (tests/e2e/page.test.mjs).
+if ! command -v chromium >/dev/null 2>&1; then
+  say "installing Debian's chromium (headless browser tests)"
+  if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo -n); fi
+  "${sudo[@]}" apt-get install -y --no-install-recommends chromium >/dev/null \
+    || { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y --no-install-recommends chromium >/dev/null; } \
+    || say "could not install chromium (needs root or sudo): tests/e2e/page.test.mjs will fail"
 fi
 # A local venv for the Python MCP client the end-to-end tests run.
 if [ "$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" != "$PYTHON_MCP_VERSION" ]; then
