@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the gateway locally with `wrangler dev` on http://127.0.0.1:8787/mcp/cluster.
 #   scripts/dev.sh          upstream: CAMUNDA_REST_ADDRESS from wrangler.toml (C8 Run: http://localhost:8080)
-#   scripts/dev.sh --demo   also starts the stand-in Camunda REST API (sample data, not a real
-#                           cluster) on 127.0.0.1:18080 and points the gateway at it
+#   scripts/dev.sh --demo   also starts the stand-in Camunda REST API with a small coherent data set
+#                           (tests/support/demo.mjs; not a real cluster) on 127.0.0.1:18080 and
+#                           points the gateway at it
 # Extra arguments go to wrangler dev (e.g. --var CAMUNDA_REST_ADDRESS:http://host:8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ bash scripts/setup.sh
 args=()
 if [ "${1:-}" = "--demo" ]; then
   shift
-  node tests/support/upstream.mjs --port 18080 &
+  node tests/support/upstream.mjs --port 18080 --demo &
   standin=$!
   trap 'kill $standin 2>/dev/null' EXIT
   args+=(--var CAMUNDA_REST_ADDRESS:http://127.0.0.1:18080)

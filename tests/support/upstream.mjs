@@ -2,10 +2,13 @@
 // Camunda cluster: it answers the REST calls our tools make with realistic sample data, records
 // every request so tests can assert what the gateway sent, and can be scripted to fail.
 //
+// With `demo`, searches and reads come from a small coherent data set instead (demo.mjs).
+//
 //   import { startUpstream } from './upstream.mjs'   // in tests
-//   node tests/support/upstream.mjs --port 8080      // demo: a fake C8 Run on localhost:8080
+//   node tests/support/upstream.mjs --port 8080 --demo   // demo: a fake C8 Run on localhost:8080
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { demoCluster } from './demo.mjs';
 
 const T0 = '2026-11-20T08:15:30.123Z';
 const DEF_KEY = '2251799813685249';
@@ -170,12 +173,14 @@ function sample(method, path, body, raw) {
 }
 
 /**
- * Starts the stand-in on 127.0.0.1. Returns { url, port, requests, script, reset, close }.
+ * Starts the stand-in on 127.0.0.1. Returns { url, port, requests, script, reset, close, demo }.
+ * `demo`: answer from the demo data set (demo.mjs), which honours filters, sort and paging.
  * `script(rule)` queues a one-shot answer for the next request matching rule.method/rule.path
  * (a string or RegExp): { status, json, text, type, delayMs, hang, breakMidBody, stallMidBody,
  * bodyBytes }.
  */
-export async function startUpstream({ port = 0, log = false } = {}) {
+export async function startUpstream({ port = 0, log = false, demo = false } = {}) {
+  const demoData = demo ? demoCluster() : null;
   const requests = [];
   let rules = [];
   const sockets = new Set();
@@ -202,7 +207,7 @@ export async function startUpstream({ port = 0, log = false } = {}) {
       const i = rules.findIndex((r) => (!r.method || r.method === req.method)
         && (r.path instanceof RegExp ? r.path.test(pathname) : !r.path || r.path === pathname));
       const rule = i >= 0 ? rules.splice(i, 1)[0] : undefined;
-      const answer = rule ?? sample(req.method, pathname, body, raw)
+      const answer = rule ?? demoData?.answer(req.method, pathname, body) ?? sample(req.method, pathname, body, raw)
         ?? { status: 404, json: problem(404, 'NOT_FOUND', `No stand-in route for ${req.method} ${pathname}`, pathname), type: 'application/problem+json' };
       respond(res, answer);
     });
@@ -255,6 +260,7 @@ export async function startUpstream({ port = 0, log = false } = {}) {
     url: `http://127.0.0.1:${actual}`,
     port: actual,
     requests,
+    demo: demoData?.data,
     script(rule) { rules.push(rule); },
     reset() { requests.length = 0; rules = []; },
     async close() {
@@ -268,6 +274,8 @@ export async function startUpstream({ port = 0, log = false } = {}) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const i = process.argv.indexOf('--port');
   const port = i > 0 ? Number(process.argv[i + 1]) : 8080;
-  const up = await startUpstream({ port, log: true });
-  console.log(`[stand-in] Camunda REST API stand-in (sample data, not a real cluster) on ${up.url}/v2`);
+  const demo = process.argv.includes('--demo');
+  const up = await startUpstream({ port, log: true, demo });
+  const what = demo ? 'the demo data set' : 'sample data';
+  console.log(`[stand-in] Camunda REST API stand-in (${what}, not a real cluster) on ${up.url}/v2`);
 }
