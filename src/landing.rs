@@ -196,57 +196,42 @@ fn auth_section(f: &Facts<'_>) -> String {
 fn clients_section(f: &Facts<'_>, url: &str) -> String {
     let bearer = matches!(f.config.auth, AuthMode::Oidc(_));
     let basic = matches!(f.config.auth, AuthMode::Basic);
-    let header_value = if bearer {
-        Some("Bearer ${CAMUNDA_TOKEN}")
+    // The credential as an environment variable: shells write `${NAME}`, editors `${env:NAME}`.
+    let variable = if bearer {
+        Some(("Bearer", "CAMUNDA_TOKEN"))
     } else if basic {
-        Some("Basic ${CAMUNDA_BASIC}")
+        Some(("Basic", "CAMUNDA_BASIC"))
     } else {
         None
     };
-    let u = esc(url);
-    let mut s = String::new();
-    let claude_header = header_value
-        .map(|h| format!(" \\\n  --header \"Authorization: {h}\""))
+    let cli_header = variable
+        .map(|(scheme, var)| format!(" \\\n  --header \"Authorization: {scheme} ${{{var}}}\""))
         .unwrap_or_default();
-    s += &format!(
+    let json_header = variable
+        .map(|(scheme, var)| {
+            format!(",\n      \"headers\": {{ \"Authorization\": \"{scheme} ${{env:{var}}}\" }}")
+        })
+        .unwrap_or_default();
+    let u = esc(url);
+    let mut s = format!(
         "<h3>Claude Code</h3><pre>claude mcp add --transport http camunda {u}{}</pre>",
-        esc(&claude_header)
+        esc(&cli_header)
     );
-    let headers_json = |env_syntax: &str| {
-        header_value
-            .map(|h| {
-                let h = h.replace(
-                    "${CAMUNDA_TOKEN}",
-                    &env_syntax.replace("NAME", "CAMUNDA_TOKEN"),
-                );
-                let h = h.replace(
-                    "${CAMUNDA_BASIC}",
-                    &env_syntax.replace("NAME", "CAMUNDA_BASIC"),
-                );
-                format!(",\n      \"headers\": {{ \"Authorization\": \"{h}\" }}")
-            })
-            .unwrap_or_default()
-    };
     s += &format!(
         "<h3>Cursor</h3><p><code>~/.cursor/mcp.json</code></p><pre>{}</pre>",
         esc(&format!(
-            "{{\n  \"mcpServers\": {{\n    \"camunda\": {{\n      \"url\": \"{url}\"{}\n    }}\n  }}\n}}",
-            headers_json("${env:NAME}")
+            "{{\n  \"mcpServers\": {{\n    \"camunda\": {{\n      \"url\": \"{url}\"{json_header}\n    }}\n  }}\n}}"
         ))
     );
     s += &format!(
         "<h3>VS Code</h3><p><code>.vscode/mcp.json</code></p><pre>{}</pre>",
         esc(&format!(
-            "{{\n  \"servers\": {{\n    \"camunda\": {{\n      \"type\": \"http\",\n      \"url\": \"{url}\"{}\n    }}\n  }}\n}}",
-            headers_json("${env:NAME}")
+            "{{\n  \"servers\": {{\n    \"camunda\": {{\n      \"type\": \"http\",\n      \"url\": \"{url}\"{json_header}\n    }}\n  }}\n}}"
         ))
     );
-    let inspector_header = header_value
-        .map(|h| format!(" \\\n  --header \"Authorization: {h}\""))
-        .unwrap_or_default();
     s += &format!(
         "<h3>MCP Inspector</h3><pre>npx @modelcontextprotocol/inspector --cli {u} --transport http --method tools/list{}</pre>",
-        esc(&inspector_header)
+        esc(&cli_header)
     );
     // c8ctl takes the REST-style base and appends the MCP path itself.
     let base = url.strip_suffix(MCP_PATH).unwrap_or(url);
@@ -262,7 +247,7 @@ fn clients_section(f: &Facts<'_>, url: &str) -> String {
             "CAMUNDA_REST_ADDRESS={base} {env}npx c8ctl mcp-proxy {MCP_PATH}"
         ))
     );
-    if header_value.is_some() {
+    if variable.is_some() {
         s += "<p><small>Set <code>CAMUNDA_TOKEN</code> (or <code>CAMUNDA_BASIC</code>, the Basic \
               credentials in base64) in the environment first; nothing secret is shown here.</small></p>";
     }

@@ -514,6 +514,8 @@ fn the_page_for_people_says_what_and_how_and_never_a_secret() {
         "14 of 18 tools",
         "read-only",
         "camunda:read",
+        "--header &quot;Authorization: Bearer ${CAMUNDA_TOKEN}&quot;",
+        "&quot;Authorization&quot;: &quot;Bearer ${env:CAMUNDA_TOKEN}&quot;",
     ] {
         assert!(html.contains(want), "page lacks {want}");
     }

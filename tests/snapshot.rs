@@ -27,17 +27,62 @@ fn without_descriptions(v: &Value) -> Value {
     }
 }
 
-#[test]
-fn tools_list_matches_camundas_snapshot() {
+/// Camunda's snapshot, or `None` (with a message) when `../shared` is not beside this clone.
+fn snapshot(test: &str) -> Option<Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED tools_list_matches_camundas_snapshot: {} not found (../shared is not beside this clone)", path.display());
+        eprintln!(
+            "SKIPPED {test}: {} not found (../shared is not beside this clone)",
+            path.display()
+        );
+        return None;
+    };
+    Some(serde_json::from_str(&text).unwrap())
+}
+
+fn ours(hints: HintMode) -> Value {
+    serde_json::from_str(Catalogue::new(ApiVersion::V8_10, hints).list_json()).unwrap()
+}
+
+/// `MCP_TOOL_HINTS=explicit` adds hint keys and changes nothing else: with the added keys
+/// removed, the list is Camunda's snapshot again, and `readOnlyHint` keeps Camunda's values.
+#[test]
+fn explicit_hints_only_add_hint_keys_to_the_snapshot() {
+    let Some(snapshot) = snapshot("explicit_hints_only_add_hint_keys_to_the_snapshot") else {
         return;
     };
-    let snapshot: Value = serde_json::from_str(&text).unwrap();
-    let ours: Value =
-        serde_json::from_str(Catalogue::new(ApiVersion::V8_10, HintMode::Camunda).list_json())
-            .unwrap();
+    let mut explicit = ours(HintMode::Explicit);
+    for (o, t) in explicit["tools"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .zip(snapshot["tools"].as_array().unwrap())
+    {
+        let name = t["name"].clone();
+        let hints = o["annotations"].as_object_mut().unwrap();
+        assert_eq!(hints.len(), 4, "{name}: four hints");
+        let read_only = hints.get("readOnlyHint") == Some(&Value::Bool(true));
+        assert_eq!(
+            read_only,
+            t["annotations"]["readOnlyHint"] == true,
+            "{name}"
+        );
+        hints.retain(|k, v| k == "readOnlyHint" && *v == true);
+        assert_eq!(o["annotations"], t["annotations"], "{name}: annotations");
+        assert_eq!(
+            without_descriptions(o),
+            without_descriptions(t),
+            "{name}: more than hints differ"
+        );
+    }
+}
+
+#[test]
+fn tools_list_matches_camundas_snapshot() {
+    let Some(snapshot) = snapshot("tools_list_matches_camundas_snapshot") else {
+        return;
+    };
+    let ours = ours(HintMode::Camunda);
     let (theirs, ours) = (
         snapshot["tools"].as_array().unwrap(),
         ours["tools"].as_array().unwrap(),

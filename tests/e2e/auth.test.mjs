@@ -84,7 +84,10 @@ test('every bad credential is refused at the edge with zero upstream requests', 
     const r = await rpc(worker.endpoint, call, headers);
     assert.equal(r.status, status, `${name}: ${r.status} ${r.text}`);
     const challenge = r.headers.get('www-authenticate') ?? '';
-    assert.match(challenge, new RegExp(`^Bearer resource_metadata="${worker.url}/.well-known/oauth-protected-resource"`), name);
+    const metadata = `resource_metadata="${worker.url}/.well-known/oauth-protected-resource"`;
+    // A missing scope is the MCP step-up form: the error first, then the scopes to ask for.
+    const head = status === 403 ? `Bearer error="insufficient_scope", scope="camunda", ${metadata}` : `Bearer ${metadata}`;
+    assert.ok(challenge.startsWith(head), `${name}: ${challenge}`);
     if (error) assert.match(challenge, new RegExp(`error="${error}"`), name);
     else assert.doesNotMatch(challenge, /error=/, name);
     assert.ok(!challenge.includes('eyJ'), `${name}: the challenge echoes a token`);
