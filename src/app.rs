@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::auth::signature::Signatures;
 use crate::auth::{AuthError, Caller, Destination, Gate, Principal, METADATA_PATH};
 use crate::camunda::client::Cluster;
-use crate::camunda::tools::ToolClass;
+use crate::camunda::tools::{Catalogue, ToolClass};
 use crate::config::{
     is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config, ConfigError,
 };
@@ -83,7 +83,11 @@ impl<S: Signatures> App<S> {
     /// `signatures` checks JWT signatures: WebCrypto in the Worker, pure Rust natively. Fails
     /// when the governance settings name a tool that does not exist.
     pub fn new(config: Config, signatures: S) -> Result<Self, ConfigError> {
-        let server = Server::new(config.api_version, config.governance.hints);
+        let server = Server::new(Catalogue::with_toolsets(
+            config.api_version,
+            config.governance.hints,
+            &config.toolsets,
+        ));
         let policy = Policy::new(&config.governance, server.catalogue())?;
         let gate = Gate::new(&config.auth, signatures);
         Ok(App {

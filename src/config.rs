@@ -6,6 +6,7 @@
 use thiserror::Error;
 
 use crate::camunda::tools::{HintMode, ToolClass};
+use crate::camunda::toolsets::Toolset;
 
 /// Which REST API v2 line the cluster speaks. Decides which tools' fields may reach it:
 /// an 8.9 cluster rejects fields that only 8.10 knows, so they are not offered at all.
@@ -37,6 +38,8 @@ pub struct Config {
     pub auth: AuthMode,
     /// Camunda SaaS routing: `/{region}/{clusterId}/mcp/cluster` besides `/mcp/cluster`.
     pub saas: Option<Saas>,
+    /// Operator toolsets offered besides Camunda's 18 tools (`MCP_TOOLSETS`), in the order named.
+    pub toolsets: Vec<Toolset>,
     /// Which tools are offered, to whom and how often; what the audit record holds.
     pub governance: Governance,
     /// Things worth one log line at start (e.g. a cleartext key source allowed for loopback).
@@ -292,6 +295,17 @@ impl Config {
         let mut warnings = Vec::new();
         let auth = auth_mode(&get, &mut warnings)?;
         let governance = governance(&get, &auth)?;
+        let mut toolsets = Vec::new();
+        for name in list(get("MCP_TOOLSETS")) {
+            let set = Toolset::parse(&name).ok_or(ConfigError {
+                name: "MCP_TOOLSETS",
+                value: name.clone(),
+                reason: "known toolsets: messages, operate, jobs, decisions, deploy, audit",
+            })?;
+            if !toolsets.contains(&set) {
+                toolsets.push(set);
+            }
+        }
         Ok(Config {
             rest_address,
             request_timeout_ms: number(&get, "CAMUNDA_REQUEST_TIMEOUT_MS", 30_000, 1..=600_000)?,
@@ -309,6 +323,7 @@ impl Config {
             origins,
             auth,
             saas,
+            toolsets,
             governance,
             warnings,
         })

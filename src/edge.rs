@@ -371,6 +371,7 @@ impl FetchClient {
         init.with_method(match req.method {
             Method::Get => worker::Method::Get,
             Method::Post => worker::Method::Post,
+            Method::Put => worker::Method::Put,
             Method::Patch => worker::Method::Patch,
             Method::Delete => worker::Method::Delete,
         })

@@ -20,13 +20,17 @@ pub fn binding_name(class: ToolClass) -> &'static str {
     }
 }
 
-/// A set of catalogue tools, one bit per tool in catalogue order.
+/// A set of catalogue tools, one bit per tool in catalogue order (18 tools and 19 of the
+/// operator toolsets fit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ToolSet(u32);
+pub struct ToolSet(u64);
 
 impl ToolSet {
+    /// Catalogues are checked against this when the policy is built.
+    pub const CAPACITY: usize = 64;
+
     pub fn contains(self, index: usize) -> bool {
-        index < 32 && self.0 & (1 << index) != 0
+        index < Self::CAPACITY && self.0 & (1 << index) != 0
     }
 
     pub fn and(self, other: ToolSet) -> ToolSet {
@@ -90,6 +94,8 @@ pub struct Policy {
 impl Policy {
     pub fn new(g: &Governance, catalogue: &Catalogue) -> Result<Policy, ConfigError> {
         let tools = catalogue.tools();
+        // 18 + every toolset is 37: tests/tools.rs checks the whole catalogue fits.
+        debug_assert!(tools.len() <= ToolSet::CAPACITY);
         let known = |var: &'static str, name: &str| {
             catalogue.index(name).ok_or_else(|| ConfigError {
                 name: var,

@@ -125,19 +125,15 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         match tool.flow {
             Flow::Plain => {}
             Flow::CreateProcessInstance => {
-                let given = ["processDefinitionKey", "processDefinitionId"]
-                    .iter()
-                    .filter(|k| body.contains_key(**k))
-                    .count();
-                if given != 1 {
-                    return Err(ToolError::problem(
-                        400,
-                        "INVALID_ARGUMENT",
-                        "Give exactly one of processDefinitionKey or processDefinitionId.",
-                        &Call::new(tool.method, tool.path),
-                    ));
-                }
+                exactly_one(&body, ["processDefinitionKey", "processDefinitionId"], tool)?;
                 body.entry("awaitCompletion").or_insert(json!(false));
+            }
+            Flow::ExactlyOne(names) => exactly_one(&body, names, tool)?,
+            Flow::Deploy => {
+                let call = Call::new(tool.method, &path);
+                let payload = multipart(&body).map_err(ToolError::InvalidArgument)?;
+                let resp = self.send(&call, Some(payload), tool.reply).await?;
+                return self.reply(tool.reply, &resp, &call, &args);
             }
             Flow::AssignOrUnassign => {
                 let blank = body
@@ -172,8 +168,8 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         }
 
         let call = Call::new(tool.method, &path);
-        let body = matches!(tool.method, Method::Post | Method::Patch)
-            .then(|| body_text(body, &arguments.raw));
+        let body = matches!(tool.method, Method::Post | Method::Put | Method::Patch)
+            .then(|| Payload::json(body_text(body, &arguments.raw)));
         let resp = self.send(&call, body, tool.reply).await?;
         self.reply(tool.reply, &resp, &call, &args)
     }
@@ -218,7 +214,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         resolution: &Call,
         args: &Map<String, Value>,
     ) -> Result<String, ToolError> {
-        let resolve = || self.send(resolution, Some("{}".to_owned()), tool.reply);
+        let resolve = || self.send(resolution, Some(Payload::json("{}".to_owned())), tool.reply);
         let resp = resolve().await?;
         if is_success(resp.status) {
             return self.reply(tool.reply, &resp, resolution, args);
@@ -261,7 +257,9 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         let retried = self
             .send(
                 &patch,
-                Some(json!({"changeset": {"retries": 1}}).to_string()),
+                Some(Payload::json(
+                    json!({"changeset": {"retries": 1}}).to_string(),
+                )),
                 Reply::Json,
             )
             .await?;
@@ -286,16 +284,10 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             _ if !is_success(resp.status) => Err(results::failure(resp, call)),
             Reply::Health => Ok(text_result("HEALTHY", false)),
             Reply::Json => results::json_success(resp, call, self.config.max_result_chars),
-            Reply::Xml if resp.status == 204 || resp.body.is_empty() => Err(ToolError::problem(
-                404,
-                "NOT_FOUND",
-                fill(
-                    "No BPMN XML found for process definition with key {processDefinitionKey}.",
-                    args,
-                ),
-                call,
-            )),
-            Reply::Xml => Ok(results::long_text(
+            Reply::Xml(missing) if resp.status == 204 || resp.body.is_empty() => Err(
+                ToolError::problem(404, "NOT_FOUND", fill(missing, args), call),
+            ),
+            Reply::Xml(_) => Ok(results::long_text(
                 &String::from_utf8_lossy(&resp.body),
                 self.config.max_result_chars,
             )),
@@ -306,19 +298,19 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
     async fn send(
         &self,
         call: &Call,
-        body: Option<String>,
+        body: Option<Payload>,
         reply: Reply,
     ) -> Result<UpstreamResponse, ToolError> {
         let accept = match reply {
-            Reply::Xml => "text/xml, application/xml, application/problem+json",
+            Reply::Xml(_) => "text/xml, application/xml, application/problem+json",
             _ => "application/json, application/problem+json",
         };
         let mut headers = vec![("accept", accept.to_owned())];
         if let Some(auth) = self.authorization {
             headers.push(("authorization", auth.to_owned()));
         }
-        if body.is_some() {
-            headers.push(("content-type", "application/json".to_owned()));
+        if let Some(body) = &body {
+            headers.push(("content-type", body.content_type.clone()));
         }
         if let Some(trace) = self.trace {
             headers.push(("traceparent", trace.parent.clone()));
@@ -330,7 +322,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             method: call.method,
             url: format!("{}{}", self.address, call.path),
             headers,
-            body: body.map(String::into_bytes),
+            body: body.map(|b| b.bytes),
             timeout_ms: self.config.request_timeout_ms,
             max_bytes: self.config.max_upstream_bytes,
         };
@@ -342,6 +334,96 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         self.last_status.set(Some(resp.status));
         Ok(resp)
     }
+}
+
+/// A request body and its media type.
+struct Payload {
+    content_type: String,
+    bytes: Vec<u8>,
+}
+
+impl Payload {
+    fn json(text: String) -> Self {
+        Payload {
+            content_type: "application/json".to_owned(),
+            bytes: text.into_bytes(),
+        }
+    }
+}
+
+/// Camunda's own check for tools that take a key or an id: exactly one of the two.
+fn exactly_one(body: &Map<String, Value>, names: [&str; 2], tool: &Tool) -> Result<(), ToolError> {
+    if names.iter().filter(|k| body.contains_key(**k)).count() == 1 {
+        return Ok(());
+    }
+    Err(ToolError::problem(
+        400,
+        "INVALID_ARGUMENT",
+        format!("Give exactly one of {} or {}.", names[0], names[1]),
+        &Call::new(tool.method, tool.path),
+    ))
+}
+
+/// The file kinds a deployment takes, by extension.
+const DEPLOYABLE: [&str; 3] = [".bpmn", ".dmn", ".form"];
+
+/// The `multipart/form-data` upload of `POST /deployments`: one `resources` part per file (its
+/// text as the part's bytes, its name as the filename), and `tenantId` when given. The boundary
+/// is derived from the content, so it cannot occur in it by chance, and is checked anyway.
+fn multipart(body: &Map<String, Value>) -> Result<Payload, String> {
+    use sha2::{Digest, Sha256};
+    let resources = body
+        .get("resources")
+        .and_then(Value::as_array)
+        .filter(|r| !r.is_empty())
+        .ok_or("resources: give at least one file (name and content)")?;
+    let mut files = Vec::with_capacity(resources.len());
+    for (i, r) in resources.iter().enumerate() {
+        let name = r["name"].as_str().unwrap_or_default();
+        let content = r["content"].as_str().unwrap_or_default();
+        let safe = (1..=255).contains(&name.len())
+            && !name.contains(['"', '\\', '/', '\r', '\n'])
+            && !name.chars().any(char::is_control);
+        if !safe || !DEPLOYABLE.iter().any(|ext| name.ends_with(ext)) {
+            return Err(format!(
+                "resources[{i}].name: expected a file name ending in .bpmn, .dmn or .form, without quotes, slashes or line breaks, got {:?}",
+                name.chars().take(80).collect::<String>()
+            ));
+        }
+        if content.trim().is_empty() {
+            return Err(format!("resources[{i}].content: the file {name} is empty"));
+        }
+        files.push((name, content));
+    }
+    let mut digest = Sha256::new();
+    for (name, content) in &files {
+        digest.update(name.as_bytes());
+        digest.update(content.as_bytes());
+    }
+    let hex: String = digest.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let boundary = format!("camunda-mcp-edge-{hex}");
+    if files.iter().any(|(_, c)| c.contains(&boundary)) {
+        return Err("resources: a file contains the upload's boundary; change it slightly".into());
+    }
+    let mut out = String::new();
+    for (name, content) in &files {
+        out += &format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"resources\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{content}\r\n"
+        );
+    }
+    if let Some(tenant) = body.get("tenantId").and_then(Value::as_str) {
+        out += &format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"tenantId\"\r\n\r\n{tenant}\r\n"
+        );
+    }
+    out += &format!("--{boundary}--\r\n");
+    Ok(Payload {
+        content_type: format!("multipart/form-data; boundary={boundary}"),
+        bytes: out.into_bytes(),
+    })
 }
 
 /// The REST body: the mapped members, then the pass-through objects spliced in as they came.

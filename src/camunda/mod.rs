@@ -5,3 +5,4 @@ pub mod compact;
 pub mod results;
 pub mod schema;
 pub mod tools;
+pub mod toolsets;

@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use super::schema::{object_schema, Field, Shape, Target};
+use super::toolsets::Toolset;
 use crate::config::ApiVersion;
 use crate::http::Method;
 
@@ -15,8 +16,9 @@ pub enum Reply {
     Health,
     /// The REST JSON as structured content and as text.
     Json,
-    /// The body as text (BPMN XML); 204 means there is none.
-    Xml,
+    /// The body as text (BPMN or DMN XML); 204 means there is none, and the message (filled
+    /// from the arguments) says so.
+    Xml(&'static str),
     /// A fixed sentence; `{name}` is filled from the arguments.
     Text(&'static str),
 }
@@ -33,6 +35,10 @@ pub enum Flow {
     CreateProcessInstance,
     /// `GET /status`; for a physical tenant, read from its topology (see `Cluster`).
     Health,
+    /// Exactly one of the two arguments must be given (a key or an id).
+    ExactlyOne([&'static str; 2]),
+    /// `resources` (name and text of each file) become the multipart upload of `/deployments`.
+    Deploy,
 }
 
 /// What a call does to the cluster, as MCP's tool annotations describe it. Camunda's gateway
@@ -116,8 +122,15 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
+    /// Camunda's 18 tools.
     pub fn new(version: ApiVersion, hints: HintMode) -> Self {
-        let tools = tools(version);
+        Catalogue::with_toolsets(version, hints, &[])
+    }
+
+    /// Camunda's 18 tools, then those of the operator toolsets named, in the order named.
+    pub fn with_toolsets(version: ApiVersion, hints: HintMode, toolsets: &[Toolset]) -> Self {
+        let mut tools = tools(version);
+        tools.extend(toolsets.iter().flat_map(|t| t.tools()));
         let entries: Vec<String> = tools
             .iter()
             .map(|t| t.describe(hints).to_string())
@@ -194,6 +207,7 @@ impl Tool {
     }
 }
 
+/// A read tool's description, ending with the eventual-consistency reminder.
 macro_rules! read_doc {
     ($text:expr) => {
         concat!(
@@ -202,24 +216,29 @@ macro_rules! read_doc {
         )
     };
 }
+pub(super) use read_doc;
 
-fn key(name: &'static str, noun: &'static str, description: &'static str) -> Field {
+pub(super) fn key(name: &'static str, noun: &'static str, description: &'static str) -> Field {
     Field::new(name, Shape::Key { noun }, description)
 }
 
-fn string(name: &'static str, description: &'static str) -> Field {
+pub(super) fn string(name: &'static str, description: &'static str) -> Field {
     Field::new(name, Shape::Str, description)
 }
 
-fn key_string(name: &'static str, description: &'static str) -> Field {
+pub(super) fn key_string(name: &'static str, description: &'static str) -> Field {
     Field::new(name, Shape::KeyString, description)
 }
 
-fn dates(name: &'static str, description: &'static str) -> Field {
+pub(super) fn dates(name: &'static str, description: &'static str) -> Field {
     Field::new(name, Shape::DateRange, description)
 }
 
-fn one_of(name: &'static str, values: Vec<&'static str>, description: &'static str) -> Field {
+pub(super) fn one_of(
+    name: &'static str,
+    values: Vec<&'static str>,
+    description: &'static str,
+) -> Field {
     Field::new(name, Shape::Enum(values), description)
 }
 
@@ -232,7 +251,7 @@ fn gated(v: ApiVersion, values: &[&'static str], newer: &[&'static str]) -> Vec<
         .collect()
 }
 
-fn filter(fields: Vec<Field>) -> Field {
+pub(super) fn filter(fields: Vec<Field>) -> Field {
     Field::new(
         "filter",
         Shape::Object(fields),
@@ -240,7 +259,7 @@ fn filter(fields: Vec<Field>) -> Field {
     )
 }
 
-fn sort(fields: Vec<&'static str>) -> Field {
+pub(super) fn sort(fields: Vec<&'static str>) -> Field {
     let item = Shape::Object(vec![
         one_of("field", fields, "Property to sort by.").required(),
         one_of(
@@ -257,7 +276,7 @@ fn sort(fields: Vec<&'static str>) -> Field {
 }
 
 /// Paging; `cursors` adds `after`/`before` (cursor paging of REST v2) to `from`/`limit`.
-fn page(cursors: bool) -> Field {
+pub(super) fn page(cursors: bool) -> Field {
     let mut fields = Vec::new();
     if cursors {
         fields.push(string(
@@ -420,7 +439,7 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
             read_doc!("Returns the BPMN 2.0 XML of a deployed process definition, to read its flow, tasks, gateways and variables."),
             true, Method::Get, "/process-definitions/{processDefinitionKey}/xml",
             vec![key("processDefinitionKey", "Process definition key", "Key of the process definition.")],
-            Reply::Xml,
+            Reply::Xml("No BPMN XML found for process definition with key {processDefinitionKey}."),
         ),
         search(
             "searchProcessDefinitions",

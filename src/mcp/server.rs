@@ -14,8 +14,7 @@ use super::jsonrpc::{self, RpcError};
 use crate::camunda::client::Cluster;
 use crate::camunda::results::ToolError;
 use crate::camunda::schema::Arguments;
-use crate::camunda::tools::{Catalogue, HintMode, Tool};
-use crate::config::ApiVersion;
+use crate::camunda::tools::{Catalogue, Tool};
 use crate::http::HttpClient;
 use crate::policy::ToolSet;
 
@@ -113,8 +112,7 @@ fn list_hints(private: bool) -> String {
 }
 
 impl Server {
-    pub fn new(version: ApiVersion, hints: HintMode) -> Self {
-        let catalogue = Catalogue::new(version, hints);
+    pub fn new(catalogue: Catalogue) -> Self {
         let server_info = json!({"name": SERVER_NAME, "version": env!("CARGO_PKG_VERSION")});
         let modern_head = format!(
             r#"{{"resultType":"complete","_meta":{}"#,
@@ -355,10 +353,12 @@ fn capabilities() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::camunda::tools::HintMode;
+    use crate::config::ApiVersion;
 
     #[test]
     fn modern_lists_carry_result_type_hints_and_server_info() {
-        let s = Server::new(ApiVersion::V8_9, HintMode::Camunda);
+        let s = Server::new(Catalogue::new(ApiVersion::V8_9, HintMode::Camunda));
         for json in [&s.modern_list, &s.discover] {
             let v: Value = serde_json::from_str(json).unwrap();
             assert_eq!(v["resultType"], "complete");
