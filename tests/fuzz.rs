@@ -15,6 +15,7 @@ use camunda_mcp_edge::camunda::compact::compact;
 use camunda_mcp_edge::camunda::results::{drop_nulls, json_success};
 use camunda_mcp_edge::camunda::schema::is_rfc3339;
 use camunda_mcp_edge::camunda::tools::{Catalogue, HintMode};
+use camunda_mcp_edge::camunda::toolsets::Toolset;
 use camunda_mcp_edge::config::{Algorithm, ApiVersion, Issuer, Oidc, Reach};
 use camunda_mcp_edge::http::{Method, UpstreamResponse};
 use camunda_mcp_edge::mcp::jsonrpc;
@@ -66,8 +67,12 @@ fn any_json() -> impl Strategy<Value = Value> {
     })
 }
 
+const TOOLSETS: &str = "messages,operate,jobs,decisions,deploy,audit";
+
+/// Camunda's 18 tools and every operator toolset's.
 fn tool_names() -> Vec<&'static str> {
-    Catalogue::new(ApiVersion::V8_10, HintMode::Camunda)
+    let all: Vec<Toolset> = Toolset::ALL.to_vec();
+    Catalogue::with_toolsets(ApiVersion::V8_10, HintMode::Camunda, &all)
         .tools()
         .iter()
         .map(|t| t.name)
@@ -101,7 +106,7 @@ proptest! {
         version in prop::sample::select(vec!["8.9", "8.10"]),
     ) {
         let rec = Recorder::default();
-        let app = app_with(&[("CAMUNDA_API_VERSION", version)]);
+        let app = app_with(&[("CAMUNDA_API_VERSION", version), ("MCP_TOOLSETS", TOOLSETS)]);
         let r = call(&app, &rec, tool, args.clone());
         if r.get("code").is_some() {
             prop_assert_eq!(&r["code"], -32602, "{}", r);

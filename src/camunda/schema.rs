@@ -74,10 +74,11 @@ impl Field {
         self
     }
 
-    /// An object that goes into the REST body as it came (process variables): kept as raw
-    /// JSON, never turned into a tree, which costs many times its size.
+    /// An optional object that goes into the REST body as it came (process variables): kept
+    /// as raw JSON, never turned into a tree, which costs many times its size. Required ones
+    /// take the checked path, which says when they are missing.
     pub fn passes_through(&self) -> bool {
-        self.shape == Shape::AnyObject && self.target == Target::Body
+        self.shape == Shape::AnyObject && self.target == Target::Body && !self.required
     }
 }
 

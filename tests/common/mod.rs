@@ -57,13 +57,16 @@ impl Recorder {
         self
     }
 
-    /// `(method, url, body)` of every request, bodies parsed as JSON.
+    /// `(method, url, body)` of every request, bodies parsed as JSON (others as a string).
     pub fn calls(&self) -> Vec<(String, String, Option<Value>)> {
         self.seen
             .borrow()
             .iter()
             .map(|r| {
-                let body = r.body.as_ref().map(|b| serde_json::from_slice(b).unwrap());
+                let body = r.body.as_ref().map(|b| {
+                    serde_json::from_slice(b)
+                        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
+                });
                 (r.method.to_string(), r.url.clone(), body)
             })
             .collect()
