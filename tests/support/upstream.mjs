@@ -108,6 +108,32 @@ export const sampleCalls = {
   getVariable: { variableKey: k }, searchVariables: { filter: { name: 'orderId' } },
 };
 
+/** One call of each operator tool (MCP_TOOLSETS), with arguments the sample data answers. */
+export const operatorCalls = {
+  publishMessage: { name: 'payment-received', correlationKey: 'order-1000', timeToLive: 60000, messageId: 'pay-1', variables: { paid: true }, tenantId: '<default>' },
+  correlateMessage: { name: 'payment-received', correlationKey: 'order-1000', variables: { paid: true } },
+  searchMessageSubscriptions: { filter: { messageName: 'payment-received', messageSubscriptionState: 'CREATED', processInstanceKey: INSTANCE_KEY, lastUpdatedDate: { from: '2026-01-01T00:00:00Z' } }, sort: [{ field: 'lastUpdatedDate', order: 'DESC' }], page: { limit: 10 } },
+  cancelProcessInstance: { processInstanceKey: k },
+  createElementInstanceVariables: { elementInstanceKey: k, variables: { approved: false }, local: true },
+  searchElementInstances: { filter: { processInstanceKey: INSTANCE_KEY, state: 'ACTIVE', type: 'SERVICE_TASK', hasIncident: true, startDate: { from: '2026-01-01T00:00:00Z' } }, sort: [{ field: 'startDate' }], page: { from: 0, limit: 10 } },
+  getProcessInstanceStatistics: { processInstanceKey: k },
+  searchJobs: { filter: { type: 'charge-card', state: 'FAILED', kind: 'BPMN_ELEMENT', retries: 0, processInstanceKey: INSTANCE_KEY, deadline: { to: '2027-01-01T00:00:00Z' } }, sort: [{ field: 'retries', order: 'ASC' }], page: { limit: 10 } },
+  completeJob: { jobKey: k, variables: { charged: true } },
+  failJob: { jobKey: k, retries: 2, errorMessage: 'card service down', retryBackOff: 30000, variables: { attempts: 1 } },
+  throwJobError: { jobKey: k, errorCode: 'CARD_DECLINED', errorMessage: 'declined', variables: { reason: 'limit' } },
+  updateJob: { jobKey: k, changeset: { retries: 3, timeout: 60000 } },
+  searchDecisionDefinitions: { filter: { decisionDefinitionId: 'risk-check', isLatestVersion: true, version: 2, decisionDefinitionKey: '2251799813692000' }, sort: [{ field: 'version', order: 'DESC' }] },
+  getDecisionDefinitionXML: { decisionDefinitionKey: k },
+  evaluateDecision: { decisionDefinitionId: 'risk-check', variables: { amount: 1200 }, tenantId: '<default>' },
+  searchDecisionInstances: { filter: { state: 'EVALUATED', decisionDefinitionType: 'DECISION_TABLE', evaluationDate: { from: '2026-01-01T00:00:00Z' }, processInstanceKey: INSTANCE_KEY }, sort: [{ field: 'evaluationDate', order: 'DESC' }] },
+  createDeployment: {
+    resources: [{ name: 'order-process.bpmn', content: BPMN_XML }, { name: 'risk-check.dmn', content: '<?xml version="1.0" encoding="UTF-8"?><definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="risk" name="Risk"><decision id="risk-check" name="Risk check"/></definitions>' }],
+    tenantId: '<default>',
+  },
+  deleteResource: { resourceKey: k, deleteHistory: false },
+  searchAuditLogs: { filter: { operationType: 'CANCEL', entityType: 'PROCESS_INSTANCE', result: 'SUCCESS', actorId: 'alice', timestamp: { from: '2026-01-01T00:00:00Z' } }, sort: [{ field: 'timestamp', order: 'DESC' }] },
+};
+
 const page = (items) => ({
   items,
   page: { totalItems: items.length, hasMoreTotalItems: false, startCursor: null, endCursor: null },
@@ -154,6 +180,81 @@ function sampleAnswer(method, path, body) {
   if (method === 'GET' && m(/^\/v2\/variables\/\d+$/)) return json(variable(0));
   if (method === 'POST' && path === '/v2/variables/search') return json(page(searchItems(variable, body, 3)));
   if (method === 'PATCH' && m(/^\/v2\/jobs\/\d+$/)) return { status: 204 };
+  return operatorAnswer(method, path, body, json, m);
+}
+
+/** Answers to the operator toolsets' REST calls (MCP_TOOLSETS). */
+function operatorAnswer(method, path, body, json, m) {
+  const search = (item) => json(page(searchItems(item, body, 1)));
+  if (method === 'POST' && path === '/v2/messages/publication') return json({ tenantId: '<default>', messageKey: '2251799813691000' });
+  if (method === 'POST' && path === '/v2/messages/correlation') return json({ tenantId: '<default>', messageKey: '2251799813691001', processInstanceKey: INSTANCE_KEY });
+  if (method === 'POST' && path === '/v2/message-subscriptions/search') {
+    return search(() => ({
+      messageSubscriptionKey: '2251799813691100', processDefinitionId: 'order-process', processDefinitionKey: DEF_KEY,
+      processInstanceKey: INSTANCE_KEY, elementId: 'AwaitPayment', elementInstanceKey: '2251799813690061',
+      messageSubscriptionState: 'CREATED', lastUpdatedDate: T0, messageName: 'payment-received', correlationKey: 'order-1000', tenantId: '<default>',
+    }));
+  }
+  if (method === 'POST' && m(/^\/v2\/process-instances\/\d+\/cancellation$/)) return { status: 204 };
+  if (method === 'PUT' && m(/^\/v2\/element-instances\/\d+\/variables$/)) return { status: 204 };
+  if (method === 'POST' && path === '/v2/element-instances/search') {
+    return search(() => ({
+      processDefinitionId: 'order-process', startDate: T0, endDate: null, elementId: 'ChargeCard', elementName: 'Charge card',
+      type: 'SERVICE_TASK', state: 'ACTIVE', hasIncident: true, tenantId: '<default>', elementInstanceKey: '2251799813690060',
+      processInstanceKey: INSTANCE_KEY, processDefinitionKey: DEF_KEY, incidentKey: INCIDENT_KEY,
+    }));
+  }
+  if (method === 'GET' && m(/^\/v2\/process-instances\/\d+\/statistics\/element-instances$/)) {
+    return json({ items: [{ elementId: 'ChargeCard', active: 1, canceled: 0, incidents: 1, completed: 0 }, { elementId: 'OrderReceived', active: 0, canceled: 0, incidents: 0, completed: 1 }] });
+  }
+  if (method === 'POST' && path === '/v2/jobs/search') {
+    return search(() => ({
+      customHeaders: {}, elementInstanceKey: '2251799813690060', hasFailedWithRetriesLeft: false, jobKey: JOB_KEY, kind: 'BPMN_ELEMENT',
+      listenerEventType: 'UNSPECIFIED', processDefinitionId: 'order-process', processDefinitionKey: DEF_KEY, processInstanceKey: INSTANCE_KEY,
+      retries: 0, state: 'FAILED', tenantId: '<default>', type: 'charge-card', worker: 'payments-worker', errorMessage: 'Payment provider answered 503', elementId: 'ChargeCard',
+    }));
+  }
+  if (method === 'POST' && m(/^\/v2\/jobs\/\d+\/(completion|failure|error)$/)) return { status: 204 };
+  if (method === 'POST' && path === '/v2/decision-definitions/search') {
+    return search(() => ({
+      decisionDefinitionId: 'risk-check', name: 'Risk check', version: 2, decisionRequirementsId: 'risk', tenantId: '<default>',
+      decisionDefinitionKey: '2251799813692000', decisionRequirementsKey: '2251799813691999', decisionRequirementsName: 'Risk', decisionRequirementsVersion: 2,
+    }));
+  }
+  if (method === 'GET' && m(/^\/v2\/decision-definitions\/\d+\/xml$/)) {
+    return { status: 200, type: 'text/xml', text: '<?xml version="1.0" encoding="UTF-8"?><definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="risk" name="Risk"><decision id="risk-check" name="Risk check"/></definitions>' };
+  }
+  if (method === 'POST' && path === '/v2/decision-definitions/evaluation') {
+    return json({
+      decisionDefinitionId: 'risk-check', decisionDefinitionKey: '2251799813692000', decisionDefinitionName: 'Risk check', decisionDefinitionVersion: 2,
+      decisionRequirementsId: 'risk', decisionRequirementsKey: '2251799813691999', output: '"low"', failedDecisionDefinitionId: null, failureMessage: null,
+      tenantId: '<default>', decisionInstanceKey: '2251799813692100', decisionEvaluationKey: '2251799813692100', evaluatedDecisions: [],
+    });
+  }
+  if (method === 'POST' && path === '/v2/decision-instances/search') {
+    return search(() => ({
+      decisionEvaluationInstanceKey: '2251799813692100-1', state: 'EVALUATED', evaluationDate: T0, evaluationFailure: null,
+      decisionDefinitionId: 'risk-check', decisionDefinitionName: 'Risk check', decisionDefinitionVersion: 2, decisionDefinitionType: 'DECISION_TABLE',
+      result: '"low"', tenantId: '<default>', decisionEvaluationKey: '2251799813692100', processDefinitionKey: DEF_KEY, processInstanceKey: INSTANCE_KEY,
+      decisionDefinitionKey: '2251799813692000', elementInstanceKey: '2251799813690080', rootDecisionDefinitionKey: '2251799813692000',
+    }));
+  }
+  if (method === 'POST' && path === '/v2/deployments') {
+    const files = typeof body === 'string' ? [...body.matchAll(/filename="([^"]+)"/g)].map((f) => f[1]) : [];
+    return json({
+      deploymentKey: '2251799813693000', tenantId: '<default>',
+      deployments: files.map((name, i) => ({
+        processDefinition: { processDefinitionId: name.replace(/\.\w+$/, ''), processDefinitionVersion: 1, resourceName: name, tenantId: '<default>', processDefinitionKey: String(2251799813693001n + BigInt(i)) },
+      })),
+    });
+  }
+  if (method === 'POST' && m(/^\/v2\/resources\/\d+\/deletion$/)) return json({ resourceKey: path.split('/')[3], batchOperation: null });
+  if (method === 'POST' && path === '/v2/audit-logs/search') {
+    return search(() => ({
+      auditLogKey: '2251799813694000', entityKey: INSTANCE_KEY, entityType: 'PROCESS_INSTANCE', operationType: 'CANCEL', timestamp: T0,
+      actorId: 'alice', actorType: 'USER', tenantId: '<default>', result: 'SUCCESS', category: 'DEPLOYED_RESOURCES', processInstanceKey: INSTANCE_KEY,
+    }));
+  }
   return undefined;
 }
 
