@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::auth::signature::Signatures;
 use crate::auth::{AuthError, Caller, Destination, Gate, Principal, METADATA_PATH};
 use crate::camunda::client::Cluster;
+use crate::camunda::processes;
 use crate::camunda::tools::{Catalogue, ToolClass};
 use crate::config::{
     is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config, ConfigError,
@@ -17,12 +18,31 @@ use crate::http::{BodySource, HttpClient, Request, Response, TraceContext};
 use crate::landing;
 use crate::mcp::era::{self, Lane, Params};
 use crate::mcp::jsonrpc::{self, ErrorCode, Id, Incoming, RpcError};
-use crate::mcp::server::{Offer, Server};
+use crate::mcp::server::{Endpoint, Offer, Server};
 use crate::mcp::transport;
 use crate::policy::{binding_name, LimitCheck, Limiter, NoLimits, Policy};
 
 /// The MCP endpoint of a single-cluster gateway, as on a Camunda cluster.
 pub const MCP_PATH: &str = "/mcp/cluster";
+/// Camunda 8.10's processes-as-tools server (`MCP_PROCESSES=true`).
+pub const PROCESSES_PATH: &str = "/mcp/processes";
+
+/// Which MCP server a path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Cluster,
+    Processes,
+}
+
+/// The MCP server a path ends with, and what comes before it.
+fn split_kind(path: &str) -> Option<(&str, Kind)> {
+    path.strip_suffix(MCP_PATH)
+        .map(|p| (p, Kind::Cluster))
+        .or_else(|| {
+            path.strip_suffix(PROCESSES_PATH)
+                .map(|p| (p, Kind::Processes))
+        })
+}
 
 /// The cluster one request is for.
 struct Target<'a> {
@@ -35,6 +55,7 @@ struct Target<'a> {
     cluster: Option<&'a str>,
     /// A Camunda 8.10 physical tenant (Self-Managed), when the path names one.
     tenant: Option<&'a str>,
+    kind: Kind,
 }
 
 /// What one request did, for the structured log line. Never tokens, headers or bodies.
@@ -157,6 +178,11 @@ impl<S: Signatures> App<S> {
                 200,
                 json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}).to_string(),
             )
+        } else if let Some(why) = split_kind(&req.path)
+            .filter(|(_, kind)| *kind == Kind::Processes)
+            .and_then(|_| self.serves_processes().err())
+        {
+            not_found(req, Some(why))
         } else if physical_tenant(&req.path).is_some() {
             not_found(
                 req,
@@ -177,47 +203,64 @@ impl<S: Signatures> App<S> {
             AuthMode::Oidc(oidc) => oidc.cluster_id.as_deref(),
             _ => None,
         };
-        if path == MCP_PATH {
-            return Some(Target {
-                address: Cow::Borrowed(self.config.rest_address.as_deref()?),
-                path,
-                region: None,
-                cluster: configured(),
-                tenant: None,
-            });
-        }
-        if let Some(tenant) = physical_tenant(path) {
+        let (target, kind) = if let Some((tenant, kind)) = physical_tenant(path) {
             if self.config.api_version < ApiVersion::V8_10 {
                 return None;
             }
             let base = self.config.rest_address.as_deref()?;
-            return Some(Target {
+            let target = Target {
                 address: Cow::Owned(format!("{base}/physical-tenants/{tenant}")),
                 path,
                 region: None,
                 cluster: configured(),
                 tenant: Some(tenant),
-            });
+                kind,
+            };
+            (target, kind)
+        } else {
+            let (prefix, kind) = split_kind(path)?;
+            let target = if prefix.is_empty() {
+                Target {
+                    address: Cow::Borrowed(self.config.rest_address.as_deref()?),
+                    path,
+                    region: None,
+                    cluster: configured(),
+                    tenant: None,
+                    kind,
+                }
+            } else {
+                let saas = self.config.saas.as_ref()?;
+                let (region, cluster) = prefix.strip_prefix('/')?.split_once('/')?;
+                if !saas.regions.iter().any(|r| r == region) || !is_cluster_id(cluster) {
+                    return None;
+                }
+                let address = saas
+                    .template
+                    .replace("{region}", region)
+                    .replace("{clusterId}", cluster);
+                Target {
+                    address: Cow::Owned(address),
+                    path,
+                    region: Some(region),
+                    cluster: Some(cluster),
+                    tenant: None,
+                    kind,
+                }
+            };
+            (target, kind)
+        };
+        (kind == Kind::Cluster || self.serves_processes().is_ok()).then_some(target)
+    }
+
+    /// Whether `/mcp/processes` is served, or why not.
+    fn serves_processes(&self) -> Result<(), &'static str> {
+        if self.config.processes.is_none() {
+            Err("The processes MCP server is off: set MCP_PROCESSES=true to serve it.")
+        } else if self.config.api_version < ApiVersion::V8_10 {
+            Err("The processes MCP server needs a Camunda 8.10 cluster (its tools are message start events marked as tools): set CAMUNDA_API_VERSION=8.10.")
+        } else {
+            Ok(())
         }
-        let saas = self.config.saas.as_ref()?;
-        let (region, cluster) = path
-            .strip_suffix(MCP_PATH)?
-            .strip_prefix('/')?
-            .split_once('/')?;
-        if !saas.regions.iter().any(|r| r == region) || !is_cluster_id(cluster) {
-            return None;
-        }
-        let address = saas
-            .template
-            .replace("{region}", region)
-            .replace("{clusterId}", cluster);
-        Some(Target {
-            address: Cow::Owned(address),
-            path,
-            region: Some(region),
-            cluster: Some(cluster),
-            tenant: None,
-        })
     }
 
     async fn mcp<'b, C: HttpClient, L: Limiter>(
@@ -304,17 +347,34 @@ impl<S: Signatures> App<S> {
         trace.refused = None;
 
         let offered = self.policy.offered(&dest);
+        let scopes = caller.principal.scopes();
+        let endpoint = match (target.kind, self.config.processes) {
+            (Kind::Processes, Some(settings)) => {
+                let open = |class| {
+                    self.policy.class_offered(&dest, class)
+                        && self.policy.class_permitted(scopes, class)
+                };
+                Endpoint::Processes {
+                    reads: open(ToolClass::Read),
+                    writes: open(ToolClass::Write),
+                    list_ttl_ms: settings.list_ttl_ms,
+                    now_s: now,
+                }
+            }
+            _ => Endpoint::Cluster,
+        };
         let offer = Offer {
             offered,
-            listed: offered.and(self.policy.permitted(caller.principal.scopes())),
+            listed: offered.and(self.policy.permitted(scopes)),
             private: self.policy.lists_per_caller(),
+            endpoint,
         };
         if is_call {
             if self.policy.audit_argument_keys {
                 trace.argument_keys = Some(argument_keys(&params));
             }
             let checked = self
-                .check_call(req, &params, &offer, &caller, outside.limits, trace)
+                .check_call(req, &params, &offer, &dest, &caller, outside.limits, trace)
                 .await;
             if let Err(refusal) = checked {
                 return match refusal {
@@ -358,32 +418,62 @@ impl<S: Signatures> App<S> {
     /// The policy's questions for a `tools/call` of an offered tool: may this caller call it,
     /// and is it within its rate limit? A tool not offered is left to the dispatcher, which
     /// answers as if it did not exist.
+    #[allow(clippy::too_many_arguments)] // the request's parts the policy reads, each once
     async fn check_call<L: Limiter>(
         &self,
         req: &Request,
         params: &Params<'_>,
         offer: &Offer,
+        dest: &Destination<'_>,
         caller: &Caller,
         limits: &L,
         trace: &mut Trace,
     ) -> Result<(), CallRefusal> {
-        let catalogue = self.server.catalogue();
-        let Some(index) = era::string(params.name)
-            .and_then(|name| catalogue.index(&name))
-            .filter(|&i| offer.offered.contains(i))
-        else {
+        let Some(name) = era::string(params.name) else {
             return Ok(());
         };
-        let name = catalogue.tools()[index].name;
-        trace.tool = Some(name.to_owned());
-        if !offer.listed.contains(index) {
+        // The tool's class and the scope it needs, if it is offered here at all.
+        let (class, scope) = match offer.endpoint {
+            Endpoint::Cluster => {
+                let catalogue = self.server.catalogue();
+                let Some(index) = catalogue
+                    .index(&name)
+                    .filter(|&i| offer.offered.contains(i))
+                else {
+                    return Ok(());
+                };
+                let permitted = offer.listed.contains(index);
+                let scope = (!permitted).then(|| self.policy.scope_of(index));
+                (self.policy.class_of(index), scope.flatten())
+            }
+            Endpoint::Processes { .. } => {
+                let class = if name == processes::GET_PROCESS_STATE {
+                    ToolClass::Read
+                } else {
+                    ToolClass::Write
+                };
+                if !self.policy.class_offered(dest, class) {
+                    return Ok(());
+                }
+                let permitted = self
+                    .policy
+                    .class_permitted(caller.principal.scopes(), class);
+                (
+                    class,
+                    (!permitted)
+                        .then(|| self.policy.class_scope(class))
+                        .flatten(),
+                )
+            }
+        };
+        trace.tool = Some(name.chars().take(64).collect());
+        if let Some(scope) = scope {
             trace.refused = Some("insufficient_scope");
             return Err(CallRefusal::Scope(AuthError::InsufficientScope {
-                scope: self.policy.scope_of(index).unwrap_or_default().to_owned(),
-                tool: Some(name.to_owned()),
+                scope: scope.to_owned(),
+                tool: trace.tool.clone(),
             }));
         }
-        let class = self.policy.class_of(index);
         let key = caller.principal.rate_key(req.header("cf-connecting-ip"));
         match limits.check(class, &key).await {
             LimitCheck::Unlimited | LimitCheck::Allowed => Ok(()),
@@ -490,17 +580,23 @@ fn error(status: u16, id: Option<&Id>, err: &RpcError) -> Response {
     Response::json(status, jsonrpc::error_body(id, err))
 }
 
-/// The physical tenant an MCP path names, in either of the two forms served:
-/// `/physical-tenants/{id}/mcp/cluster` and Camunda's own `/mcp/physical-tenants/{id}/cluster`.
-fn physical_tenant(path: &str) -> Option<&str> {
-    let id = path
+/// The physical tenant an MCP path names, and which server, in either of the two forms
+/// served: `/physical-tenants/{id}/mcp/cluster` and Camunda's own
+/// `/mcp/physical-tenants/{id}/cluster` (`processes` for the processes server).
+fn physical_tenant(path: &str) -> Option<(&str, Kind)> {
+    let (id, kind) = path
         .strip_prefix("/physical-tenants/")
-        .and_then(|rest| rest.strip_suffix(MCP_PATH))
+        .and_then(split_kind)
         .or_else(|| {
-            path.strip_prefix("/mcp/physical-tenants/")?
-                .strip_suffix("/cluster")
+            let rest = path.strip_prefix("/mcp/physical-tenants/")?;
+            rest.strip_suffix("/cluster")
+                .map(|id| (id, Kind::Cluster))
+                .or_else(|| {
+                    rest.strip_suffix("/processes")
+                        .map(|id| (id, Kind::Processes))
+                })
         })?;
-    is_physical_tenant_id(id).then_some(id)
+    is_physical_tenant_id(id).then_some((id, kind))
 }
 
 /// The request's W3C trace context: from `_meta` when it carries one (the 2026-07-28 way),

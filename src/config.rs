@@ -40,6 +40,8 @@ pub struct Config {
     pub saas: Option<Saas>,
     /// Operator toolsets offered besides Camunda's 18 tools (`MCP_TOOLSETS`), in the order named.
     pub toolsets: Vec<Toolset>,
+    /// The processes-as-tools server at `/mcp/processes` (`MCP_PROCESSES=true`, 8.10 only).
+    pub processes: Option<ProcessesServer>,
     /// Which tools are offered, to whom and how often; what the audit record holds.
     pub governance: Governance,
     /// Things worth one log line at start (e.g. a cleartext key source allowed for loopback).
@@ -65,6 +67,14 @@ pub struct Governance {
     /// `MCP_RATE_LIMITS`: what the `[[ratelimits]]` bindings allow, for `Retry-After`, error
     /// messages and the landing page (a Worker cannot read its bindings' settings).
     pub rate_limits: Vec<RateLimit>,
+}
+
+/// Settings of `/mcp/processes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessesServer {
+    /// How long a caller's list of process tools is reused (`MCP_PROCESSES_LIST_TTL_MS`; 0:
+    /// read every time). Also the `ttlMs` modern clients are told.
+    pub list_ttl_ms: u32,
 }
 
 /// One rate limit as `MCP_RATE_LIMITS` describes it: `limit` calls per `period_s` seconds per
@@ -295,6 +305,19 @@ impl Config {
         let mut warnings = Vec::new();
         let auth = auth_mode(&get, &mut warnings)?;
         let governance = governance(&get, &auth)?;
+        let processes = match get("MCP_PROCESSES").as_deref() {
+            None | Some("false") => None,
+            Some("true") => Some(ProcessesServer {
+                list_ttl_ms: number(&get, "MCP_PROCESSES_LIST_TTL_MS", 10_000, 0..=600_000)?,
+            }),
+            Some(v) => {
+                return Err(ConfigError {
+                    name: "MCP_PROCESSES",
+                    value: v.to_owned(),
+                    reason: "expected true or false",
+                })
+            }
+        };
         let mut toolsets = Vec::new();
         for name in list(get("MCP_TOOLSETS")) {
             let set = Toolset::parse(&name).ok_or(ConfigError {
@@ -324,6 +347,7 @@ impl Config {
             auth,
             saas,
             toolsets,
+            processes,
             governance,
             warnings,
         })

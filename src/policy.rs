@@ -86,6 +86,9 @@ pub struct Policy {
     read_only: ToolSet,
     /// Per tool (catalogue order): the scope a caller needs, if any.
     scopes: Vec<Option<String>>,
+    /// The `read`/`write` entries of `MCP_TOOL_SCOPES`, for tools outside the catalogue (the
+    /// processes server's).
+    class_scopes: Vec<(ToolClass, String)>,
     classes: Vec<ToolClass>,
     limits: Vec<RateLimit>,
     pub audit_argument_keys: bool,
@@ -155,7 +158,13 @@ impl Policy {
                 scopes[known("MCP_TOOL_SCOPES", key)?] = Some(scope.clone());
             }
         }
+        let class_scopes = g
+            .tool_scopes
+            .iter()
+            .filter_map(|(key, scope)| Some((ToolClass::parse(key)?, scope.clone())))
+            .collect();
         Ok(Policy {
+            class_scopes,
             read_only_routes: g.read_only.clone(),
             writable,
             read_only,
@@ -191,6 +200,29 @@ impl Policy {
                 .as_ref()
                 .is_none_or(|s| granted.iter().any(|g| g == s))
         }))
+    }
+
+    /// Whether tools of `class` outside the catalogue are offered on this route: writes are not
+    /// on a read-only one.
+    pub fn class_offered(&self, dest: &Destination<'_>, class: ToolClass) -> bool {
+        class == ToolClass::Read || !self.is_read_only(dest)
+    }
+
+    /// The scope `MCP_TOOL_SCOPES` asks for tools of `class`, if any.
+    pub fn class_scope(&self, class: ToolClass) -> Option<&str> {
+        self.class_scopes
+            .iter()
+            .find(|(c, _)| *c == class)
+            .map(|(_, s)| s.as_str())
+    }
+
+    /// Whether a caller holding `granted` (`None`: no tokens) may call tools of `class` outside
+    /// the catalogue.
+    pub fn class_permitted(&self, granted: Option<&[String]>, class: ToolClass) -> bool {
+        match (granted, self.class_scope(class)) {
+            (Some(granted), Some(scope)) => granted.iter().any(|g| g == scope),
+            _ => true,
+        }
     }
 
     /// Whether `tools/list` depends on who asks (then it must not be shared between callers).

@@ -20,7 +20,7 @@ pub struct Call {
 }
 
 impl Call {
-    fn new(method: Method, path_below_v2: &str) -> Self {
+    pub(super) fn new(method: Method, path_below_v2: &str) -> Self {
         Call {
             method,
             path: format!("/v2{path_below_v2}"),
@@ -69,6 +69,11 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             trace: None,
             last_status: Cell::new(None),
         }
+    }
+
+    /// Status of the cluster's last answer to this request, if any.
+    pub fn last_status(&self) -> Option<u16> {
+        self.last_status.get()
     }
 
     /// Runs `tool` with `args`; failures are `isError` results.
@@ -295,7 +300,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         }
     }
 
-    async fn send(
+    pub(super) async fn send(
         &self,
         call: &Call,
         body: Option<Payload>,
@@ -337,13 +342,13 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
 }
 
 /// A request body and its media type.
-struct Payload {
+pub(super) struct Payload {
     content_type: String,
     bytes: Vec<u8>,
 }
 
 impl Payload {
-    fn json(text: String) -> Self {
+    pub(super) fn json(text: String) -> Self {
         Payload {
             content_type: "application/json".to_owned(),
             bytes: text.into_bytes(),

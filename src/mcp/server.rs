@@ -6,12 +6,14 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::era::{self, Lane, Params, ALL_VERSIONS, LEGACY_VERSIONS};
 use super::jsonrpc::{self, RpcError};
 use crate::camunda::client::Cluster;
+use crate::camunda::processes;
 use crate::camunda::results::ToolError;
 use crate::camunda::schema::Arguments;
 use crate::camunda::tools::{Catalogue, Tool};
@@ -47,7 +49,30 @@ pub struct Offer {
     pub listed: ToolSet,
     /// The list depends on the caller (per-tool scopes), so caches must not share it.
     pub private: bool,
+    pub endpoint: Endpoint,
 }
+
+/// Which of the two MCP servers a request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/mcp/cluster`: the catalogue's tools.
+    Cluster,
+    /// `/mcp/processes`: the cluster's processes as tools. `reads`/`writes`: whether
+    /// `getProcessState` and the process tools are offered to this caller; `now_s` dates the
+    /// list cache.
+    Processes {
+        reads: bool,
+        writes: bool,
+        list_ttl_ms: u32,
+        now_s: u64,
+    },
+}
+
+/// Process tool lists kept per cluster and credential (see `camunda::processes`).
+const MAX_PROCESS_LISTS: usize = 256;
+
+/// A caller's process tools, and until when (ms since the epoch) they are reused.
+type ProcessList = (u64, Rc<Vec<Value>>);
 
 /// What one dispatched request came to: its result or protocol error, and what the log line
 /// and the authentication rules need to know of it.
@@ -103,6 +128,8 @@ pub struct Server {
     empty_lists: Vec<(&'static str, String, String)>,
     /// `tools/list` results other than the whole public list, by (tools, modern, private).
     lists: RefCell<HashMap<(ToolSet, bool, bool), String>>,
+    /// `/mcp/processes` lists by SHA-256 of (cluster address, credentials): until (ms), tools.
+    process_lists: RefCell<HashMap<[u8; 32], ProcessList>>,
 }
 
 /// The caching hints of a modern list result.
@@ -147,6 +174,7 @@ impl Server {
             discover,
             empty_lists,
             lists: RefCell::default(),
+            process_lists: RefCell::default(),
         }
     }
 
@@ -197,6 +225,13 @@ impl Server {
         let fixed = |json: &str| Outcome::of(Ok(json.to_owned()));
         if let Some((_, old, new)) = self.empty_lists.iter().find(|(m, ..)| *m == method) {
             return fixed(if legacy { old } else { new });
+        }
+        if let Endpoint::Processes { .. } = offer.endpoint {
+            match method {
+                "tools/list" => return self.process_list(lane, cluster, params, offer).await,
+                "tools/call" => return self.process_call(lane, cluster, params, offer).await,
+                _ => {}
+            }
         }
         match method {
             "tools/call" => return self.call(lane, cluster, params, offer).await,
@@ -283,6 +318,169 @@ impl Server {
         outcome
     }
 
+    /// `tools/list` of `/mcp/processes`: the caller's process tools, read from the cluster at
+    /// most once per `list_ttl_ms` per cluster and credential.
+    async fn process_list<C: HttpClient>(
+        &self,
+        lane: Lane,
+        cluster: &Cluster<'_, C>,
+        params: &Params<'_>,
+        offer: &Offer,
+    ) -> Outcome {
+        let Endpoint::Processes {
+            reads,
+            writes,
+            list_ttl_ms,
+            now_s,
+        } = offer.endpoint
+        else {
+            return Outcome::of(Err(RpcError::method_not_found("tools/list")));
+        };
+        if params.cursor.is_some_and(|c| c.get() != "null") {
+            return Outcome::of(Err(RpcError::invalid_params(
+                "Invalid params: unknown cursor; tools/list returns every tool in one page",
+            )));
+        }
+        let now_ms = now_s.saturating_mul(1000);
+        let key = process_list_key(cluster);
+        let cached = self
+            .process_lists
+            .borrow()
+            .get(&key)
+            .filter(|(until, _)| now_ms < *until)
+            .map(|(_, tools)| tools.clone());
+        let mut outcome = Outcome::of(Ok(String::new()));
+        let tools = match cached {
+            Some(tools) => tools,
+            None => {
+                let listed = cluster.process_tools().await;
+                outcome.upstream = cluster.last_status();
+                let tools: Rc<Vec<Value>> = match listed {
+                    Ok(tools) => Rc::new(tools),
+                    Err(err) => {
+                        let problem = match &err {
+                            ToolError::Problem(p) => serde_json::to_value(p).ok(),
+                            ToolError::InvalidArgument(_) => None,
+                        };
+                        let mut rpc = RpcError::new(
+                            jsonrpc::ErrorCode::INTERNAL_ERROR,
+                            format!("The cluster's process tools could not be read: {err}"),
+                        );
+                        if let Some(problem) = problem {
+                            rpc = rpc.with_data(problem);
+                        }
+                        outcome.answer = Err(rpc);
+                        return outcome;
+                    }
+                };
+                if list_ttl_ms > 0 {
+                    let mut lists = self.process_lists.borrow_mut();
+                    if lists.len() >= MAX_PROCESS_LISTS {
+                        lists.retain(|_, (until, _)| now_ms < *until);
+                        if lists.len() >= MAX_PROCESS_LISTS {
+                            lists.clear();
+                        }
+                    }
+                    let until = now_ms + u64::from(list_ttl_ms);
+                    lists.insert(key, (until, tools.clone()));
+                }
+                tools
+            }
+        };
+        let shown: Vec<&Value> = tools
+            .iter()
+            .filter(|t| {
+                if t["name"] == processes::GET_PROCESS_STATE {
+                    reads
+                } else {
+                    writes
+                }
+            })
+            .collect();
+        let members = format!(r#""tools":{}"#, json!(shown));
+        outcome.answer = Ok(match lane {
+            Lane::Legacy => format!("{{{members}}}"),
+            Lane::Modern => format!(
+                r#"{},"ttlMs":{list_ttl_ms},"cacheScope":"private",{members}}}"#,
+                self.modern_head
+            ),
+        });
+        outcome
+    }
+
+    /// `tools/call` of `/mcp/processes` (the policy has admitted the tool's class already).
+    async fn process_call<C: HttpClient>(
+        &self,
+        lane: Lane,
+        cluster: &Cluster<'_, C>,
+        params: &Params<'_>,
+        offer: &Offer,
+    ) -> Outcome {
+        let Some(name) = era::string(params.name) else {
+            return Outcome::refused(
+                "invalid_params",
+                RpcError::invalid_params(
+                    "Invalid params: \"name\" must be the name of a tool (a string)",
+                ),
+            );
+        };
+        let mut outcome = Outcome::of(Ok(String::new()));
+        outcome.tool = Some(name.chars().take(64).collect());
+        let read = name == processes::GET_PROCESS_STATE;
+        let offered = match offer.endpoint {
+            Endpoint::Processes { reads, writes, .. } => {
+                if read {
+                    reads
+                } else {
+                    writes
+                }
+            }
+            Endpoint::Cluster => false,
+        };
+        if !offered {
+            outcome.refused = Some("unknown_tool");
+            outcome.answer = Err(RpcError::invalid_params(format!("Unknown tool: {name}")));
+            return outcome;
+        }
+        let arguments = match params.arguments.map(|raw| raw.get()) {
+            None | Some("null") => Map::new(),
+            Some(raw) => match jsonrpc::strict_value(raw) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => {
+                    outcome.refused = Some("invalid_params");
+                    outcome.answer = Err(RpcError::invalid_params(
+                        "Invalid params: \"arguments\" must be an object",
+                    ));
+                    return outcome;
+                }
+                Err(why) => {
+                    outcome.tool_error = true;
+                    let err = ToolError::InvalidArgument(format!("arguments: {why}"));
+                    outcome.answer = Ok(self.result_frame(lane, &err.to_result()));
+                    return outcome;
+                }
+            },
+        };
+        let called = cluster
+            .call_process_tool(&name, arguments, &fresh_correlation_key())
+            .await;
+        outcome.upstream = cluster.last_status();
+        match called {
+            processes::Outcome::Unavailable(why) => {
+                outcome.refused = Some("unknown_tool");
+                outcome.answer = Err(RpcError::invalid_params(why.to_string()));
+            }
+            processes::Outcome::Result(result) => {
+                let result = result.unwrap_or_else(|err| {
+                    outcome.tool_error = true;
+                    err.to_result()
+                });
+                outcome.answer = Ok(self.result_frame(lane, &result));
+            }
+        }
+        outcome
+    }
+
     fn result_frame(&self, lane: Lane, result: &str) -> String {
         match lane {
             Lane::Legacy => result.to_owned(),
@@ -297,6 +495,36 @@ impl Server {
             Some(members) => format!("{},{members}", self.modern_head),
         }
     }
+}
+
+/// Where a caller's process tools are kept: its cluster and its credentials (the cluster shows
+/// each caller only what it may see), hashed.
+fn process_list_key<C>(cluster: &Cluster<'_, C>) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(cluster.address.as_bytes());
+    digest.update([0]);
+    digest.update(cluster.authorization.unwrap_or_default().as_bytes());
+    digest.finalize().into()
+}
+
+/// A random UUID (v4): each process started through `/mcp/processes` gets a correlation key of
+/// its own, so no two starts of one process are taken for the same business case.
+fn fresh_correlation_key() -> String {
+    let mut b = [0u8; 16];
+    // Without randomness the key is all zeros but still a valid key; the runtime always has it.
+    let _ = getrandom::getrandom(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// The arguments of a call of `tool`, each member parsed strictly (no member given twice, at
