@@ -110,7 +110,7 @@ function build() {
 
 /** Whether `value` meets a REST v2 filter condition: a plain value, or `$eq`, `$neq`, `$in`,
  * `$notIn`, `$like`, `$exists`, `$gt`, `$gte`, `$lt`, `$lte`. Keys compare as strings. */
-function meets(value, cond) {
+export function meets(value, cond) {
   const same = (a, b) => String(a) === String(b);
   if (cond === null || typeof cond !== 'object' || Array.isArray(cond)) return same(value, cond);
   return Object.entries(cond).every(([op, arg]) => {

@@ -8,7 +8,7 @@
 //   node tests/support/upstream.mjs --port 8080 --demo   // demo: a fake C8 Run on localhost:8080
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { demoCluster } from './demo.mjs';
+import { demoCluster, meets } from './demo.mjs';
 
 const T0 = '2026-11-20T08:15:30.123Z';
 const DEF_KEY = '2251799813685249';
@@ -183,17 +183,46 @@ function sampleAnswer(method, path, body) {
   return operatorAnswer(method, path, body, json, m);
 }
 
+/**
+ * Message subscriptions as an 8.10 cluster keeps them: one an instance waits on, and start
+ * events, three marked as MCP tools (`io.camunda.tool:*` properties; one since removed) and one
+ * not. `/mcp/processes` lists and calls the marked ones.
+ */
+const startEvent = (key, toolName, messageName, processDefinitionId, state, toolProperties) => ({
+  messageSubscriptionKey: key, processDefinitionId, processDefinitionKey: String(BigInt(key) - 1000n), processInstanceKey: null,
+  rootProcessInstanceKey: null, elementId: 'Started', elementInstanceKey: null, messageSubscriptionState: state, lastUpdatedDate: T0,
+  messageName, correlationKey: null, messageSubscriptionType: 'START_EVENT', toolProperties, processDefinitionName: processDefinitionId,
+  processDefinitionVersion: 1, toolName, inboundConnectorType: null, tenantId: '<default>',
+});
+export const messageSubscriptions = [
+  {
+    messageSubscriptionKey: '2251799813691100', processDefinitionId: 'order-process', processDefinitionKey: DEF_KEY,
+    processInstanceKey: INSTANCE_KEY, rootProcessInstanceKey: INSTANCE_KEY, elementId: 'AwaitPayment', elementInstanceKey: '2251799813690061',
+    messageSubscriptionState: 'CREATED', lastUpdatedDate: T0, messageName: 'payment-received', correlationKey: 'order-1000',
+    messageSubscriptionType: 'PROCESS_EVENT', toolProperties: {}, toolName: null, tenantId: '<default>',
+  },
+  startEvent('2251799813695001', 'requestVacation', 'vacation-requested', 'vacation-request', 'CREATED', {
+    'io.camunda.tool:name': 'requestVacation',
+    'io.camunda.tool:purpose': 'Files a vacation request for an employee and starts its approval.',
+    'io.camunda.tool:inputs': 'employee (user id), from and to (ISO dates), reason',
+    'io.camunda.tool:results': 'The process instance of the request.',
+  }),
+  startEvent('2251799813695002', 'reportDamage', 'damage-reported', 'claim-intake', 'CREATED', {
+    'io.camunda.tool:name': 'reportDamage', 'io.camunda.tool:purpose': 'Opens an insurance claim for reported damage.',
+    'io.camunda.tool:when_to_use': 'A customer reports damage to insured property.',
+  }),
+  startEvent('2251799813695003', 'orderLunch', 'lunch-ordered', 'lunch', 'DELETED', { 'io.camunda.tool:name': 'orderLunch' }),
+  startEvent('2251799813695004', null, 'invoice-received', 'invoice-approval', 'CREATED', {}),
+];
+
 /** Answers to the operator toolsets' REST calls (MCP_TOOLSETS). */
 function operatorAnswer(method, path, body, json, m) {
   const search = (item) => json(page(searchItems(item, body, 1)));
   if (method === 'POST' && path === '/v2/messages/publication') return json({ tenantId: '<default>', messageKey: '2251799813691000' });
   if (method === 'POST' && path === '/v2/messages/correlation') return json({ tenantId: '<default>', messageKey: '2251799813691001', processInstanceKey: INSTANCE_KEY });
   if (method === 'POST' && path === '/v2/message-subscriptions/search') {
-    return search(() => ({
-      messageSubscriptionKey: '2251799813691100', processDefinitionId: 'order-process', processDefinitionKey: DEF_KEY,
-      processInstanceKey: INSTANCE_KEY, elementId: 'AwaitPayment', elementInstanceKey: '2251799813690061',
-      messageSubscriptionState: 'CREATED', lastUpdatedDate: T0, messageName: 'payment-received', correlationKey: 'order-1000', tenantId: '<default>',
-    }));
+    const hits = messageSubscriptions.filter((s) => Object.entries(body?.filter ?? {}).every(([k, c]) => meets(s[k] ?? null, c)));
+    return json(page(hits.slice(0, body?.page?.limit ?? 100)));
   }
   if (method === 'POST' && m(/^\/v2\/process-instances\/\d+\/cancellation$/)) return { status: 204 };
   if (method === 'PUT' && m(/^\/v2\/element-instances\/\d+\/variables$/)) return { status: 204 };
