@@ -4,7 +4,7 @@
 //! from settings only: it never calls the cluster and never shows a secret or the cluster's
 //! address.
 
-use crate::app::MCP_PATH;
+use crate::app::{MCP_PATH, PROCESSES_PATH};
 use crate::camunda::tools::{Catalogue, HintMode, ToolClass};
 use crate::config::{ApiVersion, AuthMode, Config, Reach};
 use crate::http::Response;
@@ -63,10 +63,17 @@ pub fn render(f: &Facts<'_>) -> String {
             "a Camunda SaaS cluster: region and cluster id from the cluster's API credentials",
         ));
     }
-    if f.config.api_version >= ApiVersion::V8_10 && f.config.rest_address.is_some() {
+    let v8_10 = f.config.api_version >= ApiVersion::V8_10;
+    if v8_10 && f.config.rest_address.is_some() {
         urls.push((
             format!("{}/physical-tenants/{{tenantId}}{MCP_PATH}", f.origin),
             "a physical tenant of the configured cluster (Camunda 8.10)",
+        ));
+    }
+    if v8_10 && f.config.processes.is_some() {
+        urls.push((
+            format!("{}{PROCESSES_PATH}", f.origin),
+            "the processes server: the cluster's processes whose start events are marked as tools (also under each route above)",
         ));
     }
     let example = urls
