@@ -538,3 +538,51 @@ fn the_page_for_people_says_what_and_how_and_never_a_secret() {
         assert_eq!(body_json(&resp)["error"], "Not Found");
     }
 }
+
+#[test]
+fn class_scopes_gate_the_processes_server_too() {
+    let app = oidc_app(&[
+        ("MCP_PROCESSES", "true"),
+        ("CAMUNDA_API_VERSION", "8.10"),
+        ("MCP_TOOL_SCOPES", "write=camunda:start"),
+    ]);
+    let rec = Recorder::default();
+    rec.answer(200, jwks());
+    let subscriptions = json!({"items": [{"messageSubscriptionKey": "2251799813695001", "messageSubscriptionState": "CREATED", "toolName": "requestVacation", "messageName": "m", "toolProperties": {}}]});
+    let processes = |req: Request| Request {
+        path: "/mcp/processes".into(),
+        ..req
+    };
+    let reader = token("reader", "openid");
+    let starter = token("starter", "camunda:start");
+    rec.answer(200, subscriptions.clone());
+    let list = |t: &str| {
+        listed(&send(
+            &app,
+            &rec,
+            bearer(processes(rpc("tools/list", json!({}))), t),
+        ))
+    };
+    assert_eq!(list(&reader), ["getProcessState"]);
+    rec.answer(200, subscriptions);
+    assert_eq!(
+        list(&starter),
+        ["getProcessState", "requestVacation_2251799813695001"]
+    );
+    let before = rec.calls().len();
+    let call = processes(rpc(
+        "tools/call",
+        json!({"name": "requestVacation_2251799813695001", "arguments": {}}),
+    ));
+    let resp = send(&app, &rec, bearer(call, &reader));
+    assert_eq!(resp.status, 403);
+    assert!(resp
+        .header("www-authenticate")
+        .unwrap()
+        .starts_with("Bearer error=\"insufficient_scope\", scope=\"camunda:start\", resource_metadata=\"https://gw.test/.well-known/oauth-protected-resource/mcp/processes\""));
+    assert_eq!(
+        rec.calls().len(),
+        before,
+        "a forbidden start reached the cluster"
+    );
+}

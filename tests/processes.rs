@@ -44,6 +44,42 @@ fn names(resp: &camunda_mcp_edge::http::Response) -> Vec<String> {
 }
 
 #[test]
+fn the_processes_server_introduces_itself_as_camundas_does() {
+    let app = app_with(&ON);
+    let init = json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}});
+    let result =
+        body_json(&send(&app, &Recorder::default(), rpc("initialize", init)))["result"].clone();
+    assert_eq!(
+        result["serverInfo"]["name"],
+        "Camunda 8 Orchestration API Processes MCP Server"
+    );
+    assert!(result["instructions"]
+        .as_str()
+        .unwrap()
+        .contains("getProcessState"));
+    let discover = send(
+        &app,
+        &Recorder::default(),
+        at("/mcp/processes", modern("server/discover", json!({}))),
+    );
+    let result = body_json(&discover)["result"].clone();
+    assert_eq!(
+        result["serverInfo"]["name"],
+        "Camunda 8 Orchestration API Processes MCP Server"
+    );
+    // The cluster server keeps its own name on the same deployment.
+    let cluster = send(
+        &app,
+        &Recorder::default(),
+        modern("server/discover", json!({})),
+    );
+    assert_eq!(
+        body_json(&cluster)["result"]["serverInfo"]["name"],
+        "Camunda 8 Orchestration API MCP Server"
+    );
+}
+
+#[test]
 fn served_only_when_enabled_on_8_10_saying_why_otherwise() {
     for (vars, why) in [
         (vec![], "MCP_PROCESSES=true"),
@@ -279,4 +315,66 @@ fn read_only_routes_offer_only_get_process_state() {
         rec.calls()[0].1,
         format!("{BASE}/physical-tenants/eu-1/v2/message-subscriptions/search")
     );
+}
+
+#[test]
+fn cluster_failures_are_reported_not_hidden() {
+    let app = app_with(&ON);
+    let problem = |status: u16, title: &str| json!({"type": "about:blank", "title": title, "status": status, "detail": format!("{title} from the cluster")});
+    let rec = Recorder::default();
+    rec.answer(403, problem(403, "FORBIDDEN"));
+    let err = body_json(&send(&app, &rec, rpc("tools/list", json!({}))))["error"].clone();
+    assert_eq!(err["code"], -32603);
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("FORBIDDEN from the cluster"),
+        "{err}"
+    );
+    assert_eq!(err["data"]["status"], 403);
+    // A failed list is not kept: the next one asks again.
+    rec.answer(200, subscriptions());
+    assert_eq!(
+        names(&send(&app, &rec, rpc("tools/list", json!({})))).len(),
+        3
+    );
+    // A start the cluster refuses is the tool's error, with its ProblemDetail.
+    let rec = Recorder::default();
+    rec.answer(200, subscriptions());
+    rec.answer(404, problem(404, "NOT_FOUND"));
+    let req = rpc(
+        "tools/call",
+        json!({"name": "reportDamage_2251799813695002", "arguments": {}}),
+    );
+    let result = body_json(&send(&app, &rec, req))["result"].clone();
+    assert_eq!(
+        (
+            result["isError"].clone(),
+            result["structuredContent"]["status"].clone()
+        ),
+        (json!(true), json!(404))
+    );
+}
+
+#[test]
+fn a_refused_caller_is_pointed_at_the_processes_metadata() {
+    let app = app_with(&[
+        ON[0],
+        ON[1],
+        ("MCP_AUTH_MODE", "oidc"),
+        ("OIDC_ISSUERS", "https://idp.test"),
+        ("OIDC_AUDIENCES", "api"),
+        ("MCP_TOOL_SCOPES", "write=camunda:start"),
+    ]);
+    // Scope rules with tokens: tests/governance.rs. Without one: 401, nothing read, and the
+    // challenge names this endpoint's own RFC 9728 document.
+    let rec = Recorder::default();
+    let resp = send(&app, &rec, rpc("tools/list", json!({})));
+    assert_eq!(resp.status, 401);
+    assert!(resp
+        .header("www-authenticate")
+        .unwrap()
+        .contains("/.well-known/oauth-protected-resource/mcp/processes"));
+    assert!(rec.seen.borrow().is_empty());
 }

@@ -55,6 +55,44 @@ fn toolsets_are_absent_unless_named_and_unknown_names_stop_the_gateway() {
 }
 
 #[test]
+fn operator_tools_always_state_all_four_hints_truthfully() {
+    let resp = send(
+        &app_with(&[("MCP_TOOLSETS", ALL)]),
+        &Recorder::default(),
+        post(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#),
+    );
+    let tools = body_json(&resp)["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .clone();
+    // Camunda's 18 keep Camunda's annotations.
+    assert_eq!(tools[3]["annotations"], json!({}), "resolveIncident");
+    for t in &tools[18..] {
+        let a = &t["annotations"];
+        assert_eq!(a.as_object().unwrap().len(), 4, "{}", t["name"]);
+        let read = a["readOnlyHint"] == true;
+        assert_eq!(
+            read,
+            t["name"].as_str().unwrap().starts_with("search")
+                || t["name"].as_str().unwrap().starts_with("get"),
+            "{}",
+            t["name"]
+        );
+    }
+    let destructive = |name: &str| {
+        tools.iter().find(|t| t["name"] == name).unwrap()["annotations"]["destructiveHint"].clone()
+    };
+    for name in [
+        "cancelProcessInstance",
+        "deleteResource",
+        "createDeployment",
+    ] {
+        assert_eq!(destructive(name), true, "{name}");
+    }
+    assert_eq!(destructive("publishMessage"), false);
+}
+
+#[test]
 fn each_operator_tool_makes_its_rest_call() {
     let app = app_with(&[("MCP_TOOLSETS", ALL)]);
     let k = 2251799813685249i64;

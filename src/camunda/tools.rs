@@ -127,13 +127,23 @@ impl Catalogue {
         Catalogue::with_toolsets(version, hints, &[])
     }
 
-    /// Camunda's 18 tools, then those of the operator toolsets named, in the order named.
+    /// Camunda's 18 tools, then those of the operator toolsets named, in the order named. The
+    /// operator tools always state all four hints: they are ours, so no contract says less.
     pub fn with_toolsets(version: ApiVersion, hints: HintMode, toolsets: &[Toolset]) -> Self {
         let mut tools = tools(version);
+        let camundas = tools.len();
         tools.extend(toolsets.iter().flat_map(|t| t.tools()));
         let entries: Vec<String> = tools
             .iter()
-            .map(|t| t.describe(hints).to_string())
+            .enumerate()
+            .map(|(i, t)| {
+                let hints = if i < camundas {
+                    hints
+                } else {
+                    HintMode::Explicit
+                };
+                t.describe(hints).to_string()
+            })
             .collect();
         let list_json = format!(r#"{{"tools":[{}]}}"#, entries.join(","));
         Catalogue {

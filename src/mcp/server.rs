@@ -22,6 +22,8 @@ use crate::policy::ToolSet;
 
 /// Clients and tests recognise Camunda's gateway by this name.
 pub const SERVER_NAME: &str = "Camunda 8 Orchestration API MCP Server";
+/// The name of Camunda 8.10's processes server, which `/mcp/processes` re-creates.
+pub const PROCESSES_SERVER_NAME: &str = "Camunda 8 Orchestration API Processes MCP Server";
 
 const INSTRUCTIONS: &str = "Tools for a Camunda 8 Orchestration Cluster. Every call runs with the \
 caller's own permissions, so results show only what the caller may see. Reads come from a \
@@ -31,6 +33,12 @@ instances, their incidents, user tasks and variables are linked by processInstan
 int64 numbers; where a filter asks for a key as a string, pass its digits. When \
 createProcessInstance with awaitCompletion times out, the instance is still running, not failed: \
 tag instances when you start them and find them later with searchProcessInstances.";
+
+const PROCESSES_INSTRUCTIONS: &str = "Each tool but getProcessState is a process of this \
+Camunda 8 cluster: calling it starts a new instance, with the arguments as its variables, and \
+returns the instance's processInstanceKey; follow it with getProcessState. Calls run with the \
+caller's own permissions. The list comes from deployed processes whose start events are marked \
+as tools, read with a short delay: a process deployed moments ago may not be listed yet.";
 
 /// How long a modern client may reuse `server/discover` and `tools/list` results: the tools of
 /// a deployment change only when it is redeployed.
@@ -120,43 +128,42 @@ const EMPTY_LISTS: [(&str, &str); 3] = [
 /// on the request, serialised once per isolate.
 pub struct Server {
     catalogue: Catalogue,
-    /// `{"resultType":"complete","_meta":{serverInfo}`, the head of every modern result.
-    modern_head: String,
+    /// Who answers at `/mcp/cluster` and at `/mcp/processes`.
+    cluster: Identity,
+    processes: Identity,
+    /// The catalogue's whole list in the modern lane.
     modern_list: String,
-    discover: String,
-    /// `(method, legacy result, modern result)` of the empty lists.
-    empty_lists: Vec<(&'static str, String, String)>,
     /// `tools/list` results other than the whole public list, by (tools, modern, private).
     lists: RefCell<HashMap<(ToolSet, bool, bool), String>>,
     /// `/mcp/processes` lists by SHA-256 of (cluster address, credentials): until (ms), tools.
     process_lists: RefCell<HashMap<[u8; 32], ProcessList>>,
 }
 
-/// The caching hints of a modern list result.
-fn list_hints(private: bool) -> String {
-    let scope = if private { "private" } else { "public" };
-    format!(r#""ttlMs":{LIST_TTL_MS},"cacheScope":"{scope}""#)
+/// One MCP server's name and instructions, and the answers that follow from them alone.
+struct Identity {
+    name: &'static str,
+    instructions: &'static str,
+    /// `{"resultType":"complete","_meta":{serverInfo}`, the head of every modern result.
+    modern_head: String,
+    discover: String,
+    /// `(method, legacy result, modern result)` of the empty lists.
+    empty_lists: Vec<(&'static str, String, String)>,
 }
 
-impl Server {
-    pub fn new(catalogue: Catalogue) -> Self {
-        let server_info = json!({"name": SERVER_NAME, "version": env!("CARGO_PKG_VERSION")});
+impl Identity {
+    fn new(name: &'static str, instructions: &'static str) -> Self {
+        let server_info = json!({"name": name, "version": env!("CARGO_PKG_VERSION")});
         let modern_head = format!(
             r#"{{"resultType":"complete","_meta":{}"#,
             json!({"io.modelcontextprotocol/serverInfo": server_info})
         );
         // These are the same for every caller, so caches may share them.
         let hints = list_hints(false);
-        let tools = catalogue.list_json();
-        let modern_list = format!(
-            "{modern_head},{hints},{}",
-            tools.strip_prefix('{').unwrap_or(tools)
-        );
         let discover = json!({
             "supportedVersions": ALL_VERSIONS,
             "capabilities": capabilities(),
             "serverInfo": server_info,
-            "instructions": INSTRUCTIONS,
+            "instructions": instructions,
         })
         .to_string();
         let discover = format!("{modern_head},{hints},{}", &discover[1..]);
@@ -167,14 +174,75 @@ impl Server {
                 (*method, format!("{{{members}}}"), modern)
             })
             .collect();
-        Server {
-            catalogue,
+        Identity {
+            name,
+            instructions,
             modern_head,
-            modern_list,
             discover,
             empty_lists,
+        }
+    }
+
+    /// A modern-lane result: the prepared head, then the members of `result`.
+    fn framed(&self, result: &str) -> String {
+        match result.strip_prefix('{') {
+            Some("}") | None => format!("{}}}", self.modern_head),
+            Some(members) => format!("{},{members}", self.modern_head),
+        }
+    }
+
+    fn result_frame(&self, lane: Lane, result: &str) -> String {
+        match lane {
+            Lane::Legacy => result.to_owned(),
+            Lane::Modern => self.framed(result),
+        }
+    }
+
+    fn initialize(&self, params: &Params<'_>) -> Value {
+        let asked = era::string(params.protocol_version);
+        let version = asked
+            .as_deref()
+            .and_then(|v| LEGACY_VERSIONS.iter().find(|s| **s == v))
+            .unwrap_or(&LEGACY_VERSIONS[0]);
+        json!({
+            "protocolVersion": version,
+            "capabilities": capabilities(),
+            "serverInfo": {"name": self.name, "version": env!("CARGO_PKG_VERSION")},
+            "instructions": self.instructions,
+        })
+    }
+}
+
+/// The caching hints of a modern list result.
+fn list_hints(private: bool) -> String {
+    let scope = if private { "private" } else { "public" };
+    format!(r#""ttlMs":{LIST_TTL_MS},"cacheScope":"{scope}""#)
+}
+
+impl Server {
+    pub fn new(catalogue: Catalogue) -> Self {
+        let cluster = Identity::new(SERVER_NAME, INSTRUCTIONS);
+        let tools = catalogue.list_json();
+        let modern_list = format!(
+            "{},{},{}",
+            cluster.modern_head,
+            list_hints(false),
+            tools.strip_prefix('{').unwrap_or(tools)
+        );
+        Server {
+            catalogue,
+            cluster,
+            processes: Identity::new(PROCESSES_SERVER_NAME, PROCESSES_INSTRUCTIONS),
+            modern_list,
             lists: RefCell::default(),
             process_lists: RefCell::default(),
+        }
+    }
+
+    fn identity(&self, offer: &Offer) -> &Identity {
+        match offer.endpoint {
+            Endpoint::Cluster => &self.cluster,
+            Endpoint::Processes { .. } => &self.processes,
         }
     }
 
@@ -196,7 +264,7 @@ impl Server {
         let members = self.catalogue.list_members(|i| offer.listed.contains(i));
         let json = if modern {
             let hints = list_hints(offer.private);
-            format!("{},{hints},{members}}}", self.modern_head)
+            format!("{},{hints},{members}}}", self.cluster.modern_head)
         } else {
             format!("{{{members}}}")
         };
@@ -223,7 +291,8 @@ impl Server {
     ) -> Outcome {
         let legacy = lane == Lane::Legacy;
         let fixed = |json: &str| Outcome::of(Ok(json.to_owned()));
-        if let Some((_, old, new)) = self.empty_lists.iter().find(|(m, ..)| *m == method) {
+        let id = self.identity(offer);
+        if let Some((_, old, new)) = id.empty_lists.iter().find(|(m, ..)| *m == method) {
             return fixed(if legacy { old } else { new });
         }
         if let Endpoint::Processes { .. } = offer.endpoint {
@@ -241,8 +310,8 @@ impl Server {
                 )))
             }
             "tools/list" => Outcome::of(Ok(self.tools_list(lane, offer))),
-            "server/discover" if !legacy => fixed(&self.discover),
-            "initialize" if legacy => Outcome::of(Ok(initialize(params).to_string())),
+            "server/discover" if !legacy => fixed(&id.discover),
+            "initialize" if legacy => Outcome::of(Ok(id.initialize(params).to_string())),
             "ping" if legacy => fixed("{}"),
             // SEP-2164: an unknown resource or prompt is invalid params naming what was asked.
             "resources/read" => Outcome::of(Err(RpcError::invalid_params(
@@ -304,7 +373,7 @@ impl Server {
             Err(why) => {
                 outcome.tool_error = true;
                 let err = ToolError::InvalidArgument(why);
-                outcome.answer = Ok(self.result_frame(lane, &err.to_result()));
+                outcome.answer = Ok(self.identity(offer).result_frame(lane, &err.to_result()));
                 return outcome;
             }
         };
@@ -314,7 +383,7 @@ impl Server {
             outcome.tool_error = true;
             err.to_result()
         });
-        outcome.answer = Ok(self.result_frame(lane, &result));
+        outcome.answer = Ok(self.identity(offer).result_frame(lane, &result));
         outcome
     }
 
@@ -402,7 +471,7 @@ impl Server {
             Lane::Legacy => format!("{{{members}}}"),
             Lane::Modern => format!(
                 r#"{},"ttlMs":{list_ttl_ms},"cacheScope":"private",{members}}}"#,
-                self.modern_head
+                self.processes.modern_head
             ),
         });
         outcome
@@ -456,7 +525,7 @@ impl Server {
                 Err(why) => {
                     outcome.tool_error = true;
                     let err = ToolError::InvalidArgument(format!("arguments: {why}"));
-                    outcome.answer = Ok(self.result_frame(lane, &err.to_result()));
+                    outcome.answer = Ok(self.identity(offer).result_frame(lane, &err.to_result()));
                     return outcome;
                 }
             },
@@ -475,25 +544,10 @@ impl Server {
                     outcome.tool_error = true;
                     err.to_result()
                 });
-                outcome.answer = Ok(self.result_frame(lane, &result));
+                outcome.answer = Ok(self.identity(offer).result_frame(lane, &result));
             }
         }
         outcome
-    }
-
-    fn result_frame(&self, lane: Lane, result: &str) -> String {
-        match lane {
-            Lane::Legacy => result.to_owned(),
-            Lane::Modern => self.framed(result),
-        }
-    }
-
-    /// A modern-lane result: the prepared head, then the members of `result`.
-    fn framed(&self, result: &str) -> String {
-        match result.strip_prefix('{') {
-            Some("}") | None => format!("{}}}", self.modern_head),
-            Some(members) => format!("{},{members}", self.modern_head),
-        }
     }
 }
 
@@ -555,20 +609,6 @@ fn arguments<'a>(tool: &Tool, raw: &'a str) -> Result<Arguments<'a>, String> {
     Ok(args)
 }
 
-fn initialize(params: &Params<'_>) -> Value {
-    let asked = era::string(params.protocol_version);
-    let version = asked
-        .as_deref()
-        .and_then(|v| LEGACY_VERSIONS.iter().find(|s| **s == v))
-        .unwrap_or(&LEGACY_VERSIONS[0]);
-    json!({
-        "protocolVersion": version,
-        "capabilities": capabilities(),
-        "serverInfo": {"name": SERVER_NAME, "version": env!("CARGO_PKG_VERSION")},
-        "instructions": INSTRUCTIONS,
-    })
-}
-
 /// The same in both eras: tools, and the empty resources and prompts some clients need.
 fn capabilities() -> Value {
     json!({
@@ -587,7 +627,7 @@ mod tests {
     #[test]
     fn modern_lists_carry_result_type_hints_and_server_info() {
         let s = Server::new(Catalogue::new(ApiVersion::V8_9, HintMode::Camunda));
-        for json in [&s.modern_list, &s.discover] {
+        for json in [&s.modern_list, &s.cluster.discover] {
             let v: Value = serde_json::from_str(json).unwrap();
             assert_eq!(v["resultType"], "complete");
             assert_eq!(v["ttlMs"], LIST_TTL_MS);
@@ -599,10 +639,10 @@ mod tests {
         }
         let v: Value = serde_json::from_str(&s.modern_list).unwrap();
         assert_eq!(v["tools"].as_array().unwrap().len(), 18);
-        let v: Value = serde_json::from_str(&s.discover).unwrap();
+        let v: Value = serde_json::from_str(&s.cluster.discover).unwrap();
         assert_eq!(v["supportedVersions"][0], "2026-07-28");
         assert_eq!(v["capabilities"], capabilities());
-        for (_, legacy, modern) in &s.empty_lists {
+        for (_, legacy, modern) in &s.cluster.empty_lists {
             let (l, m): (Value, Value) = (
                 serde_json::from_str(legacy).unwrap(),
                 serde_json::from_str(modern).unwrap(),
@@ -614,10 +654,10 @@ mod tests {
             );
         }
         let framed: Value =
-            serde_json::from_str(&s.framed(r#"{"content":[],"isError":false}"#)).unwrap();
+            serde_json::from_str(&s.cluster.framed(r#"{"content":[],"isError":false}"#)).unwrap();
         assert_eq!(framed["resultType"], "complete");
         assert_eq!(framed["isError"], false);
-        let empty: Value = serde_json::from_str(&s.framed("{}")).unwrap();
+        let empty: Value = serde_json::from_str(&s.cluster.framed("{}")).unwrap();
         assert_eq!(empty["resultType"], "complete");
     }
 }
