@@ -333,16 +333,10 @@ impl Server {
         params: &Params<'_>,
         offer: &Offer,
     ) -> Outcome {
-        let Some(name) = era::string(params.name) else {
-            return Outcome::refused(
-                "invalid_params",
-                RpcError::invalid_params(
-                    "Invalid params: \"name\" must be the name of a tool (a string)",
-                ),
-            );
+        let (name, mut outcome) = match named(params) {
+            Ok(named) => named,
+            Err(refused) => return refused,
         };
-        let mut outcome = Outcome::of(Ok(String::new()));
-        outcome.tool = Some(name.chars().take(64).collect());
         // A tool this route does not offer does not exist for the caller.
         let tool = self
             .catalogue
@@ -485,16 +479,10 @@ impl Server {
         params: &Params<'_>,
         offer: &Offer,
     ) -> Outcome {
-        let Some(name) = era::string(params.name) else {
-            return Outcome::refused(
-                "invalid_params",
-                RpcError::invalid_params(
-                    "Invalid params: \"name\" must be the name of a tool (a string)",
-                ),
-            );
+        let (name, mut outcome) = match named(params) {
+            Ok(named) => named,
+            Err(refused) => return refused,
         };
-        let mut outcome = Outcome::of(Ok(String::new()));
-        outcome.tool = Some(name.chars().take(64).collect());
         let read = name == processes::GET_PROCESS_STATE;
         let offered = match offer.endpoint {
             Endpoint::Processes { reads, writes, .. } => {
@@ -549,6 +537,24 @@ impl Server {
         }
         outcome
     }
+}
+
+/// The tool a call names, and the outcome that starts with it; or the refusal of a call that
+/// names none.
+fn named(params: &Params<'_>) -> Result<(String, Outcome), Outcome> {
+    let Some(name) = era::string(params.name) else {
+        return Err(Outcome::refused(
+            "invalid_params",
+            RpcError::invalid_params(
+                "Invalid params: \"name\" must be the name of a tool (a string)",
+            ),
+        ));
+    };
+    let outcome = Outcome {
+        tool: Some(name.chars().take(64).collect()),
+        ..Outcome::of(Ok(String::new()))
+    };
+    Ok((name, outcome))
 }
 
 /// Where a caller's process tools are kept: its cluster and its credentials (the cluster shows

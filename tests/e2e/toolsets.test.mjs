@@ -30,7 +30,7 @@ test('every operator tool sends only spec-valid requests (8.9), through the SDK 
   const listed = new Map(tools.map((tool) => [tool.name, tool]));
   assert.deepEqual(Object.keys(operatorCalls).filter((n) => !listed.has(n)), []);
   for (const name of ['cancelProcessInstance', 'deleteResource', 'createDeployment']) {
-    assert.equal(listed.get(name).annotations.readOnlyHint, undefined, name);
+    assert.deepEqual([listed.get(name).annotations.readOnlyHint, listed.get(name).annotations.destructiveHint], [false, true], name);
   }
   for (const [name, args] of Object.entries(operatorCalls)) {
     const r = await client.callTool({ name, arguments: args });
