@@ -108,6 +108,14 @@ impl Outcome {
         }
     }
 
+    /// The outcome of a call of `name`, until it is known.
+    fn for_tool(name: &str) -> Self {
+        Outcome {
+            tool: Some(name.chars().take(64).collect()),
+            ..Outcome::of(Ok(String::new()))
+        }
+    }
+
     fn refused(reason: &'static str, err: RpcError) -> Self {
         Outcome {
             refused: Some(reason),
@@ -333,10 +341,11 @@ impl Server {
         params: &Params<'_>,
         offer: &Offer,
     ) -> Outcome {
-        let (name, mut outcome) = match named(params) {
-            Ok(named) => named,
-            Err(refused) => return refused,
+        let name = match tool_name(params) {
+            Ok(name) => name,
+            Err(err) => return Outcome::refused("invalid_params", err),
         };
+        let mut outcome = Outcome::for_tool(&name);
         // A tool this route does not offer does not exist for the caller.
         let tool = self
             .catalogue
@@ -479,10 +488,11 @@ impl Server {
         params: &Params<'_>,
         offer: &Offer,
     ) -> Outcome {
-        let (name, mut outcome) = match named(params) {
-            Ok(named) => named,
-            Err(refused) => return refused,
+        let name = match tool_name(params) {
+            Ok(name) => name,
+            Err(err) => return Outcome::refused("invalid_params", err),
         };
+        let mut outcome = Outcome::for_tool(&name);
         let read = name == processes::GET_PROCESS_STATE;
         let offered = match offer.endpoint {
             Endpoint::Processes { reads, writes, .. } => {
@@ -539,22 +549,11 @@ impl Server {
     }
 }
 
-/// The tool a call names, and the outcome that starts with it; or the refusal of a call that
-/// names none.
-fn named(params: &Params<'_>) -> Result<(String, Outcome), Outcome> {
-    let Some(name) = era::string(params.name) else {
-        return Err(Outcome::refused(
-            "invalid_params",
-            RpcError::invalid_params(
-                "Invalid params: \"name\" must be the name of a tool (a string)",
-            ),
-        ));
-    };
-    let outcome = Outcome {
-        tool: Some(name.chars().take(64).collect()),
-        ..Outcome::of(Ok(String::new()))
-    };
-    Ok((name, outcome))
+/// The tool a call names.
+fn tool_name(params: &Params<'_>) -> Result<String, RpcError> {
+    era::string(params.name).ok_or_else(|| {
+        RpcError::invalid_params("Invalid params: \"name\" must be the name of a tool (a string)")
+    })
 }
 
 /// Where a caller's process tools are kept: its cluster and its credentials (the cluster shows
