@@ -10,8 +10,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 bash scripts/setup.sh
 if [ ! -d ../shared/camunda ]; then
-  echo "NOTE: ../shared is not beside this clone: the snapshot comparison (tests/snapshot.rs) and the" \
-       "OpenAPI spec tests (tests/e2e/spec.test.mjs) are skipped; everything else runs."
+  echo "NOTE: ../shared is not beside this clone: the snapshot comparisons (tests/snapshot.rs) and the" \
+       "OpenAPI spec tests (Prism: spec, toolsets and processes in tests/e2e/) are skipped; everything else runs."
 fi
 
 step "format and lint (host and wasm32)"
