@@ -103,7 +103,7 @@ impl Policy {
             catalogue.index(name).ok_or_else(|| ConfigError {
                 name: var,
                 value: name.to_owned(),
-                reason: "no tool has this name (tool names are case-sensitive, e.g. getIncident)",
+                reason: "no tool has this name (names are case-sensitive, e.g. getIncident; an operator tool needs its toolset in MCP_TOOLSETS)",
             })
         };
         let allowed = match &g.allow {
