@@ -63,11 +63,15 @@ async function upstreamDuring(fn) {
   return { result, requests: up.requests.slice(from) };
 }
 
-/** The audit records logged while `fn` ran (they may trail the answers a little). */
-async function audited(runtime, fn, count) {
+/**
+ * The audit records of `sub` logged while `fn` ran. Log lines trail the answers a little, so a
+ * record of an earlier test's last call may arrive in this window: only `sub`'s count.
+ */
+async function audited(runtime, fn, count, sub) {
   const from = runtime.logs.length;
   await fn();
-  const records = () => runtime.logs.slice(from).filter((l) => l.startsWith('{"log":"audit"')).map((l) => JSON.parse(l));
+  const records = () => runtime.logs.slice(from).filter((l) => l.startsWith('{"log":"audit"'))
+    .map((l) => JSON.parse(l)).filter((r) => r.principal?.sub === sub);
   for (let i = 0; i < 100 && records().length < count; i++) await new Promise((r) => setTimeout(r, 20));
   return { records: records(), text: runtime.logs.slice(from).join('\n') };
 }
@@ -168,7 +172,7 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
       await call(endpoint, t, 'createProcessInstance', { processDefinitionId: 'payroll', variables: { iban: 'DE89370400440532013000' } });
       await call(endpoint, t, 'getProcessDefinitionXml');
       await rpc(endpoint, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, bearer(t));
-    }, 3);
+    }, 3, sub);
     assert.deepEqual(records.map((r) => [r.tool, r.outcome]), [
       ['getIncident', 'ok'],
       ['createProcessInstance', 'refused:insufficient_scope'],
