@@ -13,7 +13,7 @@ import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startUpstream, sampleCalls } from '../support/upstream.mjs';
-import { startWorker } from '../support/worker.mjs';
+import { startWorker, logsSettled } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,12 +34,14 @@ after(async () => {
 
 /** The Worker's log lines (parsed) written while `fn` ran. */
 async function logged(runtime, fn) {
+  await logsSettled(runtime.logs);
   const from = runtime.logs.length;
   const result = await fn();
-  // Log lines may trail the answers a little.
+  // Log lines may trail the answers a little: wait for a search's line, then for quiet.
   for (let i = 0; i < 100 && !runtime.logs.slice(from).some((l) => l.includes('"searchIncidents"')); i++) {
     await new Promise((r) => setTimeout(r, 20));
   }
+  await logsSettled(runtime.logs);
   const lines = runtime.logs.slice(from).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   return { result, lines: lines.filter((l) => l.method === 'POST') };
 }

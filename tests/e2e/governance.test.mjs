@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUpstream, sampleCalls } from '../support/upstream.mjs';
-import { startWorker, rpc } from '../support/worker.mjs';
+import { startWorker, rpc, logsSettled } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 import { startIdp, AUDIENCE } from '../support/idp.mjs';
 
@@ -68,6 +68,7 @@ async function upstreamDuring(fn) {
  * record of an earlier test's last call may arrive in this window: only `sub`'s count.
  */
 async function audited(runtime, fn, count, sub) {
+  await logsSettled(runtime.logs);
   const from = runtime.logs.length;
   await fn();
   const records = () => runtime.logs.slice(from).filter((l) => l.startsWith('{"log":"audit"'))

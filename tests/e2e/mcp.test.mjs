@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startUpstream, sampleCalls, topology } from '../support/upstream.mjs';
-import { startWorker, rpc, callTool } from '../support/worker.mjs';
+import { startWorker, rpc, callTool, logsSettled } from '../support/worker.mjs';
 
 let up, worker;
 
@@ -166,6 +166,7 @@ test('a bad setting is refused clearly on every request', async () => {
 });
 
 test('one structured log line per request (and an audit record per tool call), without tokens or bodies', async () => {
+  await logsSettled(worker.logs);
   const before = worker.logs.length;
   await callTool(worker.endpoint, 'getTopology', {}, { authorization: 'Bearer secret-token-123' });
   await rpc(worker.endpoint, { jsonrpc: '2.0', method: 'notifications/initialized' });

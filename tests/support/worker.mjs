@@ -63,3 +63,18 @@ export async function callTool(endpoint, name, args, headers) {
   if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.text}`);
   return r.body.result ?? r.body;
 }
+
+/**
+ * Waits until `logs` has not grown for `quietMs` (at most `maxMs`): log lines trail the answers
+ * a little, so a test that reads the lines of its own requests starts after the previous test's
+ * last lines are in.
+ */
+export async function logsSettled(logs, { quietMs = 200, maxMs = 3000 } = {}) {
+  const deadline = Date.now() + maxMs;
+  let seen = logs.length;
+  let since = Date.now();
+  while (Date.now() < deadline && Date.now() - since < quietMs) {
+    await new Promise((r) => setTimeout(r, 25));
+    if (logs.length !== seen) { seen = logs.length; since = Date.now(); }
+  }
+}
