@@ -18,7 +18,7 @@ use crate::http::{BodySource, HttpClient, Request, Response, TraceContext};
 use crate::landing;
 use crate::mcp::era::{self, Lane, Params};
 use crate::mcp::jsonrpc::{self, ErrorCode, Id, Incoming, RpcError};
-use crate::mcp::server::{Endpoint, Offer, Server};
+use crate::mcp::server::{Endpoint, Offer, ProcessesOffer, Server};
 use crate::mcp::transport;
 use crate::policy::{binding_name, LimitCheck, Limiter, NoLimits, Policy};
 
@@ -203,23 +203,22 @@ impl<S: Signatures> App<S> {
             AuthMode::Oidc(oidc) => oidc.cluster_id.as_deref(),
             _ => None,
         };
-        let (target, kind) = if let Some((tenant, kind)) = physical_tenant(path) {
+        let target = if let Some((tenant, kind)) = physical_tenant(path) {
             if self.config.api_version < ApiVersion::V8_10 {
                 return None;
             }
             let base = self.config.rest_address.as_deref()?;
-            let target = Target {
+            Target {
                 address: Cow::Owned(format!("{base}/physical-tenants/{tenant}")),
                 path,
                 region: None,
                 cluster: configured(),
                 tenant: Some(tenant),
                 kind,
-            };
-            (target, kind)
+            }
         } else {
             let (prefix, kind) = split_kind(path)?;
-            let target = if prefix.is_empty() {
+            if prefix.is_empty() {
                 Target {
                     address: Cow::Borrowed(self.config.rest_address.as_deref()?),
                     path,
@@ -246,10 +245,9 @@ impl<S: Signatures> App<S> {
                     tenant: None,
                     kind,
                 }
-            };
-            (target, kind)
+            }
         };
-        (kind == Kind::Cluster || self.serves_processes().is_ok()).then_some(target)
+        (target.kind == Kind::Cluster || self.serves_processes().is_ok()).then_some(target)
     }
 
     /// Whether `/mcp/processes` is served, or why not.
@@ -354,12 +352,12 @@ impl<S: Signatures> App<S> {
                     self.policy.class_offered(&dest, class)
                         && self.policy.class_permitted(scopes, class)
                 };
-                Endpoint::Processes {
+                Endpoint::Processes(ProcessesOffer {
                     reads: open(ToolClass::Read),
                     writes: open(ToolClass::Write),
                     list_ttl_ms: settings.list_ttl_ms,
                     now_s: now,
-                }
+                })
             }
             _ => Endpoint::Cluster,
         };
@@ -446,7 +444,7 @@ impl<S: Signatures> App<S> {
                 let scope = (!permitted).then(|| self.policy.scope_of(index));
                 (self.policy.class_of(index), scope.flatten())
             }
-            Endpoint::Processes { .. } => {
+            Endpoint::Processes(_) => {
                 let class = if name == processes::GET_PROCESS_STATE {
                     ToolClass::Read
                 } else {

@@ -97,7 +97,7 @@ pub struct Policy {
 impl Policy {
     pub fn new(g: &Governance, catalogue: &Catalogue) -> Result<Policy, ConfigError> {
         let tools = catalogue.tools();
-        // 18 + every toolset is 37: tests/tools.rs checks the whole catalogue fits.
+        // 18 + every toolset is 37: tests/toolsets.rs lists all 37 through these sets.
         debug_assert!(tools.len() <= ToolSet::CAPACITY);
         let known = |var: &'static str, name: &str| {
             catalogue.index(name).ok_or_else(|| ConfigError {

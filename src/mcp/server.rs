@@ -65,15 +65,20 @@ pub struct Offer {
 pub enum Endpoint {
     /// `/mcp/cluster`: the catalogue's tools.
     Cluster,
-    /// `/mcp/processes`: the cluster's processes as tools. `reads`/`writes`: whether
-    /// `getProcessState` and the process tools are offered to this caller; `now_s` dates the
-    /// list cache.
-    Processes {
-        reads: bool,
-        writes: bool,
-        list_ttl_ms: u32,
-        now_s: u64,
-    },
+    /// `/mcp/processes`: the cluster's processes as tools.
+    Processes(ProcessesOffer),
+}
+
+/// What `/mcp/processes` offers one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessesOffer {
+    /// `getProcessState` is offered to this caller.
+    pub reads: bool,
+    /// The process tools are offered to this caller.
+    pub writes: bool,
+    pub list_ttl_ms: u32,
+    /// Dates the list cache.
+    pub now_s: u64,
 }
 
 /// Process tool lists kept per cluster and credential (see `camunda::processes`).
@@ -250,7 +255,7 @@ impl Server {
     fn identity(&self, offer: &Offer) -> &Identity {
         match offer.endpoint {
             Endpoint::Cluster => &self.cluster,
-            Endpoint::Processes { .. } => &self.processes,
+            Endpoint::Processes(_) => &self.processes,
         }
     }
 
@@ -303,20 +308,20 @@ impl Server {
         if let Some((_, old, new)) = id.empty_lists.iter().find(|(m, ..)| *m == method) {
             return fixed(if legacy { old } else { new });
         }
-        if let Endpoint::Processes { .. } = offer.endpoint {
+        if method == "tools/list" && params.cursor.is_some_and(|c| c.get() != "null") {
+            return Outcome::of(Err(RpcError::invalid_params(
+                "Invalid params: unknown cursor; tools/list returns every tool in one page",
+            )));
+        }
+        if let Endpoint::Processes(processes) = &offer.endpoint {
             match method {
-                "tools/list" => return self.process_list(lane, cluster, params, offer).await,
-                "tools/call" => return self.process_call(lane, cluster, params, offer).await,
+                "tools/list" => return self.process_list(lane, cluster, processes).await,
+                "tools/call" => return self.process_call(lane, cluster, params, processes).await,
                 _ => {}
             }
         }
         match method {
             "tools/call" => return self.call(lane, cluster, params, offer).await,
-            "tools/list" if params.cursor.is_some_and(|c| c.get() != "null") => {
-                Outcome::of(Err(RpcError::invalid_params(
-                    "Invalid params: unknown cursor; tools/list returns every tool in one page",
-                )))
-            }
             "tools/list" => Outcome::of(Ok(self.tools_list(lane, offer))),
             "server/discover" if !legacy => fixed(&id.discover),
             "initialize" if legacy => Outcome::of(Ok(id.initialize(params).to_string())),
@@ -396,23 +401,14 @@ impl Server {
         &self,
         lane: Lane,
         cluster: &Cluster<'_, C>,
-        params: &Params<'_>,
-        offer: &Offer,
+        offer: &ProcessesOffer,
     ) -> Outcome {
-        let Endpoint::Processes {
+        let ProcessesOffer {
             reads,
             writes,
             list_ttl_ms,
             now_s,
-        } = offer.endpoint
-        else {
-            return Outcome::of(Err(RpcError::method_not_found("tools/list")));
-        };
-        if params.cursor.is_some_and(|c| c.get() != "null") {
-            return Outcome::of(Err(RpcError::invalid_params(
-                "Invalid params: unknown cursor; tools/list returns every tool in one page",
-            )));
-        }
+        } = *offer;
         let now_ms = now_s.saturating_mul(1000);
         let key = process_list_key(cluster);
         let cached = self
@@ -486,7 +482,7 @@ impl Server {
         lane: Lane,
         cluster: &Cluster<'_, C>,
         params: &Params<'_>,
-        offer: &Offer,
+        offer: &ProcessesOffer,
     ) -> Outcome {
         let name = match tool_name(params) {
             Ok(name) => name,
@@ -494,16 +490,7 @@ impl Server {
         };
         let mut outcome = Outcome::for_tool(&name);
         let read = name == processes::GET_PROCESS_STATE;
-        let offered = match offer.endpoint {
-            Endpoint::Processes { reads, writes, .. } => {
-                if read {
-                    reads
-                } else {
-                    writes
-                }
-            }
-            Endpoint::Cluster => false,
-        };
+        let offered = if read { offer.reads } else { offer.writes };
         if !offered {
             outcome.refused = Some("unknown_tool");
             outcome.answer = Err(RpcError::invalid_params(format!("Unknown tool: {name}")));
@@ -523,7 +510,7 @@ impl Server {
                 Err(why) => {
                     outcome.tool_error = true;
                     let err = ToolError::InvalidArgument(format!("arguments: {why}"));
-                    outcome.answer = Ok(self.identity(offer).result_frame(lane, &err.to_result()));
+                    outcome.answer = Ok(self.processes.result_frame(lane, &err.to_result()));
                     return outcome;
                 }
             },
@@ -542,7 +529,7 @@ impl Server {
                     outcome.tool_error = true;
                     err.to_result()
                 });
-                outcome.answer = Ok(self.identity(offer).result_frame(lane, &result));
+                outcome.answer = Ok(self.processes.result_frame(lane, &result));
             }
         }
         outcome

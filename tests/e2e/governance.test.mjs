@@ -117,6 +117,14 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
       'error_description="the token lacks the scope camunda:write needed for createProcessInstance"');
     assert.equal(result.body.error.code, -32001);
     assert.equal(requests.length, 0);
+    // The same refusal in the 2026-07-28 lane.
+    const modernCall = await upstreamDuring(() => rpc(endpoint,
+      { jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'createProcessInstance', arguments: sampleCalls.createProcessInstance, _meta: META } },
+      { ...bearer(reader), 'mcp-protocol-version': V, 'mcp-method': 'tools/call', 'mcp-name': 'createProcessInstance' }));
+    assert.equal(modernCall.result.status, 403, modernCall.result.text);
+    assert.match(modernCall.result.headers.get('www-authenticate'), /^Bearer error="insufficient_scope", scope="camunda:write"/);
+    assert.equal(modernCall.result.body.id, 10);
+    assert.equal(modernCall.requests.length, 0);
 
     // camunda:write opens the writes, but resolveIncident has a rule of its own.
     const writer = await token(`writer2-${runtime}`, 'camunda:write');
