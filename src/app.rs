@@ -9,11 +9,14 @@ use serde_json::json;
 use crate::auth::signature::Signatures;
 use crate::auth::{AuthError, Caller, Destination, Gate, Principal, METADATA_PATH};
 use crate::camunda::client::Cluster;
+use crate::camunda::credentials::{Credentials, MachineToken};
 use crate::camunda::processes;
 use crate::camunda::tools::{Catalogue, ToolClass};
 use crate::config::{
-    is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config, ConfigError,
+    is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config, ConfigError, UpstreamAuth,
 };
+use crate::oauth::vault::{NoStore, Sealer, Store};
+use crate::oauth::{self, AuthServer, Io};
 use crate::http::{BodySource, HttpClient, Request, Response, TraceContext};
 use crate::landing;
 use crate::mcp::era::{self, Lane, Params};
@@ -98,25 +101,38 @@ pub struct App<S> {
     policy: Policy,
     /// Tool classes with a Rate Limiting binding (for the landing page).
     limited: Vec<ToolClass>,
+    /// The gateway's own token for the cluster (`CAMUNDA_UPSTREAM_AUTH=client-credentials`).
+    machine: Option<MachineToken>,
+    /// Seals and opens the authorization server's records (the same crypto as `gate`'s).
+    sealer: S,
 }
 
-impl<S: Signatures> App<S> {
+impl<S: Signatures + Sealer> App<S> {
     /// `signatures` checks JWT signatures: WebCrypto in the Worker, pure Rust natively. Fails
     /// when the governance settings name a tool that does not exist.
-    pub fn new(config: Config, signatures: S) -> Result<Self, ConfigError> {
+    pub fn new(config: Config, signatures: S) -> Result<Self, ConfigError>
+    where
+        S: Clone,
+    {
         let server = Server::new(Catalogue::with_toolsets(
             config.api_version,
             config.governance.hints,
             &config.toolsets,
         ));
         let policy = Policy::new(&config.governance, server.catalogue())?;
-        let gate = Gate::new(&config.auth, signatures);
+        let gate = Gate::new(&config.auth, signatures.clone());
+        let machine = match &config.upstream {
+            UpstreamAuth::ClientCredentials(settings) => Some(MachineToken::new(settings.clone())),
+            _ => None,
+        };
         Ok(App {
             config,
             server,
             gate,
             policy,
             limited: Vec::new(),
+            machine,
+            sealer: signatures,
         })
     }
 
@@ -135,18 +151,21 @@ impl<S: Signatures> App<S> {
         client: &C,
         now: u64,
     ) -> (Response, Trace) {
-        self.serve(req, req.body.as_slice(), client, &NoLimits, now)
-            .await
+        let outside = Outside {
+            client,
+            limits: &NoLimits,
+            store: &NoStore,
+        };
+        self.serve(req, req.body.as_slice(), &outside, now).await
     }
 
     /// Answers one request whose body comes from `body`, read only once the caller is admitted;
     /// `limits` are the rate limits of tool calls.
-    pub async fn serve<'b, C: HttpClient, L: Limiter>(
+    pub async fn serve<'b, C: HttpClient, L: Limiter, K: Store>(
         &self,
         req: &Request,
         body: impl BodySource<'b>,
-        client: &C,
-        limits: &L,
+        outside: &Outside<'_, C, L, K>,
         now: u64,
     ) -> (Response, Trace) {
         let mut trace = Trace::default();
@@ -155,9 +174,10 @@ impl<S: Signatures> App<S> {
             trace.region = target.region.map(str::to_owned);
             trace.cluster = target.cluster.map(str::to_owned);
             trace.tenant = target.tenant.map(str::to_owned);
-            let outside = Outside { client, limits };
-            self.mcp(req, body, &outside, now, &target, &mut trace)
+            self.mcp(req, body, outside, now, &target, &mut trace)
                 .await
+        } else if let (Gate::OAuth(server), true) = (&self.gate, oauth::is_route(&req.path)) {
+            self.authorization(server, req, body, outside, now).await
         } else if let Some(rest) = req.path.strip_prefix(METADATA_PATH).filter(|_| is_get) {
             // RFC 9728: the root document describes the default endpoint; a suffixed one, the
             // endpoint at that path.
@@ -261,11 +281,43 @@ impl<S: Signatures> App<S> {
         }
     }
 
-    async fn mcp<'b, C: HttpClient, L: Limiter>(
+    /// The authorization server's endpoints (oauth mode).
+    async fn authorization<'b, C: HttpClient, L: Limiter, K: Store>(
+        &self,
+        server: &AuthServer,
+        req: &Request,
+        body: impl BodySource<'b>,
+        outside: &Outside<'_, C, L, K>,
+        now: u64,
+    ) -> Response {
+        if req.method == "OPTIONS" {
+            return self.preflight(req);
+        }
+        let body = if req.method == "POST" {
+            match body.read(oauth::MAX_BODY_BYTES).await {
+                Ok(body) => body,
+                Err(err) => return transport::Refusal::of_body(&err, &self.config).response(None),
+            }
+        } else {
+            Cow::Borrowed(&[][..])
+        };
+        let io = Io {
+            client: outside.client,
+            store: outside.store,
+            sealer: &self.sealer,
+        };
+        let is_resource = |url: &str| {
+            url.strip_prefix(req.origin.as_str())
+                .is_some_and(|path| self.route(path).is_some())
+        };
+        server.handle(req, &body, &io, now, is_resource).await
+    }
+
+    async fn mcp<'b, C: HttpClient, L: Limiter, K: Store>(
         &self,
         req: &Request,
         body: impl BodySource<'b>,
-        outside: &Outside<'_, C, L>,
+        outside: &Outside<'_, C, L, K>,
         now: u64,
         target: &Target<'_>,
         trace: &mut Trace,
@@ -292,7 +344,13 @@ impl<S: Signatures> App<S> {
             region: target.region,
             tenant: target.tenant,
         };
-        let caller = match self.gate.admit(req, client, now, &dest).await {
+        let io = Io {
+            client,
+            store: outside.store,
+            sealer: &self.sealer,
+        };
+        let resource = format!("{}{}", req.origin, target.path);
+        let caller = match self.gate.admit(req, &io, now, &dest, &resource).await {
             Ok(caller) => caller,
             Err(err) => {
                 trace.auth = Some(err.to_string());
@@ -391,7 +449,12 @@ impl<S: Signatures> App<S> {
 
         let mut cluster = Cluster::new(client, &self.config, &target.address);
         cluster.tenant = target.tenant;
-        cluster.authorization = req.header("authorization");
+        cluster.now = now;
+        cluster.credentials = match (&caller.person_token, &self.machine) {
+            (Some(token), _) => Credentials::Bearer(token),
+            (None, Some(machine)) => Credentials::Machine(machine),
+            (None, None) => Credentials::Forward(req.header("authorization")),
+        };
         cluster.trace = trace_context.as_ref();
         let outcome = self
             .server
@@ -539,10 +602,11 @@ impl<S: Signatures> App<S> {
     }
 }
 
-/// The outside world of one request: `fetch`, and the rate limiters.
-struct Outside<'a, C, L> {
-    client: &'a C,
-    limits: &'a L,
+/// The outside world of one request: `fetch`, the rate limiters, the authorization store.
+pub struct Outside<'a, C, L, K> {
+    pub client: &'a C,
+    pub limits: &'a L,
+    pub store: &'a K,
 }
 
 /// Why the policy stopped a `tools/call` of an offered tool.

@@ -36,6 +36,8 @@ pub struct Config {
     pub default_page_limit: u32,
     pub origins: OriginPolicy,
     pub auth: AuthMode,
+    /// Whose credentials the cluster is called with (`CAMUNDA_UPSTREAM_AUTH`).
+    pub upstream: UpstreamAuth,
     /// Camunda SaaS routing: `/{region}/{clusterId}/mcp/cluster` besides `/mcp/cluster`.
     pub saas: Option<Saas>,
     /// Operator toolsets offered besides Camunda's 18 tools (`MCP_TOOLSETS`), in the order named.
@@ -108,6 +110,63 @@ pub enum AuthMode {
     Basic,
     /// Verify bearer JWTs at the edge against the issuers' JWKS.
     Oidc(Oidc),
+    /// Be the MCP clients' OAuth 2.1 authorization server and sign people in at the
+    /// organisation's IdP (`crate::oauth`).
+    OAuth(Box<OAuth>),
+}
+
+/// A value that must never reach a log line or an error message, not even through `{:?}`.
+#[derive(Clone, PartialEq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Whose credentials the cluster sees. MCP forbids passing a client's token through, so the
+/// choice is explicit wherever the gateway verifies tokens itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpstreamAuth {
+    /// The caller's `Authorization` header, unchanged: the meaning of `none` and `basic` modes,
+    /// and in oidc mode only by `CAMUNDA_UPSTREAM_AUTH=forward`.
+    Forward,
+    /// The gateway's own client-credentials token (`CAMUNDA_UPSTREAM_AUTH=client-credentials`).
+    ClientCredentials(ClientCredentials),
+    /// The signed-in person's own token from the organisation's IdP (oauth mode).
+    Person,
+}
+
+/// The Camunda SDK's settings for a machine client, under the same names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// The token endpoint (`CAMUNDA_OAUTH_URL`).
+    pub token_url: String,
+    pub audience: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// Settings of the authorization server (`MCP_AUTH_MODE=oauth`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuth {
+    /// The organisation's OIDC issuer, found by discovery (`OAUTH_UPSTREAM_ISSUER`).
+    pub upstream_issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Asked of the IdP; `openid` is always among them (the person is named by the ID token).
+    pub scopes: Vec<String>,
+    /// Sent as `audience` to IdPs that mint tokens per API (Auth0, Camunda SaaS).
+    pub audience: Option<String>,
+    /// `OAUTH_KV_KEY`: the AES-256-GCM key of every record in `OAUTH_KV` is derived from it.
+    pub seal_key: Secret,
+    pub access_ttl_s: u32,
+    pub refresh_ttl_s: u32,
+    /// `OAUTH_CIMD_ALLOW_LOOPBACK=true`: client metadata documents may be fetched from this
+    /// machine over http (local tests only; said in the log).
+    pub cimd_loopback: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -304,6 +363,7 @@ impl Config {
         };
         let mut warnings = Vec::new();
         let auth = auth_mode(&get, &mut warnings)?;
+        let upstream = upstream_auth(&get, &auth, &mut warnings)?;
         let governance = governance(&get, &auth)?;
         let processes = match get("MCP_PROCESSES").as_deref() {
             None | Some("false") => None,
@@ -345,6 +405,7 @@ impl Config {
             default_page_limit: number(&get, "MCP_DEFAULT_PAGE_LIMIT", 50, 0..=10_000)?,
             origins,
             auth,
+            upstream,
             saas,
             toolsets,
             processes,
@@ -557,12 +618,13 @@ fn auth_mode(
     match get("MCP_AUTH_MODE").as_deref() {
         None | Some("none") => return Ok(AuthMode::None),
         Some("basic") => return Ok(AuthMode::Basic),
+        Some("oauth") => return oauth(get, warnings).map(|o| AuthMode::OAuth(Box::new(o))),
         Some("oidc") => {}
         Some(other) => {
             return Err(invalid(
                 "MCP_AUTH_MODE",
                 other.to_owned(),
-                "expected none, basic or oidc",
+                "expected none, basic, oidc or oauth",
             ))
         }
     }
@@ -691,6 +753,113 @@ fn auth_mode(
             }
         },
     }))
+}
+
+fn required(get: &impl Fn(&str) -> Option<String>, name: &'static str, reason: &'static str) -> Result<String, ConfigError> {
+    get(name).ok_or(ConfigError {
+        name,
+        value: String::new(),
+        reason,
+    })
+}
+
+/// An issuer or token endpoint: `https://`, or `http://` to this machine with a start warning.
+fn identity_url(
+    name: &'static str,
+    url: String,
+    warnings: &mut Vec<String>,
+) -> Result<String, ConfigError> {
+    match vouching_url(&url) {
+        Some(Cleartext::No) => Ok(url),
+        Some(Cleartext::Loopback) => {
+            warnings.push(format!(
+                "{name}: {url} is cleartext HTTP, accepted only because it is on this machine"
+            ));
+            Ok(url)
+        }
+        None => Err(ConfigError {
+            name,
+            value: url,
+            reason: "expected an https:// URL without credentials, query or fragment (http:// only on loopback, for local tests)",
+        }),
+    }
+}
+
+fn oauth(
+    get: &impl Fn(&str) -> Option<String>,
+    warnings: &mut Vec<String>,
+) -> Result<OAuth, ConfigError> {
+    let issuer = required(get, "OAUTH_UPSTREAM_ISSUER", "oauth mode signs people in at this OIDC issuer (Keycloak realm, Entra tenant, Okta or Auth0 domain)")?;
+    let seal_key = required(get, "OAUTH_KV_KEY", "oauth mode encrypts what it keeps in OAUTH_KV with a key derived from this secret (wrangler secret put OAUTH_KV_KEY; 32 or more random characters)")?;
+    if seal_key.len() < 32 {
+        return Err(ConfigError {
+            name: "OAUTH_KV_KEY",
+            value: "(hidden)".into(),
+            reason: "use 32 or more random characters, e.g. openssl rand -base64 32",
+        });
+    }
+    let mut scopes = list(get("OAUTH_UPSTREAM_SCOPES").or(Some("openid offline_access".into())));
+    if !scopes.iter().any(|s| s == "openid") {
+        scopes.insert(0, "openid".into());
+    }
+    let cimd_loopback = flag(get, "OAUTH_CIMD_ALLOW_LOOPBACK")?;
+    if cimd_loopback {
+        warnings.push("OAUTH_CIMD_ALLOW_LOOPBACK=true: client metadata documents may come from this machine over http (for local tests only)".into());
+    }
+    Ok(OAuth {
+        upstream_issuer: identity_url("OAUTH_UPSTREAM_ISSUER", issuer, warnings)?,
+        client_id: required(get, "OAUTH_UPSTREAM_CLIENT_ID", "the gateway's client id at the IdP (a confidential client whose redirect URI is https://<gateway>/oauth/callback)")?,
+        client_secret: Secret(required(get, "OAUTH_UPSTREAM_CLIENT_SECRET", "the gateway's client secret at the IdP (wrangler secret put OAUTH_UPSTREAM_CLIENT_SECRET)")?),
+        scopes,
+        audience: get("OAUTH_UPSTREAM_AUDIENCE"),
+        seal_key: Secret(seal_key),
+        access_ttl_s: number(get, "OAUTH_ACCESS_TOKEN_TTL_S", 900, 60..=3600)?,
+        refresh_ttl_s: number(get, "OAUTH_REFRESH_TOKEN_TTL_S", 30 * 86_400, 3600..=90 * 86_400)?,
+        cimd_loopback,
+    })
+}
+
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match get(name).as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ConfigError {
+            name,
+            value: other.to_owned(),
+            reason: "expected true or false",
+        }),
+    }
+}
+
+fn upstream_auth(
+    get: &impl Fn(&str) -> Option<String>,
+    auth: &AuthMode,
+    warnings: &mut Vec<String>,
+) -> Result<UpstreamAuth, ConfigError> {
+    let invalid = |value: &str, reason| ConfigError {
+        name: "CAMUNDA_UPSTREAM_AUTH",
+        value: value.to_owned(),
+        reason,
+    };
+    let chosen = get("CAMUNDA_UPSTREAM_AUTH");
+    match (auth, chosen.as_deref()) {
+        (AuthMode::OAuth(_), None) => Ok(UpstreamAuth::Person),
+        (AuthMode::OAuth(_), Some(v)) => Err(invalid(v, "oauth mode calls the cluster with the signed-in person's own token: leave CAMUNDA_UPSTREAM_AUTH unset")),
+        (AuthMode::Oidc(_), None) => Err(invalid("", "oidc mode needs a choice: client-credentials (the gateway's own token; callers' tokens are for this gateway) or forward (callers' tokens are for the cluster API and go upstream unchanged)")),
+        (AuthMode::None | AuthMode::Basic, None) | (_, Some("forward")) => Ok(UpstreamAuth::Forward),
+        (_, Some("client-credentials")) => {
+            let need = |name, reason| required(get, name, reason);
+            let token_url = need("CAMUNDA_OAUTH_URL", "the token endpoint of the gateway's machine client")?;
+            Ok(UpstreamAuth::ClientCredentials(ClientCredentials {
+                client_id: need("CAMUNDA_CLIENT_ID", "the gateway's machine client id")?,
+                client_secret: Secret(need("CAMUNDA_CLIENT_SECRET", "the machine client's secret (wrangler secret put CAMUNDA_CLIENT_SECRET)")?),
+                token_url: identity_url("CAMUNDA_OAUTH_URL", token_url, warnings)?,
+                audience: get("CAMUNDA_TOKEN_AUDIENCE"),
+                scope: get("CAMUNDA_TOKEN_SCOPE"),
+            }))
+        }
+        (_, Some(v)) => Err(invalid(v, "expected forward or client-credentials")),
+    }
 }
 
 /// Whether a URL that vouches for identity (an issuer, a JWKS) is cleartext.
@@ -841,6 +1010,7 @@ mod tests {
     fn oidc_settings() {
         let base = [
             ("MCP_AUTH_MODE", "oidc"),
+            ("CAMUNDA_UPSTREAM_AUTH", "forward"),
             ("OIDC_ISSUERS", "https://idp.example/realms/camunda/"),
             ("OIDC_AUDIENCES", "zeebe.camunda.io"),
         ];
@@ -892,6 +1062,7 @@ mod tests {
     fn several_issuers_must_each_say_what_they_may_reach() {
         let two = [
             ("MCP_AUTH_MODE", "oidc"),
+            ("CAMUNDA_UPSTREAM_AUTH", "forward"),
             ("OIDC_ISSUERS", "https://a.example,https://b.example"),
             ("OIDC_AUDIENCES", "zeebe.camunda.io"),
             ("MCP_CACHE_SECRET", "s"),

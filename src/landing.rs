@@ -22,7 +22,7 @@ pub struct Facts<'a> {
 }
 
 /// `&`, `<`, `>`, `"` and `'` as entities: the origin comes from the request's Host header.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -168,6 +168,13 @@ fn auth_section(f: &Facts<'_>) -> String {
             user's name and password; the cluster checks them.</p>"
                 .into()
         }
+        AuthMode::OAuth(settings) => format!(
+            "<p>Sign-in in the browser: this gateway is the OAuth authorization server of its MCP \
+             endpoints (<a href=\"/.well-known/oauth-authorization-server\">metadata</a>). Clients \
+             that speak the MCP authorization flow (Claude.ai, ChatGPT, VS Code, Cursor) need only \
+             the URL; people sign in at <code>{}</code> and the cluster sees their own token.</p>",
+            esc(&settings.upstream_issuer)
+        ),
         AuthMode::Oidc(oidc) => {
             let list = |items: &mut dyn Iterator<Item = &String>| {
                 items
@@ -245,7 +252,7 @@ fn clients_section(f: &Facts<'_>, url: &str) -> String {
     let env = match &f.config.auth {
         AuthMode::Oidc(_) => "CAMUNDA_AUTH_STRATEGY=OAUTH CAMUNDA_CLIENT_ID=… CAMUNDA_CLIENT_SECRET=… \\\n  CAMUNDA_OAUTH_URL=… CAMUNDA_TOKEN_AUDIENCE=… ",
         AuthMode::Basic => "CAMUNDA_AUTH_STRATEGY=BASIC CAMUNDA_BASIC_AUTH_USERNAME=… CAMUNDA_BASIC_AUTH_PASSWORD=… \\\n  ",
-        AuthMode::None => "",
+        AuthMode::None | AuthMode::OAuth(_) => "",
     };
     s += &format!(
         "<h3>c8ctl mcp-proxy</h3><p>A stdio bridge that fetches and refreshes tokens for clients \

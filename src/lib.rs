@@ -31,9 +31,11 @@ pub mod app;
 pub mod auth;
 pub mod camunda;
 pub mod config;
+pub mod flight;
 pub mod http;
 pub mod landing;
 pub mod mcp;
+pub mod oauth;
 pub mod policy;
 
 #[cfg(target_arch = "wasm32")]

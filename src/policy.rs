@@ -254,6 +254,7 @@ mod tests {
         let mut pairs: Vec<(&str, &str)> = pairs.to_vec();
         pairs.extend([
             ("MCP_AUTH_MODE", "oidc"),
+            ("CAMUNDA_UPSTREAM_AUTH", "forward"),
             ("OIDC_ISSUERS", "https://idp.test"),
             ("OIDC_AUDIENCES", "api"),
         ]);

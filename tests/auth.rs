@@ -288,6 +288,7 @@ fn each_issuer_reaches_only_what_it_is_bound_to() {
     const CLUSTER: &str = "6c1f8a2e-4b7d-4e0a-9c3b-2f5d8e1a7b90";
     let app = common::app_with(&[
         ("MCP_AUTH_MODE", "oidc"),
+        ("CAMUNDA_UPSTREAM_AUTH", "forward"),
         ("OIDC_ISSUERS", &format!("{ISSUER},{OTHER}")),
         (
             "OIDC_JWKS_URIS",

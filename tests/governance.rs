@@ -9,7 +9,8 @@ mod common;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use camunda_mcp_edge::app::{audit_line, Trace};
+use camunda_mcp_edge::app::{audit_line, Outside, Trace};
+use camunda_mcp_edge::oauth::vault::NoStore;
 use camunda_mcp_edge::camunda::tools::ToolClass;
 use camunda_mcp_edge::http::Request;
 use camunda_mcp_edge::policy::{LimitCheck, Limiter};
@@ -47,6 +48,7 @@ fn token(sub: &str, scope: &str) -> String {
 fn oidc_app(extra: &[(&str, &str)]) -> App {
     let mut vars = vec![
         ("MCP_AUTH_MODE", "oidc"),
+        ("CAMUNDA_UPSTREAM_AUTH", "forward"),
         ("OIDC_ISSUERS", ISSUER),
         ("OIDC_JWKS_URIS", "https://idp.test/jwks"),
         ("OIDC_AUDIENCES", "zeebe.camunda.io"),
@@ -262,7 +264,12 @@ fn serve(
     limits: &Counting,
     req: Request,
 ) -> (camunda_mcp_edge::http::Response, Trace) {
-    pollster::block_on(app.serve(&req, req.body.as_slice(), rec, limits, NOW))
+    let outside = Outside {
+        client: rec,
+        limits,
+        store: &NoStore,
+    };
+    pollster::block_on(app.serve(&req, req.body.as_slice(), &outside, NOW))
 }
 
 #[test]

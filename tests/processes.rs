@@ -363,6 +363,7 @@ fn a_refused_caller_is_pointed_at_the_processes_metadata() {
         ON[0],
         ON[1],
         ("MCP_AUTH_MODE", "oidc"),
+        ("CAMUNDA_UPSTREAM_AUTH", "forward"),
         ("OIDC_ISSUERS", "https://idp.test"),
         ("OIDC_AUDIENCES", "api"),
         ("MCP_TOOL_SCOPES", "write=camunda:start"),

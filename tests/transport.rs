@@ -5,7 +5,17 @@
 mod common;
 
 use camunda_mcp_edge::http::Request;
+use camunda_mcp_edge::app::Outside;
+use camunda_mcp_edge::oauth::vault::NoStore;
 use camunda_mcp_edge::policy::NoLimits;
+
+fn outside(rec: &Recorder) -> Outside<'_, Recorder, NoLimits, NoStore> {
+    Outside {
+        client: rec,
+        limits: &NoLimits,
+        store: &NoStore,
+    }
+}
 use common::*;
 use serde_json::json;
 
@@ -243,6 +253,7 @@ impl<'a> camunda_mcp_edge::http::BodySource<'a> for Tripwire<'a> {
 fn a_refused_callers_body_is_never_read_and_an_admitted_one_is_capped() {
     let oidc = app_with(&[
         ("MCP_AUTH_MODE", "oidc"),
+        ("CAMUNDA_UPSTREAM_AUTH", "forward"),
         ("OIDC_ISSUERS", "https://idp.test/realms/camunda"),
         ("OIDC_AUDIENCES", "zeebe.camunda.io"),
     ]);
@@ -251,7 +262,7 @@ fn a_refused_callers_body_is_never_read_and_an_admitted_one_is_capped() {
     let read = std::cell::Cell::new(false);
     let head = post("");
     let (resp, _) =
-        pollster::block_on(oidc.serve(&head, Tripwire(&read, &big), &rec, &NoLimits, NOW));
+        pollster::block_on(oidc.serve(&head, Tripwire(&read, &big), &outside(&rec), NOW));
     assert_eq!(resp.status, 401);
     assert!(
         !read.get(),
@@ -260,7 +271,7 @@ fn a_refused_callers_body_is_never_read_and_an_admitted_one_is_capped() {
     // Admitted (no auth), the cap applies while reading: 413.
     let open = app_with(&[("MCP_MAX_BODY_BYTES", "1024")]);
     let (resp, _) =
-        pollster::block_on(open.serve(&head, Tripwire(&read, &big), &rec, &NoLimits, NOW));
+        pollster::block_on(open.serve(&head, Tripwire(&read, &big), &outside(&rec), NOW));
     assert_eq!(resp.status, 413);
     assert!(read.get());
     assert!(rec.calls().is_empty());

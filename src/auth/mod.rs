@@ -15,6 +15,8 @@ use serde_json::json;
 use crate::config::{AuthMode, Reach};
 use crate::http::{HttpClient, Request, Response};
 use crate::mcp::jsonrpc::{self, ErrorCode, RpcError};
+use crate::oauth::vault::{Sealer, Store};
+use crate::oauth::{AuthServer, Io};
 use signature::Signatures;
 use verifier::{other_cluster, Verifier};
 
@@ -34,6 +36,9 @@ pub enum AuthError {
     TokenInQuery,
     #[error("the token lacks the scope {scope}{}", tool.as_ref().map(|t| format!(" needed for {t}")).unwrap_or_default())]
     InsufficientScope { scope: String, tool: Option<String> },
+    /// Credentials could not be checked (the authorization store or the IdP is down).
+    #[error("credentials cannot be checked right now: {0}")]
+    Unavailable(String),
 }
 
 /// Who is calling, as far as the edge knows: for rate-limit keys and the audit record.
@@ -98,6 +103,8 @@ pub struct Caller {
     /// Worth a note in the log line (e.g. stale keys were used).
     pub note: Option<String>,
     pub principal: Principal,
+    /// oauth mode: the signed-in person's own IdP token, to call the cluster with.
+    pub person_token: Option<String>,
 }
 
 /// Where a request goes, as the issuer bindings (`OIDC_ISSUER_ROUTES`) see it.
@@ -157,6 +164,12 @@ impl AuthError {
         };
         let description = format!(r#"error_description="{}""#, quoted(&self.to_string()));
         let (status, header) = match self {
+            // Nothing is wrong with the credentials: no challenge, try again shortly.
+            AuthError::Unavailable(_) => {
+                let error = RpcError::new(ErrorCode::INTERNAL_ERROR, self.to_string());
+                return Response::json(503, jsonrpc::error_body(id, &error))
+                    .with_header("retry-after", "5");
+            }
             _ if challenge.basic => (401, r#"Basic realm="Camunda", charset="UTF-8""#.to_owned()),
             AuthError::Missing => (401, format!("Bearer {metadata}{scope}")),
             AuthError::InvalidToken(_) | AuthError::TokenInQuery => {
@@ -227,11 +240,32 @@ fn basic_principal(value: &str) -> Principal {
     }
 }
 
-/// The per-isolate authentication state: the verifier with its key and token caches.
+/// The per-isolate authentication state: the verifier with its key and token caches, or the
+/// authorization server.
 pub enum Gate<S> {
     Open,
     Basic,
     Oidc(Box<Verifier<S>>),
+    OAuth(Box<AuthServer>),
+}
+
+/// The bearer token of a request, checked for shape only.
+fn bearer(credentials: Option<&str>) -> Result<&str, AuthError> {
+    let value = credentials.ok_or(AuthError::Missing)?;
+    if value.len() > MAX_CREDENTIAL_BYTES {
+        return Err(AuthError::InvalidToken("token too large".into()));
+    }
+    let token = value
+        .split_once(' ')
+        .filter(|(s, _)| s.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t)
+        .ok_or_else(|| AuthError::InvalidToken("expected a Bearer token".into()))?;
+    if !is_token68(token) {
+        return Err(AuthError::InvalidToken(
+            "malformed token (RFC 6750 b64token)".into(),
+        ));
+    }
+    Ok(token)
 }
 
 impl<S: Signatures> Gate<S> {
@@ -240,18 +274,25 @@ impl<S: Signatures> Gate<S> {
             AuthMode::None => Gate::Open,
             AuthMode::Basic => Gate::Basic,
             AuthMode::Oidc(oidc) => Gate::Oidc(Box::new(Verifier::new(oidc.clone(), signatures))),
+            AuthMode::OAuth(settings) => Gate::OAuth(Box::new(AuthServer::new((**settings).clone()))),
         }
     }
 
     /// Admits the request or says why not. `now` is in seconds. Returns a note for the log line
-    /// when something worth knowing happened (e.g. stale keys were used).
-    pub async fn admit<C: HttpClient>(
+    /// when something worth knowing happened (e.g. stale keys were used). `resource` is the URL
+    /// of the endpoint called (oauth tokens are bound to one).
+    pub async fn admit<C: HttpClient, K: Store>(
         &self,
         req: &Request,
-        client: &C,
+        io: &Io<'_, C, K, S>,
         now: u64,
         dest: &Destination<'_>,
-    ) -> Result<Caller, AuthError> {
+        resource: &str,
+    ) -> Result<Caller, AuthError>
+    where
+        S: Sealer,
+    {
+        let client = io.client;
         let in_query = req.query.as_deref().is_some_and(|q| {
             q.split('&').any(|p| {
                 p.split('=')
@@ -276,28 +317,23 @@ impl<S: Signatures> Gate<S> {
                 Some(v) if is_token68(v) => Ok(Caller {
                     note: None,
                     principal: basic_principal(v),
+                    person_token: None,
                 }),
                 Some(_) => Err(AuthError::InvalidToken(
                     "malformed Basic credentials".into(),
                 )),
                 None => Err(AuthError::Missing),
             },
+            Gate::OAuth(server) => {
+                let admitted = server.admit(bearer(credentials)?, resource, io, now).await?;
+                Ok(Caller {
+                    note: admitted.note,
+                    principal: admitted.principal,
+                    person_token: Some(admitted.person_token),
+                })
+            }
             Gate::Oidc(verifier) => {
-                let token = match (credentials, scheme_value("bearer")) {
-                    (None, _) => return Err(AuthError::Missing),
-                    (Some(c), _) if c.len() > MAX_CREDENTIAL_BYTES => {
-                        return Err(AuthError::InvalidToken("token too large".into()))
-                    }
-                    (Some(_), None) => {
-                        return Err(AuthError::InvalidToken("expected a Bearer token".into()))
-                    }
-                    (Some(_), Some(token)) if !is_token68(token) => {
-                        return Err(AuthError::InvalidToken(
-                            "malformed token (RFC 6750 b64token)".into(),
-                        ))
-                    }
-                    (Some(_), Some(token)) => token,
-                };
+                let token = bearer(credentials)?;
                 let verified = verifier.verify(token, client, now).await?;
                 let reach = &verifier.oidc().issuers[verified.issuer].reach;
                 if !dest.reached_by(reach) {
@@ -326,6 +362,7 @@ impl<S: Signatures> Gate<S> {
                         scopes: verified.scopes,
                     },
                     note: verified.note,
+                    person_token: None,
                 })
             }
         }
@@ -333,15 +370,21 @@ impl<S: Signatures> Gate<S> {
 
     /// The RFC 9728 document, or `None` when this gateway does not take bearer tokens.
     pub fn metadata(&self, origin: &str, resource_path: &str) -> Option<Response> {
-        let Gate::Oidc(verifier) = self else {
-            return None;
+        let (servers, scopes) = match self {
+            Gate::Oidc(verifier) => {
+                let oidc = verifier.oidc();
+                let issuers = oidc.issuers.iter().map(|i| i.issuer.clone()).collect();
+                (issuers, oidc.required_scopes.clone())
+            }
+            // This gateway is the authorization server: its issuer is its origin.
+            Gate::OAuth(_) => (vec![origin.to_owned()], Vec::new()),
+            _ => return None,
         };
-        let oidc = verifier.oidc();
         let doc = json!({
             "resource": format!("{origin}{resource_path}"),
-            "authorization_servers": oidc.issuers.iter().map(|i| &i.issuer).collect::<Vec<_>>(),
+            "authorization_servers": servers,
             "bearer_methods_supported": ["header"],
-            "scopes_supported": oidc.required_scopes,
+            "scopes_supported": scopes,
             "resource_name": crate::mcp::server::SERVER_NAME,
         });
         Some(

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde_json::{json, Map, Value};
 
+use super::credentials::Credentials;
 use super::results::{self, fill, is_success, text_result, ToolError};
 use super::schema::{convert_fields, Arguments, Converted, Target};
 use super::tools::{Flow, Reply, Tool};
@@ -51,8 +52,10 @@ pub struct Cluster<'a, C> {
     pub address: &'a str,
     /// The physical tenant the request was routed to, if any.
     pub tenant: Option<&'a str>,
-    /// The caller's `Authorization` header, forwarded unchanged.
-    pub authorization: Option<&'a str>,
+    /// Whose credentials the cluster sees.
+    pub credentials: Credentials<'a>,
+    /// Seconds since the epoch (for the machine token's expiry).
+    pub now: u64,
     /// W3C trace context to pass on, so a call can be followed from agent to cluster.
     pub trace: Option<&'a TraceContext>,
     last_status: Cell<Option<u16>>,
@@ -65,7 +68,8 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             config,
             address,
             tenant: None,
-            authorization: None,
+            credentials: Credentials::Forward(None),
+            now: 0,
             trace: None,
             last_status: Cell::new(None),
         }
@@ -311,9 +315,29 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             _ => "application/json, application/problem+json",
         };
         let mut headers = vec![("accept", accept.to_owned())];
-        if let Some(auth) = self.authorization {
-            headers.push(("authorization", auth.to_owned()));
-        }
+        let bearer = |t: &str| format!("Bearer {t}");
+        let machine = match self.credentials {
+            Credentials::Forward(header) => {
+                headers.extend(header.map(|h| ("authorization", h.to_owned())));
+                None
+            }
+            Credentials::Bearer(token) => {
+                headers.push(("authorization", bearer(token)));
+                None
+            }
+            Credentials::Machine(source) => {
+                let token = source.bearer(self.client, self.now).await.map_err(|why| {
+                    ToolError::problem(
+                        502,
+                        "Bad Gateway",
+                        format!("The gateway could not get its own token for the cluster from {} ({why}). Check CAMUNDA_OAUTH_URL, CAMUNDA_CLIENT_ID and CAMUNDA_CLIENT_SECRET.", source.token_url()),
+                        call,
+                    )
+                })?;
+                headers.push(("authorization", bearer(&token)));
+                Some((source, token))
+            }
+        };
         if let Some(body) = &body {
             headers.push(("content-type", body.content_type.clone()));
         }
@@ -336,6 +360,10 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             .send(req)
             .await
             .map_err(|e| ToolError::from_fetch(&e, self.address, call))?;
+        if let (Some((source, token)), 401) = (machine, resp.status) {
+            // Revoked or signed with rotated keys: the next call fetches a new one.
+            source.forget(&token);
+        }
         self.last_status.set(Some(resp.status));
         Ok(resp)
     }

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod compact;
+pub mod credentials;
 pub mod processes;
 pub mod results;
 pub mod schema;

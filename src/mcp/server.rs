@@ -550,7 +550,7 @@ fn process_list_key<C>(cluster: &Cluster<'_, C>) -> [u8; 32] {
     let mut digest = Sha256::new();
     digest.update(cluster.address.as_bytes());
     digest.update([0]);
-    digest.update(cluster.authorization.unwrap_or_default().as_bytes());
+    digest.update(cluster.credentials.identity().as_bytes());
     digest.finalize().into()
 }
 

@@ -23,6 +23,7 @@ function oidcVars(extra = {}) {
   return {
     CAMUNDA_REST_ADDRESS: up.url,
     MCP_AUTH_MODE: 'oidc',
+    CAMUNDA_UPSTREAM_AUTH: 'forward',
     OIDC_ISSUERS: idp.issuer,
     OIDC_JWKS_URIS: idp.jwksUri,
     OIDC_AUDIENCES: AUDIENCE,

@@ -25,6 +25,7 @@ before(async () => {
     CAMUNDA_SAAS_REGIONS: 'bru-2,jfk-1',
     CAMUNDA_SAAS_URL_TEMPLATE: `${up.url}/{region}/{clusterId}`,
     MCP_AUTH_MODE: 'oidc',
+    CAMUNDA_UPSTREAM_AUTH: 'forward',
     OIDC_ISSUERS: idp.issuer,
     OIDC_JWKS_URIS: idp.jwksUri,
     OIDC_AUDIENCES: AUDIENCE,

@@ -26,6 +26,7 @@ before(async () => {
     CAMUNDA_REST_ADDRESS: up.url,
     CAMUNDA_SAAS_REGIONS: 'bru-2,jfk-1',
     MCP_AUTH_MODE: 'oidc',
+    CAMUNDA_UPSTREAM_AUTH: 'forward',
     OIDC_ISSUERS: 'https://login.example.com/realms/camunda',
     OIDC_AUDIENCES: 'zeebe.camunda.io',
     MCP_CACHE_SECRET: SECRET,
