@@ -15,14 +15,14 @@ use crate::camunda::tools::{Catalogue, ToolClass};
 use crate::config::{
     is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config, ConfigError, UpstreamAuth,
 };
-use crate::oauth::vault::{NoStore, Sealer, Store};
-use crate::oauth::{self, AuthServer, Io};
 use crate::http::{BodySource, HttpClient, Request, Response, TraceContext};
 use crate::landing;
 use crate::mcp::era::{self, Lane, Params};
 use crate::mcp::jsonrpc::{self, ErrorCode, Id, Incoming, RpcError};
 use crate::mcp::server::{Endpoint, Offer, ProcessesOffer, Server};
 use crate::mcp::transport;
+use crate::oauth::vault::{NoStore, Sealer, Store};
+use crate::oauth::{self, AuthServer, Io};
 use crate::policy::{binding_name, LimitCheck, Limiter, NoLimits, Policy};
 
 /// The MCP endpoint of a single-cluster gateway, as on a Camunda cluster.
@@ -174,8 +174,7 @@ impl<S: Signatures + Sealer> App<S> {
             trace.region = target.region.map(str::to_owned);
             trace.cluster = target.cluster.map(str::to_owned);
             trace.tenant = target.tenant.map(str::to_owned);
-            self.mcp(req, body, outside, now, &target, &mut trace)
-                .await
+            self.mcp(req, body, outside, now, &target, &mut trace).await
         } else if let (Gate::OAuth(server), true) = (&self.gate, oauth::is_route(&req.path)) {
             self.authorization(server, req, body, outside, now).await
         } else if let Some(rest) = req.path.strip_prefix(METADATA_PATH).filter(|_| is_get) {

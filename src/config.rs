@@ -755,7 +755,11 @@ fn auth_mode(
     }))
 }
 
-fn required(get: &impl Fn(&str) -> Option<String>, name: &'static str, reason: &'static str) -> Result<String, ConfigError> {
+fn required(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    reason: &'static str,
+) -> Result<String, ConfigError> {
     get(name).ok_or(ConfigError {
         name,
         value: String::new(),

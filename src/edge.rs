@@ -33,6 +33,7 @@ use crate::http::{
     origin_of, path_of, query_of, BodyError, BodySource, FetchError, HttpClient, Method, Request,
     Response, UpstreamRequest, UpstreamResponse, READ_HEADERS,
 };
+use crate::oauth::vault::{Sealer, Store};
 use crate::policy::{binding_name, LimitCheck, Limiter};
 
 thread_local! {
@@ -65,9 +66,13 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
         read: false,
     };
     let limits = Bindings(&env);
-    let (resp, trace) = app
-        .serve(&plain, &mut body, &client, &limits, started / 1000)
-        .await;
+    let store = Kv(env.kv(KV_BINDING).ok());
+    let outside = app::Outside {
+        client: &client,
+        limits: &limits,
+        store: &store,
+    };
+    let (resp, trace) = app.serve(&plain, &mut body, &outside, started / 1000).await;
     body.drain_unread(app.config.max_body_bytes).await;
     let elapsed = Date::now().as_millis().saturating_sub(started);
     console_log!("{}", app::log_line(&plain, resp.status, &trace, elapsed));
@@ -93,6 +98,44 @@ impl Limiter for Bindings<'_> {
     }
 }
 
+/// The Workers KV namespace of the authorization server (`MCP_AUTH_MODE=oauth`).
+const KV_BINDING: &str = "OAUTH_KV";
+
+/// Workers KV as the authorization server's store; absent binding, every call fails (closed).
+struct Kv(Option<worker::KvStore>);
+
+impl Kv {
+    fn binding(&self) -> Result<&worker::KvStore, String> {
+        self.0.as_ref().ok_or_else(|| {
+            format!("no {KV_BINDING} binding (see README: wrangler kv namespace create)")
+        })
+    }
+}
+
+impl Store for Kv {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.binding()?
+            .get(key)
+            .bytes()
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn put(&self, key: &str, value: Vec<u8>, ttl_s: u64) -> Result<(), String> {
+        self.binding()?
+            .put_bytes(key, &value)
+            .map_err(|e| e.to_string())?
+            .expiration_ttl(ttl_s)
+            .execute()
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), String> {
+        self.binding()?.delete(key).await.map_err(|e| e.to_string())
+    }
+}
+
 fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
     let var = |name: &str| {
         env.var(name)
@@ -115,6 +158,9 @@ fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
                 class.name()
             );
         }
+    }
+    if matches!(config.auth, crate::config::AuthMode::OAuth(_)) && env.kv(KV_BINDING).is_err() {
+        console_error!("oauth mode: no {KV_BINDING} binding, so nobody can sign in (see README)");
     }
     Ok(App::new(config, WebCrypto::default())?.with_rate_limit_bindings(limited))
 }
@@ -430,12 +476,85 @@ impl FetchClient {
     }
 }
 
-/// JWT signature checks by the runtime's WebCrypto: native code, where jwt-compact's pure-Rust
-/// RSA in wasm took about a millisecond per first-seen token. Imported keys are kept per
-/// isolate, keyed by their JWK text.
-#[derive(Default)]
+/// JWT signature checks and record sealing by the runtime's WebCrypto: native code, where
+/// jwt-compact's pure-Rust RSA in wasm took about a millisecond per first-seen token. Imported
+/// keys are kept per isolate (verification keys by their JWK text); clones share them.
+#[derive(Default, Clone)]
 struct WebCrypto {
-    keys: RefCell<HashMap<String, CryptoKey>>,
+    keys: Rc<RefCell<HashMap<String, CryptoKey>>>,
+    /// The vault's AES-GCM key, imported once.
+    sealing: Rc<RefCell<Option<CryptoKey>>>,
+}
+
+fn subtle() -> Result<SubtleCrypto, JsValue> {
+    Ok(js_sys::global()
+        .unchecked_into::<WorkerGlobalScope>()
+        .crypto()?
+        .subtle())
+}
+
+impl WebCrypto {
+    /// The AES-GCM parameters for one operation (a fresh `iv` per seal).
+    fn gcm(iv: &[u8], aad: &[u8]) -> Object {
+        let params = object(&[("name", "AES-GCM")]);
+        let _ = Reflect::set(&params, &"iv".into(), &Uint8Array::from(iv));
+        let _ = Reflect::set(&params, &"additionalData".into(), &Uint8Array::from(aad));
+        params
+    }
+
+    /// One vault key per deployment (`OAUTH_KV_KEY`), imported on first use.
+    async fn sealing_key(&self, key: &[u8; 32]) -> Result<CryptoKey, JsValue> {
+        if let Some(k) = self.sealing.borrow().clone() {
+            return Ok(k);
+        }
+        let usages = Array::of2(&"encrypt".into(), &"decrypt".into());
+        let promise = subtle()?.import_key_with_object(
+            "raw",
+            &Uint8Array::from(key.as_slice()),
+            &object(&[("name", "AES-GCM")]),
+            false,
+            &usages,
+        )?;
+        let k: CryptoKey = JsFuture::from(promise).await?.unchecked_into();
+        *self.sealing.borrow_mut() = Some(k.clone());
+        Ok(k)
+    }
+}
+
+fn js_error(e: JsValue) -> String {
+    worker::Error::from(e).to_string()
+}
+
+impl Sealer for WebCrypto {
+    async fn seal(&self, key: &[u8; 32], aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, String> {
+        let mut iv = [0u8; 12];
+        getrandom::getrandom(&mut iv).map_err(|e| e.to_string())?;
+        let sealed = async {
+            let k = self.sealing_key(key).await?;
+            let promise =
+                subtle()?.encrypt_with_object_and_u8_array(&Self::gcm(&iv, aad), &k, plain)?;
+            JsFuture::from(promise).await
+        }
+        .await
+        .map_err(js_error)?;
+        Ok([iv.as_slice(), &Uint8Array::new(&sealed).to_vec()].concat())
+    }
+
+    async fn open(&self, key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, String> {
+        if sealed.len() < 12 + 16 {
+            return Err("too short".into());
+        }
+        let (iv, body) = sealed.split_at(12);
+        let plain = async {
+            let k = self.sealing_key(key).await?;
+            let promise =
+                subtle()?.decrypt_with_object_and_u8_array(&Self::gcm(iv, aad), &k, body)?;
+            JsFuture::from(promise).await
+        }
+        .await
+        .map_err(js_error)?;
+        Ok(Uint8Array::new(&plain).to_vec())
+    }
 }
 
 /// Key sets rotate; more distinct keys than this in one isolate clears the map.
@@ -456,10 +575,7 @@ impl WebCrypto {
         signature: &[u8],
         signed: &str,
     ) -> Result<bool, JsValue> {
-        let subtle: SubtleCrypto = js_sys::global()
-            .unchecked_into::<WorkerGlobalScope>()
-            .crypto()?
-            .subtle();
+        let subtle = subtle()?;
         let (import, verify) = match key.alg {
             Algorithm::Rs256 => (
                 object(&[("name", "RSASSA-PKCS1-v1_5"), ("hash", "SHA-256")]),

@@ -8,9 +8,11 @@ use std::fmt;
 
 /// The request headers the gateway reads. Adapters copy only these: every header crossing from
 /// the runtime into wasm costs time on each request.
-pub const READ_HEADERS: [&str; 11] = [
+pub const READ_HEADERS: [&str; 12] = [
     "accept",
     "authorization",
+    // oauth mode: ties a sign-in to the browser that started it.
+    "cookie",
     // Set by Cloudflare: the rate-limit key of callers without an identity.
     "cf-connecting-ip",
     "content-length",

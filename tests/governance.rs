@@ -10,9 +10,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use camunda_mcp_edge::app::{audit_line, Outside, Trace};
-use camunda_mcp_edge::oauth::vault::NoStore;
 use camunda_mcp_edge::camunda::tools::ToolClass;
 use camunda_mcp_edge::http::Request;
+use camunda_mcp_edge::oauth::vault::NoStore;
 use camunda_mcp_edge::policy::{LimitCheck, Limiter};
 use chrono::{TimeZone, Utc};
 use common::*;

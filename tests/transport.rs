@@ -4,8 +4,8 @@
 
 mod common;
 
-use camunda_mcp_edge::http::Request;
 use camunda_mcp_edge::app::Outside;
+use camunda_mcp_edge::http::Request;
 use camunda_mcp_edge::oauth::vault::NoStore;
 use camunda_mcp_edge::policy::NoLimits;
 

@@ -274,7 +274,9 @@ impl<S: Signatures> Gate<S> {
             AuthMode::None => Gate::Open,
             AuthMode::Basic => Gate::Basic,
             AuthMode::Oidc(oidc) => Gate::Oidc(Box::new(Verifier::new(oidc.clone(), signatures))),
-            AuthMode::OAuth(settings) => Gate::OAuth(Box::new(AuthServer::new((**settings).clone()))),
+            AuthMode::OAuth(settings) => {
+                Gate::OAuth(Box::new(AuthServer::new((**settings).clone())))
+            }
         }
     }
 
@@ -325,7 +327,9 @@ impl<S: Signatures> Gate<S> {
                 None => Err(AuthError::Missing),
             },
             Gate::OAuth(server) => {
-                let admitted = server.admit(bearer(credentials)?, resource, io, now).await?;
+                let admitted = server
+                    .admit(bearer(credentials)?, resource, io, now)
+                    .await?;
                 Ok(Caller {
                     note: admitted.note,
                     principal: admitted.principal,

@@ -75,14 +75,22 @@ impl Documents {
         let refused = |why: String| ClientError::Document(why);
         let resp = client.send(req).await.map_err(|e| refused(e.to_string()))?;
         if resp.status != 200 {
-            return Err(refused(format!("HTTP {} (redirects are not followed)", resp.status)));
+            return Err(refused(format!(
+                "HTTP {} (redirects are not followed)",
+                resp.status
+            )));
         }
         let doc: Value =
             serde_json::from_slice(&resp.body).map_err(|_| refused("not JSON".into()))?;
         if doc.get("client_id").and_then(Value::as_str) != Some(url) {
-            return Err(refused("its client_id is not the URL it was fetched from".into()));
+            return Err(refused(
+                "its client_id is not the URL it was fetched from".into(),
+            ));
         }
-        match doc.get("token_endpoint_auth_method").and_then(Value::as_str) {
+        match doc
+            .get("token_endpoint_auth_method")
+            .and_then(Value::as_str)
+        {
             None | Some("none") => {}
             Some(other) => {
                 return Err(refused(format!(
@@ -122,9 +130,15 @@ pub fn metadata(client_id: String, doc: &Value) -> Result<Client, String> {
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    for (k, allowed) in [("grant_types", ["authorization_code", "refresh_token"]), ("response_types", ["code", "code"])] {
+    for (k, allowed) in [
+        ("grant_types", ["authorization_code", "refresh_token"]),
+        ("response_types", ["code", "code"]),
+    ] {
         if let Some(list) = doc.get(k).and_then(Value::as_array) {
-            if let Some(bad) = list.iter().find(|v| !v.as_str().is_some_and(|v| allowed.contains(&v))) {
+            if let Some(bad) = list
+                .iter()
+                .find(|v| !v.as_str().is_some_and(|v| allowed.contains(&v)))
+            {
                 return Err(format!("{k} {bad} is not supported"));
             }
         }
@@ -142,7 +156,10 @@ pub fn metadata(client_id: String, doc: &Value) -> Result<Client, String> {
 /// `https://`, `http://` to a loopback host (RFC 8252 native apps), or a private-use scheme
 /// such as `vscode://`; never a fragment, credentials or a script-capable scheme.
 pub fn is_redirect_uri(uri: &str) -> bool {
-    if uri.len() > MAX_URI_CHARS || uri.contains('#') || uri.chars().any(|c| c.is_control() || c == ' ') {
+    if uri.len() > MAX_URI_CHARS
+        || uri.contains('#')
+        || uri.chars().any(|c| c.is_control() || c == ' ')
+    {
         return false;
     }
     let Some((scheme, rest)) = uri.split_once(':') else {
@@ -161,7 +178,8 @@ pub fn is_redirect_uri(uri: &str) -> bool {
         "javascript" | "data" | "file" | "vbscript" | "blob" | "about" | "ws" | "wss" => false,
         s => {
             s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
         }
     }
 }
@@ -199,7 +217,12 @@ pub fn check_document_url(url: &str, loopback: bool) -> Result<(), String> {
         _ if local => return Err(format!("{host} is this machine: not fetched")),
         _ => return Err("only https:// document URLs are fetched".into()),
     }
-    if !local && (is_private_address(&host) || host.ends_with(".localhost") || host.ends_with(".internal") || host.ends_with(".local")) {
+    if !local
+        && (is_private_address(&host)
+            || host.ends_with(".localhost")
+            || host.ends_with(".internal")
+            || host.ends_with(".local"))
+    {
         return Err(format!("{host} is a private or local address: not fetched"));
     }
     Ok(())

@@ -174,7 +174,11 @@ fn field<'f>(pairs: &'f [(String, String)], name: &str) -> Option<&'f str> {
 
 /// Compares secrets in time independent of where they differ.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// `<grant>.<secret>`, the shape of every code and token this server issues.
@@ -229,7 +233,14 @@ pub struct AuthServer {
 /// Whether a path is one of the authorization server's.
 pub fn is_route(path: &str) -> bool {
     path.starts_with(METADATA_PATH)
-        || [AUTHORIZE_PATH, TOKEN_PATH, REGISTER_PATH, REVOKE_PATH, CALLBACK_PATH].contains(&path)
+        || [
+            AUTHORIZE_PATH,
+            TOKEN_PATH,
+            REGISTER_PATH,
+            REVOKE_PATH,
+            CALLBACK_PATH,
+        ]
+        .contains(&path)
 }
 
 impl AuthServer {
@@ -247,7 +258,10 @@ impl AuthServer {
         &self.idp.settings().upstream_issuer
     }
 
-    fn vault<'a, K: Store, S: Sealer>(&'a self, io: &Io<'a, impl HttpClient, K, S>) -> Vault<'a, K, S> {
+    fn vault<'a, K: Store, S: Sealer>(
+        &'a self,
+        io: &Io<'a, impl HttpClient, K, S>,
+    ) -> Vault<'a, K, S> {
         Vault {
             store: io.store,
             sealer: io.sealer,
@@ -350,14 +364,16 @@ impl AuthServer {
             Ok(c) => c,
             Err(e) => return page::error(400, &format!("This client cannot sign in: {e}.")),
         };
-        let redirect_uri = match field(q, "redirect_uri") {
-            Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => uri.to_owned(),
-            None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
-            Some(_) => {
-                return page::error(400, "The redirect_uri is not one this client registered (exact match required).")
-            }
-            None => return page::error(400, "The request names no redirect_uri."),
-        };
+        let redirect_uri =
+            match field(q, "redirect_uri") {
+                Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => uri.to_owned(),
+                None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
+                Some(_) => return page::error(
+                    400,
+                    "The redirect_uri is not one this client registered (exact match required).",
+                ),
+                None => return page::error(400, "The request names no redirect_uri."),
+            };
         let state = field(q, "state");
         let fail = |code: &str, description: &str| {
             let mut params = vec![("error", code), ("error_description", description)];
@@ -368,19 +384,43 @@ impl AuthServer {
             redirect(with_query(&redirect_uri, &params))
         };
         if field(q, "response_type") != Some("code") {
-            return fail("unsupported_response_type", "only response_type=code is supported");
+            return fail(
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            );
         }
-        let challenge = match (field(q, "code_challenge"), field(q, "code_challenge_method")) {
-            (None, _) => return fail("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256"),
-            (Some(_), m) if m != Some("S256") => return fail("invalid_request", "only code_challenge_method=S256 is supported"),
+        let challenge = match (
+            field(q, "code_challenge"),
+            field(q, "code_challenge_method"),
+        ) {
+            (None, _) => {
+                return fail(
+                    "invalid_request",
+                    "PKCE is required: send code_challenge with code_challenge_method=S256",
+                )
+            }
+            (Some(_), m) if m != Some("S256") => {
+                return fail(
+                    "invalid_request",
+                    "only code_challenge_method=S256 is supported",
+                )
+            }
             (Some(c), _) if c.len() != 43 || Base64UrlUnpadded::decode_vec(c).is_err() => {
-                return fail("invalid_request", "code_challenge must be the base64url SHA-256 of the verifier")
+                return fail(
+                    "invalid_request",
+                    "code_challenge must be the base64url SHA-256 of the verifier",
+                )
             }
             (Some(c), _) => c.to_owned(),
         };
         let resource = match field(q, "resource") {
             Some(r) if r.starts_with(&req.origin) && is_resource(r) => r.to_owned(),
-            Some(_) => return fail("invalid_target", "resource is not an MCP endpoint of this gateway"),
+            Some(_) => {
+                return fail(
+                    "invalid_target",
+                    "resource is not an MCP endpoint of this gateway",
+                )
+            }
             None => format!("{}{}", req.origin, crate::app::MCP_PATH),
         };
         let id = random_hex(16);
@@ -394,10 +434,18 @@ impl AuthServer {
             verifier: Base64UrlUnpadded::encode_string(&rand_bytes::<32>()),
             approved: false,
         };
-        if let Err(e) = self.vault(io).put(&format!("request:{id}"), &pending, LOGIN_TTL_S).await {
+        if let Err(e) = self
+            .vault(io)
+            .put(&format!("request:{id}"), &pending, LOGIN_TTL_S)
+            .await
+        {
             return page::error(503, &e.to_string());
         }
-        let secure = if req.origin.starts_with("https://") { "; Secure" } else { "" };
+        let secure = if req.origin.starts_with("https://") {
+            "; Secure"
+        } else {
+            ""
+        };
         page::consent(&page::Consent {
             request: &id,
             csrf: &pending.csrf,
@@ -428,7 +476,11 @@ impl AuthServer {
         let id = id
             .filter(|i| i.len() == 32 && i.bytes().all(|b| b.is_ascii_hexdigit()))
             .ok_or_else(|| page::error(400, "This sign-in is unknown or has expired."))?;
-        let pending = match self.vault(io).get::<Pending>(&format!("request:{id}")).await {
+        let pending = match self
+            .vault(io)
+            .get::<Pending>(&format!("request:{id}"))
+            .await
+        {
             Ok(Some(p)) => p,
             Ok(None) => return Err(page::error(400, "This sign-in is unknown or has expired.")),
             Err(e) => return Err(page::error(400, &e.to_string())),
@@ -436,7 +488,10 @@ impl AuthServer {
         let browser = cookie(req, &cookie_name(id)).is_some_and(|c| same(c, &pending.csrf));
         let form = csrf.is_none_or(|c| same(c, &pending.csrf));
         if !browser || !form {
-            return Err(page::error(403, "This sign-in was not started in this browser (CSRF check failed)."));
+            return Err(page::error(
+                403,
+                "This sign-in was not started in this browser (CSRF check failed).",
+            ));
         }
         Ok((id.to_owned(), pending))
     }
@@ -459,7 +514,14 @@ impl AuthServer {
         let key = format!("request:{id}");
         if field(f, "decision") != Some("approve") {
             let _ = self.vault(io).delete(&key).await;
-            return self.back(req, &pending, &[("error", "access_denied"), ("error_description", "the person denied access")]);
+            return self.back(
+                req,
+                &pending,
+                &[
+                    ("error", "access_denied"),
+                    ("error_description", "the person denied access"),
+                ],
+            );
         }
         let login = self
             .idp
@@ -503,11 +565,34 @@ impl AuthServer {
         let _ = self.vault(io).delete(&format!("request:{id}")).await;
         let Some(code) = field(q, "code") else {
             let why = field(q, "error").unwrap_or("no code");
-            return self.back(req, &pending, &[("error", "access_denied"), ("error_description", &format!("the sign-in ended at the identity provider: {why}"))]);
+            return self.back(
+                req,
+                &pending,
+                &[
+                    ("error", "access_denied"),
+                    (
+                        "error_description",
+                        &format!("the sign-in ended at the identity provider: {why}"),
+                    ),
+                ],
+            );
         };
-        let (person, who) = match self.idp.exchange(io.client, now, &req.origin, code, &pending.verifier).await {
+        let (person, who) = match self
+            .idp
+            .exchange(io.client, now, &req.origin, code, &pending.verifier)
+            .await
+        {
             Ok(answer) => answer,
-            Err(e) => return self.back(req, &pending, &[("error", "server_error"), ("error_description", &e.to_string())]),
+            Err(e) => {
+                return self.back(
+                    req,
+                    &pending,
+                    &[
+                        ("error", "server_error"),
+                        ("error_description", &e.to_string()),
+                    ],
+                )
+            }
         };
         let grant_id = random_hex(16);
         let code = new_token(&grant_id);
@@ -528,11 +613,24 @@ impl AuthServer {
             retired: Vec::new(),
         };
         let ttl = u64::from(self.idp.settings().refresh_ttl_s);
-        if let Err(e) = self.vault(io).put(&format!("grant:{grant_id}"), &grant, ttl).await {
-            return self.back(req, &pending, &[("error", "temporarily_unavailable"), ("error_description", &e.to_string())]);
+        if let Err(e) = self
+            .vault(io)
+            .put(&format!("grant:{grant_id}"), &grant, ttl)
+            .await
+        {
+            return self.back(
+                req,
+                &pending,
+                &[
+                    ("error", "temporarily_unavailable"),
+                    ("error_description", &e.to_string()),
+                ],
+            );
         }
-        self.back(req, &pending, &[("code", &code)])
-            .with_header("set-cookie", format!("{}=; Path=/; Max-Age=0", cookie_name(&id)))
+        self.back(req, &pending, &[("code", &code)]).with_header(
+            "set-cookie",
+            format!("{}=; Path=/; Max-Age=0", cookie_name(&id)),
+        )
     }
 
     async fn token<C: HttpClient, K: Store, S: Sealer>(
@@ -541,15 +639,26 @@ impl AuthServer {
         io: &Io<'_, C, K, S>,
         now: u64,
     ) -> Result<Response, TokenError> {
-        let client_id = field(f, "client_id")
-            .ok_or_else(|| token_error("invalid_request", "client_id is required (public clients)"))?;
+        let client_id = field(f, "client_id").ok_or_else(|| {
+            token_error("invalid_request", "client_id is required (public clients)")
+        })?;
         let (secret, grant_type) = match field(f, "grant_type") {
             Some("authorization_code") => (field(f, "code"), "authorization_code"),
             Some("refresh_token") => (field(f, "refresh_token"), "refresh_token"),
-            Some(other) => return Err(token_error("unsupported_grant_type", format!("{other} is not supported"))),
+            Some(other) => {
+                return Err(token_error(
+                    "unsupported_grant_type",
+                    format!("{other} is not supported"),
+                ))
+            }
             None => return Err(token_error("invalid_request", "grant_type is required")),
         };
-        let secret = secret.ok_or_else(|| token_error("invalid_request", format!("{grant_type} needs its code or token")))?;
+        let secret = secret.ok_or_else(|| {
+            token_error(
+                "invalid_request",
+                format!("{grant_type} needs its code or token"),
+            )
+        })?;
         let unknown = || token_error("invalid_grant", "unknown, expired or revoked");
         let grant_id = grant_of(secret).ok_or_else(unknown)?;
         let key = format!("grant:{grant_id}");
@@ -558,7 +667,10 @@ impl AuthServer {
             return Err(token_error("invalid_grant", "issued to another client"));
         }
         if field(f, "resource").is_some_and(|r| r != grant.resource) {
-            return Err(token_error("invalid_target", "the grant is for another resource"));
+            return Err(token_error(
+                "invalid_target",
+                "the grant is for another resource",
+            ));
         }
         let hash = digest(secret);
         if grant_type == "authorization_code" {
@@ -566,22 +678,34 @@ impl AuthServer {
                 return Err(unknown());
             }
             if grant.code.used {
-                self.end(&grant_id, &grant, io, now).await;
-                return Err(token_error("invalid_grant", "the code was already used: its grant is revoked"));
+                self.end(grant_id, &grant, io, now).await;
+                return Err(token_error(
+                    "invalid_grant",
+                    "the code was already used: its grant is revoked",
+                ));
             }
             if now >= grant.code.expires_at {
                 return Err(token_error("invalid_grant", "the code has expired"));
             }
             if field(f, "redirect_uri").is_some_and(|r| r != grant.redirect_uri) {
-                return Err(token_error("invalid_grant", "redirect_uri differs from the authorization request"));
+                return Err(token_error(
+                    "invalid_grant",
+                    "redirect_uri differs from the authorization request",
+                ));
             }
-            let verifier = field(f, "code_verifier")
-                .ok_or_else(|| token_error("invalid_request", "code_verifier is required (PKCE)"))?;
+            let verifier = field(f, "code_verifier").ok_or_else(|| {
+                token_error("invalid_request", "code_verifier is required (PKCE)")
+            })?;
             let valid = (43..=128).contains(&verifier.len())
-                && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+                && verifier
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
             let computed = Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.as_bytes()));
             if !valid || !same(&computed, &grant.code.challenge) {
-                return Err(token_error("invalid_grant", "code_verifier does not match the code_challenge"));
+                return Err(token_error(
+                    "invalid_grant",
+                    "code_verifier does not match the code_challenge",
+                ));
             }
             grant.code.used = true;
         } else if grant.refresh.as_deref().is_some_and(|r| same(r, &hash)) {
@@ -590,8 +714,11 @@ impl AuthServer {
                 grant.retired.remove(0);
             }
         } else if grant.retired.iter().any(|r| same(r, &hash)) {
-            self.end(&grant_id, &grant, io, now).await;
-            return Err(token_error("invalid_grant", "the refresh token was already used: its grant is revoked"));
+            self.end(grant_id, &grant, io, now).await;
+            return Err(token_error(
+                "invalid_grant",
+                "the refresh token was already used: its grant is revoked",
+            ));
         } else {
             return Err(unknown());
         }
@@ -624,10 +751,18 @@ impl AuthServer {
             person: grant.person.clone(),
         };
         vault
-            .put(&format!("grant:{grant_id}"), &grant, u64::from(settings.refresh_ttl_s))
+            .put(
+                &format!("grant:{grant_id}"),
+                &grant,
+                u64::from(settings.refresh_ttl_s),
+            )
             .await?;
         vault
-            .put(&format!("access:{}", digest(&access)), &record, u64::from(settings.access_ttl_s))
+            .put(
+                &format!("access:{}", digest(&access)),
+                &record,
+                u64::from(settings.access_ttl_s),
+            )
             .await?;
         Ok(no_store(Response::json(
             200,
@@ -670,7 +805,11 @@ impl AuthServer {
         };
         if let Some(grant_id) = grant_of(token) {
             let hash = digest(token);
-            if let Ok(Some(grant)) = self.vault(io).get::<Grant>(&format!("grant:{grant_id}")).await {
+            if let Ok(Some(grant)) = self
+                .vault(io)
+                .get::<Grant>(&format!("grant:{grant_id}"))
+                .await
+            {
                 let ours = [&grant.access, &grant.refresh]
                     .into_iter()
                     .flatten()
@@ -686,7 +825,11 @@ impl AuthServer {
     }
 
     /// `POST /register` (RFC 7591): a public client with checked redirect URIs.
-    async fn register<C: HttpClient, K: Store, S: Sealer>(&self, body: &str, io: &Io<'_, C, K, S>) -> Response {
+    async fn register<C: HttpClient, K: Store, S: Sealer>(
+        &self,
+        body: &str,
+        io: &Io<'_, C, K, S>,
+    ) -> Response {
         let invalid = |why: String| {
             no_store(Response::json(
                 400,
@@ -700,11 +843,22 @@ impl AuthServer {
         let client = match clients::metadata(client_id.clone(), &doc) {
             Ok(c) => c,
             Err(why) => {
-                let code = if why.starts_with("redirect") { "invalid_redirect_uri" } else { "invalid_client_metadata" };
-                return no_store(Response::json(400, json!({"error": code, "error_description": why}).to_string()));
+                let code = if why.starts_with("redirect") {
+                    "invalid_redirect_uri"
+                } else {
+                    "invalid_client_metadata"
+                };
+                return no_store(Response::json(
+                    400,
+                    json!({"error": code, "error_description": why}).to_string(),
+                ));
             }
         };
-        if let Err(e) = self.vault(io).put(&format!("client:{client_id}"), &client, CLIENT_TTL_S).await {
+        if let Err(e) = self
+            .vault(io)
+            .put(&format!("client:{client_id}"), &client, CLIENT_TTL_S)
+            .await
+        {
             return token_error("temporarily_unavailable", e.to_string()).response();
         }
         no_store(Response::json(
@@ -737,18 +891,25 @@ impl AuthServer {
         let mut access = match vault.get::<Access>(&key).await {
             Ok(Some(a)) if a.grant == grant_id => a,
             Ok(_) => return Err(invalid("unknown, expired or revoked token")),
-            Err(VaultError::Tampered) => return Err(invalid("the token's record failed its integrity check")),
+            Err(VaultError::Tampered) => {
+                return Err(invalid("the token's record failed its integrity check"))
+            }
             Err(e) => return Err(AuthError::Unavailable(e.to_string())),
         };
         if now >= access.expires_at {
             return Err(invalid("the token has expired"));
         }
         if access.resource != resource {
-            return Err(invalid(&format!("the token is for another resource ({})", access.resource)));
+            return Err(invalid(&format!(
+                "the token is for another resource ({})",
+                access.resource
+            )));
         }
         let mut note = None;
         if access.person.expires_at <= now + REFRESH_MARGIN_S {
-            access.person = self.refresh_person(grant_id, &key, &access, io, now).await?;
+            access.person = self
+                .refresh_person(grant_id, &key, &access, io, now)
+                .await?;
             note = Some("the person's IdP token was refreshed".into());
         }
         Ok(Admitted {
@@ -806,7 +967,9 @@ impl AuthServer {
             })
             .await;
         refreshed.map_err(|why| match why.strip_prefix("revoked: ") {
-            Some(why) => AuthError::InvalidToken(format!("your sign-in has ended ({why}); sign in again")),
+            Some(why) => {
+                AuthError::InvalidToken(format!("your sign-in has ended ({why}); sign in again"))
+            }
             None => AuthError::Unavailable(why),
         })
     }

@@ -135,12 +135,24 @@ impl Idp {
         &self.settings
     }
 
-    async fn endpoints<C: HttpClient>(&self, client: &C, now: u64) -> Result<Rc<Endpoints>, IdpError> {
-        if let Some(e) = self.endpoints.borrow().as_ref().filter(|e| now < e.fresh_until) {
+    async fn endpoints<C: HttpClient>(
+        &self,
+        client: &C,
+        now: u64,
+    ) -> Result<Rc<Endpoints>, IdpError> {
+        if let Some(e) = self
+            .endpoints
+            .borrow()
+            .as_ref()
+            .filter(|e| now < e.fresh_until)
+        {
             return Ok(e.clone());
         }
         let issuer = &self.settings.upstream_issuer;
-        let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
         let req = UpstreamRequest {
             method: Method::Get,
             url: url.clone(),
@@ -150,7 +162,10 @@ impl Idp {
             max_bytes: MAX_BYTES,
         };
         let unreachable = |why: String| IdpError::Unreachable(url.clone(), why);
-        let resp = client.send(req).await.map_err(|e| unreachable(e.to_string()))?;
+        let resp = client
+            .send(req)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
         if resp.status != 200 {
             return Err(unreachable(format!("HTTP {}", resp.status)));
         }
@@ -204,8 +219,16 @@ impl Idp {
         if let Some(audience) = &self.settings.audience {
             query.append_pair("audience", audience);
         }
-        let sep = if endpoints.authorization.contains('?') { '&' } else { '?' };
-        Ok(format!("{}{sep}{}", endpoints.authorization, query.finish()))
+        let sep = if endpoints.authorization.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        Ok(format!(
+            "{}{sep}{}",
+            endpoints.authorization,
+            query.finish()
+        ))
     }
 
     /// Trades the IdP's code for the person's tokens and says who signed in.
@@ -315,11 +338,19 @@ impl Idp {
         if !aud_ok {
             return Err(invalid("issued for another client"));
         }
-        if claims.get("exp").and_then(Value::as_u64).is_none_or(|exp| exp + 60 < now) {
+        if claims
+            .get("exp")
+            .and_then(Value::as_u64)
+            .is_none_or(|exp| exp + 60 < now)
+        {
             return Err(invalid("expired"));
         }
-        let subject = text("sub").filter(|s| !s.is_empty()).ok_or_else(|| invalid("no sub"))?;
-        let name = text("preferred_username").or(text("email")).or(text("name"));
+        let subject = text("sub")
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| invalid("no sub"))?;
+        let name = text("preferred_username")
+            .or(text("email"))
+            .or(text("name"));
         Ok(Person {
             subject: short(subject),
             name: name.map(short),

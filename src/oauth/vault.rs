@@ -75,12 +75,7 @@ pub struct Vault<'a, K, S> {
 
 impl<K: Store, S: Sealer> Vault<'_, K, S> {
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, VaultError> {
-        let Some(sealed) = self
-            .store
-            .get(key)
-            .await
-            .map_err(VaultError::Unavailable)?
-        else {
+        let Some(sealed) = self.store.get(key).await.map_err(VaultError::Unavailable)? else {
             return Ok(None);
         };
         let plain = self
@@ -93,7 +88,12 @@ impl<K: Store, S: Sealer> Vault<'_, K, S> {
             .map_err(|_| VaultError::Tampered)
     }
 
-    pub async fn put<T: Serialize>(&self, key: &str, value: &T, ttl_s: u64) -> Result<(), VaultError> {
+    pub async fn put<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl_s: u64,
+    ) -> Result<(), VaultError> {
         let plain = serde_json::to_vec(value).expect("records serialise");
         let sealed = self
             .sealer
@@ -107,7 +107,10 @@ impl<K: Store, S: Sealer> Vault<'_, K, S> {
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), VaultError> {
-        self.store.delete(key).await.map_err(VaultError::Unavailable)
+        self.store
+            .delete(key)
+            .await
+            .map_err(VaultError::Unavailable)
     }
 }
 
@@ -174,25 +177,48 @@ mod tests {
     fn records_round_trip_and_fail_closed_when_changed_or_moved() {
         let map = Map::default();
         let key = seal_key("0123456789abcdef0123456789abcdef");
-        let vault = Vault { store: &map, sealer: &RustCrypto, key: &key };
+        let vault = Vault {
+            store: &map,
+            sealer: &RustCrypto,
+            key: &key,
+        };
         pollster::block_on(async {
-            vault.put("grant:a", &vec!["plain-secret-value".to_owned()], 60).await.unwrap();
+            vault
+                .put("grant:a", &vec!["plain-secret-value".to_owned()], 60)
+                .await
+                .unwrap();
             let back: Option<Vec<String>> = vault.get("grant:a").await.unwrap();
             assert_eq!(back, Some(vec!["plain-secret-value".to_owned()]));
             let stored = map.0.borrow()["grant:a"].clone();
-            assert!(!String::from_utf8_lossy(&stored).contains("secret"), "sealed, not plain");
+            assert!(
+                !String::from_utf8_lossy(&stored).contains("secret"),
+                "sealed, not plain"
+            );
             // Moved under another key.
             map.0.borrow_mut().insert("grant:b".into(), stored.clone());
-            assert_eq!(vault.get::<Vec<String>>("grant:b").await, Err(VaultError::Tampered));
+            assert_eq!(
+                vault.get::<Vec<String>>("grant:b").await,
+                Err(VaultError::Tampered)
+            );
             // One bit flipped.
             let mut flipped = stored;
             flipped[20] ^= 1;
             map.0.borrow_mut().insert("grant:a".into(), flipped);
-            assert_eq!(vault.get::<Vec<String>>("grant:a").await, Err(VaultError::Tampered));
+            assert_eq!(
+                vault.get::<Vec<String>>("grant:a").await,
+                Err(VaultError::Tampered)
+            );
             // Another key.
             let other = seal_key("another secret of thirty-two characters");
-            let vault2 = Vault { store: &map, sealer: &RustCrypto, key: &other };
-            assert_eq!(vault2.get::<Vec<String>>("grant:b").await, Err(VaultError::Tampered));
+            let vault2 = Vault {
+                store: &map,
+                sealer: &RustCrypto,
+                key: &other,
+            };
+            assert_eq!(
+                vault2.get::<Vec<String>>("grant:b").await,
+                Err(VaultError::Tampered)
+            );
         });
     }
 }
