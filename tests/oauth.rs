@@ -1,6 +1,8 @@
 //! The authorization server (`MCP_AUTH_MODE=oauth`) and client-credentials mode, natively:
 //! the whole sign-in with a scripted IdP, and every attack refused with nothing sent upstream.
 
+#![cfg(not(target_arch = "wasm32"))] // black-box tests of the native build
+
 mod common;
 
 use std::cell::{Cell, RefCell};

@@ -423,6 +423,10 @@ impl AuthServer {
             }
             None => format!("{}{}", req.origin, crate::app::MCP_PATH),
         };
+        // The IdP is asked now, before the person approves anything it could not carry out.
+        if let Err(e) = self.idp.reachable(io.client, now).await {
+            return page::error(502, &format!("The sign-in service is unavailable: {e}"));
+        }
         let id = random_hex(16);
         let pending = Pending {
             client_id: client.client_id.clone(),

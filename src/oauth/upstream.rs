@@ -194,6 +194,11 @@ impl Idp {
         Ok(endpoints)
     }
 
+    /// Whether the IdP answers discovery (asked before the person approves anything).
+    pub async fn reachable<C: HttpClient>(&self, client: &C, now: u64) -> Result<(), IdpError> {
+        self.endpoints(client, now).await.map(|_| ())
+    }
+
     /// Where to send the person to sign in. `verifier` is our PKCE secret for this login.
     pub async fn login_url<C: HttpClient>(
         &self,

@@ -149,7 +149,7 @@ impl Sealer for crate::auth::signature::RustCrypto {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::auth::signature::RustCrypto;

@@ -11,8 +11,9 @@ export const MCP = '/mcp/cluster';
 /**
  * `cachePersist`: a folder for the Cache API store, to share it between Worker instances.
  * `ratelimits`: Rate Limiting bindings, as in wrangler.toml: { NAME: { simple: { limit, period } } }.
+ * `kvNamespaces`: Workers KV binding names (e.g. ['OAUTH_KV']), kept in memory by Miniflare.
  */
-export async function startWorker(vars = {}, { cachePersist, ratelimits } = {}) {
+export async function startWorker(vars = {}, { cachePersist, ratelimits, kvNamespaces } = {}) {
   const script = path.join(root, 'build/index.js');
   if (!fs.existsSync(script)) throw new Error('build/index.js is missing: run scripts/build.sh first');
   const logs = [];
@@ -25,6 +26,7 @@ export async function startWorker(vars = {}, { cachePersist, ratelimits } = {}) 
     bindings: vars,
     ...(cachePersist ? { cachePersist } : {}),
     ...(ratelimits ? { ratelimits } : {}),
+    ...(kvNamespaces ? { kvNamespaces } : {}),
     host: '127.0.0.1',
     port: 0,
     handleRuntimeStdio(stdout, stderr) {

@@ -1,0 +1,239 @@
+// Interactive sign-in (MCP_AUTH_MODE=oauth) end to end, under Miniflare and wrangler dev: the
+// TypeScript SDK client's own OAuth support (discovery → dynamic registration → authorize →
+// token → tools/call), the consent page approved in headless Chromium, oauth2-mock-server as the
+// organisation's IdP, Workers KV for the records. The cluster stand-in must see the person's own
+// IdP token, never the gateway's. Then client-credentials mode: 100 parallel calls, one token.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { OAuth2Server } from 'oauth2-mock-server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { startUpstream } from '../support/upstream.mjs';
+import { startWorker, rpc } from '../support/worker.mjs';
+import { startWranglerDev } from '../support/wrangler.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const artifacts = path.join(root, 'tests/artifacts');
+const CHROMIUM = '/usr/bin/chromium';
+let up, idp, browser, receiver;
+const runtimes = {};
+const tokenRequests = [];
+
+const claims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+
+/** Where the MCP client is sent back to: records each authorization response. */
+async function startReceiver() {
+  const hits = [];
+  const server = http.createServer((req, res) => {
+    hits.push(new URL(req.url, 'http://receiver'));
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<p>You may close this window.</p>');
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/callback`;
+  return { url, hits, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** The SDK's OAuthClientProvider, kept in memory as a desktop client keeps it on disk. */
+class Provider {
+  constructor(redirectUrl) { this.redirect = redirectUrl; this.saved = {}; }
+  get redirectUrl() { return this.redirect; }
+  get clientMetadata() {
+    return {
+      client_name: 'SDK test client', redirect_uris: [this.redirect], token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+    };
+  }
+  clientInformation() { return this.saved.client; }
+  saveClientInformation(c) { this.saved.client = c; }
+  tokens() { return this.saved.tokens; }
+  saveTokens(t) { this.saved.tokens = t; }
+  redirectToAuthorization(url) { this.authorizationUrl = url; }
+  saveCodeVerifier(v) { this.saved.verifier = v; }
+  codeVerifier() { return this.saved.verifier; }
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium`);
+  fs.mkdirSync(artifacts, { recursive: true });
+  up = await startUpstream();
+  idp = new OAuth2Server();
+  await idp.issuer.keys.generate('RS256');
+  idp.service.on('beforeResponse', (_resp, req) => {
+    if (req.path === '/token') tokenRequests.push(req.body);
+  });
+  await idp.start(0, '127.0.0.1');
+  receiver = await startReceiver();
+  const vars = {
+    CAMUNDA_REST_ADDRESS: up.url,
+    MCP_AUTH_MODE: 'oauth',
+    OAUTH_UPSTREAM_ISSUER: idp.issuer.url,
+    OAUTH_UPSTREAM_CLIENT_ID: 'camunda-mcp-gateway',
+    OAUTH_UPSTREAM_CLIENT_SECRET: 'gateway-secret-at-the-idp',
+    OAUTH_KV_KEY: 'a-test-vault-key-of-more-than-32-characters',
+  };
+  runtimes.miniflare = await startWorker(vars, { kvNamespaces: ['OAUTH_KV'] });
+  runtimes['wrangler dev'] = await startWranglerDev(vars, { config: 'wrangler.oauth.toml' });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  for (const r of Object.values(runtimes)) await r.close();
+  await receiver?.close();
+  await idp?.stop();
+  await up?.close();
+});
+
+for (const runtime of ['miniflare', 'wrangler dev']) {
+  test(`${runtime}: a person connects the SDK client through the browser and calls tools as themselves`, async () => {
+    const { endpoint } = runtimes[runtime];
+    const provider = new Provider(receiver.url);
+    const first = new StreamableHTTPClientTransport(new URL(endpoint), { authProvider: provider });
+    await assert.rejects(new Client({ name: 'signin-test', version: '1.0.0' }).connect(first), UnauthorizedError);
+    assert.ok(provider.saved.client?.client_id, 'registered dynamically');
+    const authorize = provider.authorizationUrl;
+    assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(authorize.searchParams.get('resource'), endpoint);
+
+    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+    const page = await context.newPage();
+    const violations = [];
+    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+    const trail = [];
+    page.on('response', (r) => trail.push(`${r.status()} ${r.url()}`));
+    page.on('requestfailed', (r) => trail.push(`failed ${r.url()} ${r.failure()?.errorText}`));
+    await page.goto(authorize.href);
+    assert.equal(await page.textContent('#client'), 'SDK test client');
+    assert.equal(await page.textContent('#redirect-host'), new URL(receiver.url).host);
+    await page.screenshot({ path: path.join(artifacts, `signin-consent-${runtime.replace(' ', '-')}.png`) });
+    const hits = receiver.hits.length;
+    await Promise.all([
+      page.waitForURL((u) => u.href.startsWith(receiver.url), { timeout: 15_000 }),
+      page.click('button[value=approve]'),
+    ]).catch((e) => { throw new Error(`${e.message}\n${trail.join('\n')}\n${violations.join('\n')}`); });
+    await context.close();
+    assert.deepEqual(violations, []);
+    const back = receiver.hits[hits];
+    assert.equal(back.searchParams.get('iss'), new URL(endpoint).origin, 'RFC 9207 iss');
+    await first.finishAuth(back.searchParams.get('code'));
+    const gatewayToken = provider.saved.tokens.access_token;
+    assert.ok(provider.saved.tokens.refresh_token);
+
+    const transport = new StreamableHTTPClientTransport(new URL(endpoint), { authProvider: provider });
+    const client = new Client({ name: 'signin-test', version: '1.0.0' });
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    assert.ok(tools.some((t) => t.name === 'getClusterStatus'));
+    up.requests.length = 0;
+    const result = await client.callTool({ name: 'getTopology', arguments: {} });
+    assert.notEqual(result.isError, true, JSON.stringify(result));
+    const seen = up.requests.at(-1).headers.authorization;
+    assert.ok(seen?.startsWith('Bearer '), 'the cluster got a bearer token');
+    const upstreamToken = seen.slice(7);
+    assert.notEqual(upstreamToken, gatewayToken, 'never the token the MCP client sent');
+    assert.equal(claims(upstreamToken).iss, idp.issuer.url, "the person's token from their IdP");
+    assert.equal(claims(upstreamToken).sub, 'johndoe');
+    await client.close();
+
+    // Refresh rotation through the token endpoint, then replay of the old refresh token.
+    const tokenUrl = new URL('/token', endpoint);
+    const refresh = (token) => fetch(tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: provider.saved.client.client_id }),
+    });
+    const old = provider.saved.tokens.refresh_token;
+    const rotated = await (await refresh(old)).json();
+    assert.ok(rotated.access_token && rotated.refresh_token !== old, JSON.stringify(rotated));
+    const replay = await refresh(old);
+    assert.equal(replay.status, 400);
+    assert.equal((await replay.json()).error, 'invalid_grant');
+    const before = up.requests.length;
+    const revoked = await rpc(endpoint, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { authorization: `Bearer ${rotated.access_token}` });
+    assert.equal(revoked.status, 401, 'replay revoked the grant');
+    assert.equal(up.requests.length, before);
+  });
+
+  test(`${runtime}: the consent page refuses a form without this browser's CSRF cookie`, async () => {
+    const { url } = runtimes[runtime];
+    const reg = await fetch(`${url}/register`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [receiver.url], client_name: 'Forger' }),
+    }).then((r) => r.json());
+    const q = new URLSearchParams({
+      response_type: 'code', client_id: reg.client_id, redirect_uri: receiver.url, state: 's',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    });
+    const pageHtml = await (await fetch(`${url}/authorize?${q}`)).text();
+    const request = pageHtml.match(/name="request" value="([0-9a-f]+)"/)[1];
+    const csrf = pageHtml.match(/name="csrf" value="([0-9a-f]+)"/)[1];
+    // Right token, but not from the browser that opened the page (no cookie): refused.
+    const forged = await fetch(`${url}/authorize`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ request, csrf, decision: 'approve' }),
+    });
+    assert.equal(forged.status, 403);
+    assert.equal(forged.headers.get('location'), null);
+    // A redirect URI that is not the client's: an error page, never a redirect.
+    const open = await fetch(`${url}/authorize?${new URLSearchParams({ ...Object.fromEntries(q), redirect_uri: 'https://evil.example/cb' })}`, { redirect: 'manual' });
+    assert.equal(open.status, 400);
+    assert.equal(open.headers.get('location'), null);
+  });
+}
+
+test('client-credentials: 100 parallel calls share one token; the caller\'s token never goes upstream', async () => {
+  tokenRequests.length = 0;
+  const worker = await startWorker({
+    CAMUNDA_REST_ADDRESS: up.url,
+    CAMUNDA_UPSTREAM_AUTH: 'client-credentials',
+    CAMUNDA_CLIENT_ID: 'gateway-machine',
+    CAMUNDA_CLIENT_SECRET: 'machine-secret',
+    CAMUNDA_OAUTH_URL: `${idp.issuer.url}/token`,
+    CAMUNDA_TOKEN_AUDIENCE: 'orchestration-api',
+  });
+  try {
+    up.requests.length = 0;
+    const call = () => rpc(worker.endpoint,
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'getTopology', arguments: {} } },
+      { authorization: 'Bearer the-callers-own-token' });
+    const answers = await Promise.all(Array.from({ length: 100 }, call));
+    assert.ok(answers.every((a) => a.status === 200 && a.body.result && !a.body.result.isError), JSON.stringify(answers[0].body));
+    assert.equal(tokenRequests.filter((b) => b.grant_type === 'client_credentials').length, 1, 'one token fetch');
+    const headers = new Set(up.requests.map((r) => r.headers.authorization));
+    assert.equal(headers.size, 1);
+    const [only] = headers;
+    assert.notEqual(only, 'Bearer the-callers-own-token');
+    assert.equal(claims(only.slice(7)).iss, idp.issuer.url);
+  } finally {
+    await worker.close();
+  }
+});
+
+test('client-credentials: the IdP down is a tool error that says so, nothing reaches the cluster', async () => {
+  const worker = await startWorker({
+    CAMUNDA_REST_ADDRESS: up.url,
+    CAMUNDA_UPSTREAM_AUTH: 'client-credentials',
+    CAMUNDA_CLIENT_ID: 'gateway-machine',
+    CAMUNDA_CLIENT_SECRET: 'machine-secret',
+    CAMUNDA_OAUTH_URL: 'http://127.0.0.1:9/token',
+  });
+  try {
+    up.requests.length = 0;
+    const r = await rpc(worker.endpoint, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'getTopology', arguments: {} } });
+    assert.equal(r.body.result.isError, true);
+    assert.match(JSON.stringify(r.body.result), /could not get its own token/);
+    assert.equal(up.requests.length, 0);
+  } finally {
+    await worker.close();
+  }
+});
