@@ -8,6 +8,15 @@ use thiserror::Error;
 use crate::camunda::tools::{HintMode, ToolClass};
 use crate::camunda::toolsets::Toolset;
 
+/// The settings that are secrets: set with `wrangler secret put`, never in `wrangler.toml`
+/// (tests/config_files.rs checks the shipped file names none of them as a var).
+pub const SECRETS: [&str; 4] = [
+    "MCP_CACHE_SECRET",
+    "OAUTH_KV_KEY",
+    "OAUTH_UPSTREAM_CLIENT_SECRET",
+    "CAMUNDA_CLIENT_SECRET",
+];
+
 /// Which REST API v2 line the cluster speaks. Decides which tools' fields may reach it:
 /// an 8.9 cluster rejects fields that only 8.10 knows, so they are not offered at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -15,13 +15,18 @@
 //!   writes the access and audit log lines.
 //! - [`mcp::transport`]: HTTP-level rules (405, 406, 413, 415, Origin, protocol version).
 //! - [`auth`]: admits the caller (none / Basic / OIDC bearer JWTs verified against a cached
-//!   JWKS) before anything goes upstream; serves the RFC 9728 metadata.
+//!   JWKS / the gateway's own tokens in oauth mode) before anything goes upstream; serves the
+//!   RFC 9728 metadata.
+//! - [`oauth`] (oauth mode): the MCP clients' authorization server — consent, the person's
+//!   login at the organisation's IdP, codes, rotating refresh tokens, sealed records in KV.
 //! - [`mcp::jsonrpc`]: parses one JSON-RPC message, writes responses and error codes.
 //! - [`mcp::server`]: the MCP methods (`initialize`, `tools/list`, `tools/call`, …).
 //! - [`camunda::tools`]: the tool catalogue as data; [`camunda::schema`]: parameter shapes that
 //!   render the JSON Schema and check and map arguments; [`camunda::client`]: the REST calls;
 //!   [`camunda::compact`]: the cluster's JSON rewritten in one pass; [`camunda::results`]: REST
-//!   answers and failures as MCP tool results.
+//!   answers and failures as MCP tool results; [`camunda::credentials`]: which token the
+//!   cluster is called with (the caller's, the gateway's machine token, the person's).
+//! - [`flight`]: one fetch shared by the requests that wait for it (tokens, refreshes).
 //! - [`policy`]: governance: which tools a route offers, which a caller may call, how often.
 //! - [`config`]: settings from Worker vars, parsed once per isolate.
 //!

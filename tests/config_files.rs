@@ -1,13 +1,15 @@
 //! The settings we ship are valid: every environment of `wrangler.toml` parses into a working
 //! App, and its `MCP_RATE_LIMITS` states exactly what its `[[ratelimits]]` bindings enforce (a
-//! Worker cannot read a binding's settings, so the two must be kept in step by hand).
+//! Worker cannot read a binding's settings, so the two must be kept in step by hand). Secrets
+//! are not in the file: each environment is read as if every secret had been put, and the
+//! file must name none of them as a var.
 
 #![cfg(not(target_arch = "wasm32"))] // black-box tests of the native build
 
 use camunda_mcp_edge::app::App;
 use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::camunda::tools::ToolClass;
-use camunda_mcp_edge::config::Config;
+use camunda_mcp_edge::config::{AuthMode, Config, SECRETS};
 use camunda_mcp_edge::policy::binding_name;
 use toml::{Table, Value};
 
@@ -22,22 +24,57 @@ fn setups() -> Vec<(String, Table)> {
     out
 }
 
+/// An environment's settings as the Worker sees them once its secrets are put.
+fn config(name: &str, setup: &Table) -> Config {
+    let vars = setup["vars"].as_table().unwrap();
+    let var = |n: &str| match vars.get(n) {
+        Some(v) => v.as_str().map(str::to_owned),
+        None if SECRETS.contains(&n) => Some("a-secret-put-with-wrangler-0123456789".into()),
+        None => None,
+    };
+    Config::from_vars(var).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
 #[test]
 fn every_environment_is_a_working_configuration() {
     for (name, setup) in setups() {
-        let vars = setup["vars"].as_table().unwrap().clone();
-        let var = |n: &str| vars.get(n).and_then(Value::as_str).map(str::to_owned);
-        let config = Config::from_vars(var).unwrap_or_else(|e| panic!("{name}: {e}"));
-        App::new(config, RustCrypto).unwrap_or_else(|e| panic!("{name}: {e}"));
+        App::new(config(&name, &setup), RustCrypto).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
+}
+
+#[test]
+fn no_secret_is_written_in_the_file() {
+    for (name, setup) in setups() {
+        for secret in SECRETS {
+            assert!(
+                !setup["vars"].as_table().unwrap().contains_key(secret),
+                "{name}: {secret} is a secret (wrangler secret put), not a var"
+            );
+        }
+    }
+}
+
+#[test]
+fn sign_in_environments_have_their_kv_namespace() {
+    let mut signing_in = 0;
+    for (name, setup) in setups() {
+        if !matches!(config(&name, &setup).auth, AuthMode::OAuth(_)) {
+            continue;
+        }
+        signing_in += 1;
+        let kv = setup.get("kv_namespaces").and_then(Value::as_array);
+        assert!(
+            kv.is_some_and(|k| k.iter().any(|n| n["binding"].as_str() == Some("OAUTH_KV"))),
+            "{name}: MCP_AUTH_MODE=oauth needs an OAUTH_KV namespace binding"
+        );
+    }
+    assert!(signing_in > 0, "wrangler.toml shows no sign-in setup");
 }
 
 #[test]
 fn stated_rate_limits_match_the_bindings() {
     for (name, setup) in setups() {
-        let vars = setup["vars"].as_table().unwrap().clone();
-        let config =
-            Config::from_vars(|n| vars.get(n).and_then(Value::as_str).map(str::to_owned)).unwrap();
+        let config = config(&name, &setup);
         let bindings = setup
             .get("ratelimits")
             .and_then(Value::as_array)

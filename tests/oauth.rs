@@ -134,6 +134,10 @@ impl HttpClient for Net {
         if url == format!("{IDP}/revoke") {
             return answer(200, json!({}));
         }
+        if url.ends_with("/slow.json") {
+            // As `fetch` in the Worker when the document does not arrive within the timeout.
+            return Err(FetchError::Timeout(req.timeout_ms));
+        }
         if let Some((status, body)) = self.documents.borrow().get(url) {
             // As `fetch` in the Worker: a body over the cap is not read.
             if body.len() > req.max_bytes {
@@ -732,6 +736,7 @@ fn client_metadata_documents_are_fetched_with_guards() {
             .insert((*url).into(), (*status, body.clone()));
     }
     for url in docs.iter().map(|d| d.0).chain([
+        "https://app.example/slow.json",
         "https://10.0.0.7/client.json",
         "https://169.254.169.254/latest/meta-data",
         "http://app.example/c.json",
