@@ -2,10 +2,14 @@
 // TypeScript SDK client's own OAuth support (discovery → dynamic registration → authorize →
 // token → tools/call), the consent page approved in headless Chromium, oauth2-mock-server as the
 // organisation's IdP, Workers KV for the records. The cluster stand-in must see the person's own
-// IdP token, never the gateway's. Then client-credentials mode: 100 parallel calls, one token.
+// IdP token, never the gateway's. The same with mcp-remote 0.15.1, the stdio bridge of desktop
+// clients. Then client-credentials mode: 100 parallel calls, one token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import os from 'node:os';
+import readline from 'node:readline';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +61,61 @@ class Provider {
   redirectToAuthorization(url) { this.authorizationUrl = url; }
   saveCodeVerifier(v) { this.saved.verifier = v; }
   codeVerifier() { return this.saved.verifier; }
+}
+
+/** A loopback port nobody listens on now (mcp-remote takes its callback port as an argument). */
+async function freePort() {
+  const probe = http.createServer();
+  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address();
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+/**
+ * mcp-remote as a desktop client runs it: a child process speaking MCP over stdio. Its sign-in
+ * state goes to a fresh directory; `BROWSER=true` makes its browser launch a no-op, the test's
+ * Chromium opens the URL it prints instead. Every wait is bounded and reports its stderr.
+ */
+async function startMcpRemote(endpoint) {
+  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-remote-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(root, 'node_modules/mcp-remote/dist/proxy.js'), endpoint, String(port)], {
+    env: { ...process.env, MCP_REMOTE_CONFIG_DIR: configDir, BROWSER: 'true', DISPLAY: '' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const waiting = new Map();
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    const msg = JSON.parse(line);
+    waiting.get(msg.id)?.(msg);
+  });
+  const waitFor = async (pattern, ms) => {
+    for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      const m = stderr.match(pattern);
+      if (m) return m;
+      if (child.exitCode !== null) break;
+    }
+    throw new Error(`mcp-remote: no ${pattern} within ${ms} ms (exit ${child.exitCode}):\n${stderr}`);
+  };
+  let nextId = 1;
+  const request = (method, params) => {
+    const id = nextId++;
+    const answer = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`mcp-remote: no answer to ${method}:\n${stderr}`)), 20_000);
+      waiting.set(id, (msg) => { clearTimeout(timer); resolve(msg); });
+    });
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+    return answer;
+  };
+  const notify = (method) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method })}\n`);
+  const close = async () => {
+    child.kill();
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    fs.rmSync(configDir, { recursive: true, force: true });
+  };
+  return { port, waitFor, request, notify, close };
 }
 
 before(async () => {
@@ -162,6 +221,41 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     const revoked = await rpc(endpoint, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { authorization: `Bearer ${rotated.access_token}` });
     assert.equal(revoked.status, 401, 'replay revoked the grant');
     assert.equal(up.requests.length, before);
+  });
+
+  test(`${runtime}: mcp-remote signs in through the browser and its tool calls carry the person's token`, async () => {
+    const { endpoint } = runtimes[runtime];
+    const remote = await startMcpRemote(endpoint);
+    try {
+      const [, authorizeUrl] = await remote.waitFor(/Please authorize this client by visiting:\s+(\S+)/, 30_000);
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(authorizeUrl);
+      assert.match(await page.textContent('body'), /MCP CLI Proxy/, 'the consent page names the client');
+      await Promise.all([
+        page.waitForURL((u) => u.port === String(remote.port), { timeout: 15_000 }),
+        page.click('button[value=approve]'),
+      ]);
+      await context.close();
+      await remote.waitFor(/Proxy established successfully/, 30_000);
+
+      const init = await remote.request('initialize', {
+        protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'desktop-client', version: '1.0.0' },
+      });
+      assert.ok(init.result?.serverInfo, JSON.stringify(init));
+      remote.notify('notifications/initialized');
+      const list = await remote.request('tools/list', {});
+      assert.ok(list.result.tools.some((t) => t.name === 'getTopology'), JSON.stringify(list).slice(0, 300));
+      up.requests.length = 0;
+      const call = await remote.request('tools/call', { name: 'getTopology', arguments: {} });
+      assert.notEqual(call.result?.isError, true, JSON.stringify(call));
+      const seen = up.requests.at(-1)?.headers.authorization;
+      assert.ok(seen?.startsWith('Bearer '), 'the cluster got a bearer token');
+      assert.equal(claims(seen.slice(7)).iss, idp.issuer.url, "the person's token from their IdP");
+      assert.equal(claims(seen.slice(7)).sub, 'johndoe');
+    } finally {
+      await remote.close();
+    }
   });
 
   test(`${runtime}: the consent page refuses a form without this browser's CSRF cookie`, async () => {
