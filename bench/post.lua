@@ -9,3 +9,8 @@ local token = os.getenv("TOKEN")
 if token and token ~= "" then
   wrk.headers["authorization"] = "Bearer " .. token
 end
+-- EXTRA_HEADERS: "name=value;name=value" (the 2026-07-28 lane's MCP-Protocol-Version, Mcp-Method…).
+for pair in string.gmatch(os.getenv("EXTRA_HEADERS") or "", "[^;]+") do
+  local name, value = string.match(pair, "^([^=]+)=(.*)$")
+  wrk.headers[name] = value
+end
