@@ -1,27 +1,27 @@
-//! The Workers adapter: the only module that names `worker`. It converts requests and
-//! responses, provides `fetch` with a timeout and a size cap, keeps the [`App`] for the life of
-//! the isolate, and prints the log line.
+//! The Workers adapter: the only module that names `worker`, in two halves. This one keeps the
+//! [`App`] for the life of the isolate and turns each request into an [`Exchange`]: the app's
+//! future, polled step by step. Its JavaScript half (`src/edge.js`) drives that loop and does the
+//! plain I/O — reading the request body, the upstream `fetch`, building the `Response` — in the
+//! runtime's own code. Measured (bench/RESULTS.md): doing that I/O from Rust cost more CPU than
+//! all of the gateway's own work, spent crossing between JS and wasm and in the promise executor.
+//! Work that needs other runtime APIs (WebCrypto, KV, the Cache API, rate limits, timers) stays
+//! in Rust and is awaited through the [`Step::Wait`] step.
 
-use std::borrow::Cow;
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Poll;
+use std::sync::Arc;
+use std::task::{Poll, Wake, Waker};
 
-use worker::{
-    console_error, console_log, console_warn, event, AbortSignal, Cache, Context, Date, Env, Fetch,
-    Headers, RequestInit, ResponseBody,
-};
+use worker::{console_error, console_log, console_warn, event, Cache, Date, Env, Headers};
 
 use jwt_compact::UntrustedToken;
-use web_sys::{
-    CryptoKey, ReadableStream, ReadableStreamByobReader, ReadableStreamReadResult, SubtleCrypto,
-    WorkerGlobalScope,
-};
-use worker::js_sys::{self, Array, ArrayBuffer, Object, Reflect, Uint8Array};
-use worker::wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CryptoKey, SubtleCrypto, WorkerGlobalScope};
+use worker::js_sys::{self, Array, Function, Object, Promise, Reflect, Uint8Array};
+use worker::wasm_bindgen::prelude::wasm_bindgen;
+use worker::wasm_bindgen::{self, JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 
 use crate::app::{self, App};
@@ -30,8 +30,8 @@ use crate::camunda::tools::ToolClass;
 use crate::config::Algorithm;
 use crate::config::{Config, ConfigError};
 use crate::http::{
-    origin_of, path_of, query_of, BodyError, BodySource, FetchError, HttpClient, Method, Request,
-    Response, UpstreamRequest, UpstreamResponse, READ_HEADERS,
+    origin_of, path_of, query_of, BodyError, BodySource, FetchError, HttpClient, Request, Response,
+    UpstreamRequest, UpstreamResponse, READ_HEADERS,
 };
 use crate::oauth::vault::{Sealer, Store};
 use crate::policy::{binding_name, LimitCheck, Limiter};
@@ -41,45 +41,424 @@ thread_local! {
     static APP: OnceCell<Rc<Result<App<WebCrypto>, ConfigError>>> = const { OnceCell::new() };
 }
 
+#[wasm_bindgen(module = "/src/edge.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = setHeaderNames)]
+    fn set_header_names(names: &str);
+    /// The method, URL and the [`READ_HEADERS`] present, as one string (one crossing).
+    fn head(req: &web_sys::Request) -> String;
+    /// Serves `req` by polling `exchange` to its end; resolves to the `Response`.
+    fn drive(req: web_sys::Request, exchange: Exchange) -> Promise;
+}
+
 #[event(start)]
 fn start() {
     console_error_panic_hook::set_once();
+    set_header_names(&READ_HEADERS.join("\n"));
 }
 
-#[event(fetch)]
-async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<worker::Response> {
+/// The Worker's fetch handler (worker-build's entry calls the export named `fetch`).
+#[wasm_bindgen]
+pub fn fetch(req: web_sys::Request, env: Env, _ctx: JsValue) -> Promise {
     let started = Date::now().as_millis();
     let app = APP.with(|cell| cell.get_or_init(|| Rc::new(build_app(&env))).clone());
-    let app = match app.as_ref() {
-        Ok(app) => app,
-        Err(err) => {
-            // The value goes to the log only: a caller learns which variable, nothing more.
-            console_error!("{err}");
-            return into_worker(app::internal_error(&err.public_message()));
-        }
-    };
-    let plain = into_head(&req);
-    let client = FetchClient;
-    let mut body = WorkerBody {
-        req,
-        timeout_ms: app.config.body_timeout_ms,
-        read: false,
-    };
-    let limits = Bindings(&env);
-    let store = Kv(env.kv(KV_BINDING).ok());
-    let outside = app::Outside {
-        client: &client,
-        limits: &limits,
-        store: &store,
-    };
-    let (resp, trace) = app.serve(&plain, &mut body, &outside, started / 1000).await;
-    body.drain_unread(app.config.max_body_bytes).await;
-    let elapsed = Date::now().as_millis().saturating_sub(started);
-    console_log!("{}", app::log_line(&plain, resp.status, &trace, elapsed));
-    if let Some(audit) = app::audit_line(&trace, started, elapsed) {
-        console_log!("{audit}");
+    let plain = parse_head(&head(&req));
+    drive(req, Exchange::new(app, plain, env, started))
+}
+
+/// What a request needs next, as [`Exchange::step`] reports it to `src/edge.js`.
+#[repr(u8)]
+enum Step {
+    /// The response is ready.
+    Done = 0,
+    /// The request body, within [`Exchange::body_cap`] and [`Exchange::body_timeout_ms`].
+    Body = 1,
+    /// One upstream fetch, described by the `upstream_*` getters.
+    Fetch = 2,
+    /// Something Rust awaits itself (WebCrypto, KV, a timer): wait for [`Exchange::on_wake`].
+    Wait = 3,
+}
+
+/// Why `src/edge.js` could not deliver a body or an upstream answer (its numbers match).
+fn fault(kind: u8, why: String, cap: usize, timeout_ms: u32) -> FetchError {
+    match kind {
+        1 => FetchError::Timeout(timeout_ms),
+        2 => FetchError::TooLarge(cap),
+        3 => FetchError::Broken(why),
+        _ => FetchError::Unreachable(why),
     }
-    into_worker(resp)
+}
+
+/// The one outside operation a request's future is waiting for, and its outcome.
+#[derive(Default)]
+enum Need {
+    #[default]
+    Nothing,
+    Body(usize),
+    BodyRead(Result<Vec<u8>, BodyError>),
+    Fetch(UpstreamRequest),
+    Fetched(Result<UpstreamResponse, FetchError>),
+}
+
+/// Shared by an exchange and the body source and client its future holds.
+type Slot = Rc<RefCell<Need>>;
+
+/// One request in flight: the app's future and the slot through which it asks for I/O.
+#[wasm_bindgen]
+pub struct Exchange {
+    id: u32,
+    slot: Slot,
+    work: Option<Pin<Box<dyn Future<Output = Response>>>>,
+    answer: Option<Response>,
+    waker: Waker,
+    body_cap: usize,
+    body_timeout_ms: u32,
+}
+
+impl Exchange {
+    fn new(
+        app: Rc<Result<App<WebCrypto>, ConfigError>>,
+        plain: Request,
+        env: Env,
+        started: u64,
+    ) -> Self {
+        let id = NEXT_EXCHANGE.replace(NEXT_EXCHANGE.get().wrapping_add(1));
+        WAKES.with_borrow_mut(|w| w.insert(id, Wakeup::Idle));
+        let slot = Slot::default();
+        let (body_cap, body_timeout_ms) = match app.as_ref() {
+            Ok(app) => (app.config.max_body_bytes, app.config.body_timeout_ms),
+            Err(_) => (0, 0),
+        };
+        let (body, client) = (StepBody(slot.clone()), Outbound(slot.clone()));
+        let work = async move {
+            let app = match app.as_ref() {
+                Ok(app) => app,
+                Err(err) => {
+                    // The value goes to the log only: a caller learns which variable, nothing more.
+                    console_error!("{err}");
+                    return app::internal_error(&err.public_message());
+                }
+            };
+            let limits = Bindings(&env);
+            let store = Kv(env.kv(KV_BINDING).ok());
+            let outside = app::Outside {
+                client: &client,
+                limits: &limits,
+                store: &store,
+            };
+            let (resp, trace) = app.serve(&plain, body, &outside, started / 1000).await;
+            let elapsed = Date::now().as_millis().saturating_sub(started);
+            console_log!("{}", app::log_line(&plain, resp.status, &trace, elapsed));
+            if let Some(audit) = app::audit_line(&trace, started, elapsed) {
+                console_log!("{audit}");
+            }
+            resp
+        };
+        Exchange {
+            id,
+            slot,
+            work: Some(Box::pin(work)),
+            answer: None,
+            waker: Waker::from(Arc::new(WakeId(id))),
+            body_cap,
+            body_timeout_ms,
+        }
+    }
+
+    fn upstream<T: Default>(&self, f: impl FnOnce(&mut UpstreamRequest) -> T) -> T {
+        match &mut *self.slot.borrow_mut() {
+            Need::Fetch(req) => f(req),
+            _ => T::default(),
+        }
+    }
+}
+
+/// The interface `src/edge.js` drives (names as it calls them).
+#[wasm_bindgen]
+impl Exchange {
+    /// Polls the request on until it needs something from outside; says what.
+    pub fn step(&mut self) -> u8 {
+        WAKES.with_borrow_mut(|w| w.insert(self.id, Wakeup::Idle));
+        let Some(work) = self.work.as_mut() else {
+            return Step::Done as u8;
+        };
+        let mut cx = std::task::Context::from_waker(&self.waker);
+        if let Poll::Ready(resp) = work.as_mut().poll(&mut cx) {
+            self.work = None;
+            self.answer = Some(resp);
+            return Step::Done as u8;
+        }
+        (match &*self.slot.borrow() {
+            Need::Body(_) => Step::Body,
+            Need::Fetch(_) => Step::Fetch,
+            _ => Step::Wait,
+        }) as u8
+    }
+
+    /// Calls `resolve` once the future can go on (at once if it already can).
+    #[wasm_bindgen(js_name = onWake)]
+    pub fn on_wake(&self, resolve: Function) {
+        let now = WAKES.with_borrow_mut(|w| match w.get(&self.id) {
+            Some(Wakeup::Woken) => true,
+            _ => {
+                w.insert(self.id, Wakeup::Listener(resolve.clone()));
+                false
+            }
+        });
+        if now {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    /// The body cap: of the pending read, else the configured one (for draining).
+    #[wasm_bindgen(js_name = bodyCap)]
+    pub fn body_cap(&self) -> usize {
+        match &*self.slot.borrow() {
+            Need::Body(cap) => *cap,
+            _ => self.body_cap,
+        }
+    }
+
+    #[wasm_bindgen(js_name = bodyTimeoutMs)]
+    pub fn body_timeout_ms(&self) -> u32 {
+        self.body_timeout_ms
+    }
+
+    #[wasm_bindgen(js_name = bodyRead)]
+    pub fn body_read(&self, body: Vec<u8>) {
+        self.slot.replace(Need::BodyRead(Ok(body)));
+    }
+
+    #[wasm_bindgen(js_name = bodyFailed)]
+    pub fn body_failed(&self, kind: u8, why: String) {
+        let err = match fault(kind, why, 0, 0) {
+            FetchError::Timeout(_) => BodyError::Timeout,
+            FetchError::TooLarge(_) => BodyError::TooLarge,
+            FetchError::Broken(why) | FetchError::Unreachable(why) => BodyError::Broken(why),
+        };
+        self.slot.replace(Need::BodyRead(Err(err)));
+    }
+
+    #[wasm_bindgen(js_name = upstreamUrl)]
+    pub fn upstream_url(&self) -> String {
+        self.upstream(|r| std::mem::take(&mut r.url))
+    }
+
+    #[wasm_bindgen(js_name = upstreamMethod)]
+    pub fn upstream_method(&self) -> String {
+        self.upstream(|r| r.method.as_str().to_owned())
+    }
+
+    /// `name\nvalue\n…` (header values cannot hold a newline).
+    #[wasm_bindgen(js_name = upstreamHeaders)]
+    pub fn upstream_headers(&self) -> String {
+        self.upstream(|r| lines(&r.headers))
+    }
+
+    #[wasm_bindgen(js_name = upstreamBody)]
+    pub fn upstream_body(&self) -> Option<Vec<u8>> {
+        self.upstream(|r| r.body.take())
+    }
+
+    #[wasm_bindgen(js_name = upstreamTimeoutMs)]
+    pub fn upstream_timeout_ms(&self) -> u32 {
+        self.upstream(|r| r.timeout_ms)
+    }
+
+    #[wasm_bindgen(js_name = upstreamCap)]
+    pub fn upstream_cap(&self) -> usize {
+        self.upstream(|r| r.max_bytes)
+    }
+
+    pub fn fetched(
+        &self,
+        status: u16,
+        content_type: Option<String>,
+        cache_control: Option<String>,
+        body: Vec<u8>,
+    ) {
+        self.slot.replace(Need::Fetched(Ok(UpstreamResponse {
+            status,
+            content_type,
+            cache_control,
+            body,
+        })));
+    }
+
+    #[wasm_bindgen(js_name = fetchFailed)]
+    pub fn fetch_failed(&self, kind: u8, why: String) {
+        let (cap, timeout_ms) = (self.upstream_cap(), self.upstream_timeout_ms());
+        let err = fault(kind, why, cap, timeout_ms);
+        self.slot.replace(Need::Fetched(Err(err)));
+    }
+
+    pub fn status(&self) -> u16 {
+        self.answer.as_ref().map_or(500, |r| r.status)
+    }
+
+    #[wasm_bindgen(js_name = responseHeaders)]
+    pub fn response_headers(&self) -> String {
+        self.answer
+            .as_ref()
+            .map(|r| lines(&r.headers))
+            .unwrap_or_default()
+    }
+
+    #[wasm_bindgen(js_name = responseBody)]
+    pub fn response_body(&mut self) -> Vec<u8> {
+        self.answer
+            .as_mut()
+            .map(|r| std::mem::take(&mut r.body))
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Exchange {
+    fn drop(&mut self) {
+        WAKES.with_borrow_mut(|w| w.remove(&self.id));
+    }
+}
+
+fn lines(headers: &[(&'static str, String)]) -> String {
+    let mut out = String::new();
+    for (name, value) in headers {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(name);
+        out.push('\n');
+        out.push_str(value);
+    }
+    out
+}
+
+/// Where each live exchange's wake-up stands.
+enum Wakeup {
+    Idle,
+    /// Woken before `src/edge.js` asked to be told.
+    Woken,
+    /// `src/edge.js` waits on this.
+    Listener(Function),
+}
+
+thread_local! {
+    static WAKES: RefCell<HashMap<u32, Wakeup>> = RefCell::new(HashMap::new());
+    static NEXT_EXCHANGE: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Wakes one exchange by id: a waker that outlives its exchange finds nothing to wake.
+struct WakeId(u32);
+
+impl Wake for WakeId {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let listener = WAKES.with_borrow_mut(|w| match w.get_mut(&self.0) {
+            Some(state) => match std::mem::replace(state, Wakeup::Woken) {
+                Wakeup::Listener(f) => {
+                    *state = Wakeup::Idle;
+                    Some(f)
+                }
+                _ => None,
+            },
+            None => None,
+        });
+        if let Some(f) = listener {
+            let _ = f.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// Parses [`head`]'s string.
+fn parse_head(text: &str) -> Request {
+    let mut parts = text.split('\n');
+    let method = parts.next().unwrap_or_default().to_owned();
+    let url = parts.next().unwrap_or_default();
+    let mut headers = Vec::new();
+    while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    Request {
+        method,
+        origin: origin_of(url).to_owned(),
+        path: path_of(url).to_owned(),
+        query: query_of(url).map(str::to_owned),
+        headers,
+        body: Vec::new(),
+    }
+}
+
+/// Waits until `src/edge.js` has put an outcome in the slot, then takes it.
+async fn outcome<T>(slot: &Slot, take: impl Fn(&mut Need) -> Option<T>) -> T {
+    poll_fn(|_| {
+        let got = take(&mut slot.borrow_mut());
+        match got {
+            Some(out) => {
+                slot.replace(Need::Nothing);
+                Poll::Ready(out)
+            }
+            None => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// The request body, read by `src/edge.js` once the app asks for it (after admission).
+struct StepBody(Slot);
+
+impl BodySource<'static> for StepBody {
+    async fn read(self, max_bytes: usize) -> Result<std::borrow::Cow<'static, [u8]>, BodyError> {
+        self.0.replace(Need::Body(max_bytes));
+        let body = outcome(&self.0, |need| match need {
+            Need::BodyRead(read) => Some(std::mem::replace(read, Ok(Vec::new()))),
+            _ => None,
+        })
+        .await;
+        body.map(std::borrow::Cow::Owned)
+    }
+}
+
+/// Upstream calls through `src/edge.js`'s `fetch`; the Cache API as the shared store.
+struct Outbound(Slot);
+
+impl HttpClient for Outbound {
+    async fn pause(&self, ms: u32) {
+        worker::Delay::from(std::time::Duration::from_millis(ms.into())).await;
+    }
+
+    async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
+        self.0.replace(Need::Fetch(req));
+        outcome(&self.0, |need| match need {
+            Need::Fetched(got) => Some(std::mem::replace(
+                got,
+                Err(FetchError::Unreachable(String::new())),
+            )),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn shared_get(&self, key: &str) -> Option<Vec<u8>> {
+        let mut hit = Cache::default().get(key, false).await.ok()??;
+        hit.bytes().await.ok()
+    }
+
+    async fn shared_put(&self, key: &str, body: Vec<u8>, ttl_s: u64) {
+        let stored = async {
+            let headers = Headers::new();
+            headers.set("content-type", "application/json")?;
+            headers.set("cache-control", &format!("max-age={ttl_s}"))?;
+            let copy = worker::Response::builder()
+                .with_headers(headers)
+                .fixed(body);
+            Cache::default().put(key, copy).await
+        };
+        if let Err(e) = stored.await {
+            console_warn!("shared cache: could not store a key set: {e}");
+        }
+    }
 }
 
 /// The `[[ratelimits]]` bindings, looked up when a tool call needs one.
@@ -163,317 +542,6 @@ fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
         console_error!("oauth mode: no {KV_BINDING} binding, so nobody can sign in (see README)");
     }
     Ok(App::new(config, WebCrypto::default())?.with_rate_limit_bindings(limited))
-}
-
-/// The request without its body: the app reads that (through [`WorkerBody`]) only once the
-/// caller has been admitted.
-fn into_head(req: &worker::Request) -> Request {
-    let url = req.inner().url();
-    let headers = READ_HEADERS
-        .iter()
-        .filter_map(|&name| Some((name.to_owned(), req.headers().get(name).ok()??)))
-        .collect();
-    Request {
-        method: req.method().to_string(),
-        origin: origin_of(&url).to_owned(),
-        path: path_of(&url).to_owned(),
-        query: query_of(&url).map(str::to_owned),
-        headers,
-        body: Vec::new(),
-    }
-}
-
-/// The body of a Workers request, read once: at most one byte past the cap (nothing past it
-/// is copied into wasm memory), and within a deadline, so a caller that trickles its body
-/// cannot hold the request open.
-struct WorkerBody {
-    req: worker::Request,
-    timeout_ms: u32,
-    /// Whether the app read the body.
-    read: bool,
-}
-
-impl WorkerBody {
-    /// Reads and discards a body the app did not need (a refused or misrouted request), so the
-    /// client can finish sending it: the local runtimes' proxies reset a connection answered
-    /// with its request body unread. Not for declared lengths over the cap (refused without
-    /// reading, which they handle); bounded by the body deadline; nothing enters wasm memory.
-    async fn drain_unread(&mut self, max_bytes: usize) {
-        let declared = declared_length(self.req.headers());
-        if self.read || declared == Some(0) || declared.is_some_and(|n| n > max_bytes) {
-            return;
-        }
-        if let Some(stream) = self.req.inner().body() {
-            let _ = within(self.timeout_ms, read_capped(stream, 0, Excess::Drain)).await;
-        }
-    }
-}
-
-impl BodySource<'static> for &mut WorkerBody {
-    async fn read(self, max_bytes: usize) -> Result<Cow<'static, [u8]>, BodyError> {
-        self.read = true;
-        let read =
-            async {
-                match declared_length(self.req.headers()) {
-                    Some(0) => Ok(Vec::new()),
-                    Some(n) if n <= max_bytes => self
-                        .req
-                        .bytes()
-                        .await
-                        .map_err(|e| BodyError::Broken(e.to_string())),
-                    // Unknown or too large: read (and past the cap, drain) within the deadline.
-                    _ => match self.req.inner().body() {
-                        Some(stream) => read_capped(stream, max_bytes, Excess::Drain)
-                            .await
-                            .map_err(|e| match e {
-                                ReadError::TooLarge => BodyError::TooLarge,
-                                ReadError::Broken(why) => BodyError::Broken(why),
-                            }),
-                        None => Ok(Vec::new()),
-                    },
-                }
-            };
-        match within(self.timeout_ms, read).await {
-            Some(body) => body.map(Cow::Owned),
-            None => Err(BodyError::Timeout),
-        }
-    }
-}
-
-/// `fut`'s output, or `None` if it takes longer than `ms` (it is then dropped).
-async fn within<T>(ms: u32, fut: impl Future<Output = T>) -> Option<T> {
-    let mut fut = pin!(fut);
-    let mut timer = pin!(worker::Delay::from(std::time::Duration::from_millis(
-        ms.into()
-    )));
-    poll_fn(|cx| {
-        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
-            return Poll::Ready(Some(out));
-        }
-        timer.as_mut().poll(cx).map(|()| None)
-    })
-    .await
-}
-
-fn declared_length(headers: &Headers) -> Option<usize> {
-    headers
-        .get("content-length")
-        .ok()
-        .flatten()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// Reads at most `cap + 1` bytes: enough to know the body is too large. A bring-your-own-buffer
-/// reader takes as much as has arrived per read: workerd hands a default reader 4 KiB at a
-/// time, so a 47 KB search answer took 12 promise round trips instead of 2. Chunks are joined
-/// once at the end: a growing Vec held up to three times a large body while reallocating.
-/// What to do with the bytes past the cap.
-#[derive(Clone, Copy, PartialEq)]
-enum Excess {
-    /// Stop reading: an upstream answer that is too large is abandoned.
-    Cancel,
-    /// Read and discard them: a client that is still sending its body must be able to finish
-    /// (wrangler dev's proxy fails the next request on a connection left mid-body). Bounded by
-    /// the body deadline of [`WorkerBody`].
-    Drain,
-}
-
-async fn read_capped(
-    stream: ReadableStream,
-    cap: usize,
-    excess: Excess,
-) -> Result<Vec<u8>, ReadError> {
-    let broken = |e: JsValue| ReadError::Broken(worker::Error::from(e).to_string());
-    let reader = ReadableStreamByobReader::new(&stream).map_err(broken)?;
-    let mut buffer = READ_BUFFERS
-        .with_borrow_mut(Vec::pop)
-        .unwrap_or_else(|| ArrayBuffer::new(READ_BUFFER_BYTES));
-    let mut chunks: Vec<Vec<u8>> = Vec::new();
-    let mut len = 0;
-    let mut too_large = false;
-    let outcome = loop {
-        let read = reader.read_with_array_buffer_view(&Uint8Array::new(&buffer));
-        let result: ReadableStreamReadResult = match JsFuture::from(read).await {
-            Ok(result) => result.unchecked_into(),
-            Err(e) => break Err(broken(e)),
-        };
-        if let Some(bytes) = result.get_value().dyn_ref::<Uint8Array>() {
-            // The read moved our buffer into `bytes`; it is ours again for the next read.
-            buffer = bytes.buffer();
-            len += bytes.length() as usize;
-            if len > cap && !too_large {
-                // Nothing past the cap is copied into wasm memory, which never shrinks.
-                too_large = true;
-                chunks = Vec::new();
-                if excess == Excess::Cancel {
-                    let _ = reader.cancel();
-                    break Err(ReadError::TooLarge);
-                }
-            }
-            if !too_large {
-                chunks.push(bytes.to_vec());
-            }
-        }
-        if result.get_done() == Some(true) {
-            if too_large {
-                break Err(ReadError::TooLarge);
-            }
-            break Ok(match chunks.len() {
-                1 => chunks.swap_remove(0),
-                _ => chunks.concat(),
-            });
-        }
-    };
-    // A read that failed may still hold the buffer (detached, length 0): only whole ones return.
-    if buffer.byte_length() == READ_BUFFER_BYTES {
-        READ_BUFFERS.with_borrow_mut(|pool| {
-            if pool.len() < MAX_POOLED_BUFFERS {
-                pool.push(buffer);
-            }
-        });
-    }
-    outcome
-}
-
-/// Large enough for a typical search answer in one read, small enough to be no burden.
-const READ_BUFFER_BYTES: u32 = 64 * 1024;
-/// As many as requests commonly read at the same time in one isolate.
-const MAX_POOLED_BUFFERS: usize = 16;
-
-thread_local! {
-    /// Read buffers, reused: a fresh 64 KiB buffer for every small answer (allocated, zeroed,
-    /// then garbage) showed in profiles of getTopology.
-    static READ_BUFFERS: RefCell<Vec<ArrayBuffer>> = const { RefCell::new(Vec::new()) };
-}
-
-enum ReadError {
-    Broken(String),
-    /// The body is longer than the cap.
-    TooLarge,
-}
-
-fn into_worker(resp: Response) -> worker::Result<worker::Response> {
-    let headers = Headers::new();
-    for (name, value) in &resp.headers {
-        headers.append(name, value)?;
-    }
-    let builder = worker::Response::builder()
-        .with_status(resp.status)
-        .with_headers(headers);
-    Ok(if resp.body.is_empty() {
-        builder.empty()
-    } else {
-        builder.fixed(resp.body)
-    })
-}
-
-/// `fetch` with the request's timeout covering the whole exchange, body included, and its size
-/// cap applied while reading; the Cache API as the shared store.
-struct FetchClient;
-
-impl HttpClient for FetchClient {
-    async fn pause(&self, ms: u32) {
-        worker::Delay::from(std::time::Duration::from_millis(ms.into())).await;
-    }
-
-    async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
-        self.fetch(&req).await
-    }
-
-    async fn shared_get(&self, key: &str) -> Option<Vec<u8>> {
-        let mut hit = Cache::default().get(key, false).await.ok()??;
-        hit.bytes().await.ok()
-    }
-
-    async fn shared_put(&self, key: &str, body: Vec<u8>, ttl_s: u64) {
-        let stored = async {
-            let headers = Headers::new();
-            headers.set("content-type", "application/json")?;
-            headers.set("cache-control", &format!("max-age={ttl_s}"))?;
-            let copy = worker::Response::builder()
-                .with_headers(headers)
-                .fixed(body);
-            Cache::default().put(key, copy).await
-        };
-        if let Err(e) = stored.await {
-            console_warn!("shared cache: could not store a key set: {e}");
-        }
-    }
-}
-
-impl FetchClient {
-    async fn fetch(&self, req: &UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
-        let unreachable = |e: worker::Error| FetchError::Unreachable(e.to_string());
-        let headers = Headers::new();
-        for (name, value) in &req.headers {
-            headers.set(name, value).map_err(unreachable)?;
-        }
-        let mut init = RequestInit::new();
-        // Never follow a redirect: a key source or a cluster that redirects is a fault to report,
-        // not a place to send credentials or to trust keys from.
-        init.with_redirect(worker::RequestRedirect::Manual);
-        init.with_method(match req.method {
-            Method::Get => worker::Method::Get,
-            Method::Post => worker::Method::Post,
-            Method::Put => worker::Method::Put,
-            Method::Patch => worker::Method::Patch,
-            Method::Delete => worker::Method::Delete,
-        })
-        .with_headers(headers);
-        if let Some(body) = &req.body {
-            init.with_body(Some(
-                worker::js_sys::Uint8Array::from(body.as_slice()).into(),
-            ));
-        }
-        let request = worker::Request::new_with_init(&req.url, &init).map_err(unreachable)?;
-        // The runtime's own timeout signal aborts the fetch and the body read alike; it costs no
-        // timer closure of ours on the hot path.
-        let signal = AbortSignal::from(worker::web_sys::AbortSignal::timeout_with_u32(
-            req.timeout_ms,
-        ));
-        let failed = |fault: fn(String) -> FetchError| {
-            let signal = signal.clone();
-            move |e: worker::Error| {
-                if signal.aborted() {
-                    FetchError::Timeout(req.timeout_ms)
-                } else {
-                    fault(e.to_string())
-                }
-            }
-        };
-        let mut resp = Fetch::Request(request)
-            .send_with_signal(&signal)
-            .await
-            .map_err(failed(FetchError::Unreachable))?;
-        let status = resp.status_code();
-        let content_type = resp.headers().get("content-type").ok().flatten();
-        let cache_control = resp.headers().get("cache-control").ok().flatten();
-        // One read of a body of known, acceptable size is far cheaper than a chunk loop.
-        let body = match declared_length(resp.headers()) {
-            Some(n) if n > req.max_bytes => return Err(FetchError::TooLarge(req.max_bytes)),
-            Some(_) => resp.bytes().await.map_err(failed(FetchError::Broken))?,
-            None => match resp.body() {
-                ResponseBody::Stream(stream) => {
-                    read_capped(stream.clone(), req.max_bytes, Excess::Cancel)
-                        .await
-                        .map_err(|e| match e {
-                            _ if signal.aborted() => FetchError::Timeout(req.timeout_ms),
-                            ReadError::Broken(why) => FetchError::Broken(why),
-                            ReadError::TooLarge => FetchError::TooLarge(req.max_bytes),
-                        })?
-                }
-                _ => Vec::new(),
-            },
-        };
-        Ok(UpstreamResponse {
-            status,
-            content_type,
-            cache_control,
-            body,
-        })
-    }
 }
 
 /// JWT signature checks and record sealing by the runtime's WebCrypto: native code, where

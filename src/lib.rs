@@ -8,9 +8,10 @@
 //!
 //! A request flows top to bottom:
 //!
-//! - [`edge`] (wasm32 only): the one module that touches `worker`. Turns a Workers request into
-//!   an [`http::Request`], runs [`app::App::handle`], sends the answer back; provides `fetch`
-//!   as an [`http::HttpClient`].
+//! - [`edge`] (wasm32 only): the one module that touches `worker`, with its JavaScript half
+//!   `src/edge.js`. Each request becomes an exchange: [`app::App::serve`]'s future, polled step
+//!   by step from JS, which reads the body, does the upstream `fetch` and builds the `Response`
+//!   when a step asks for it.
 //! - [`app`]: routes `/mcp/cluster`, `/healthz`, the page for people ([`landing`]) and 404s;
 //!   writes the access and audit log lines.
 //! - [`mcp::transport`]: HTTP-level rules (405, 406, 413, 415, Origin, protocol version).

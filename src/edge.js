@@ -1,0 +1,234 @@
+// The JavaScript half of the Workers adapter (src/edge.rs). Rust keeps every decision; this
+// file does the I/O that Rust would otherwise do through dozens of calls across the JS/wasm
+// boundary and a promise per await: it reads the request body, performs the upstream fetch,
+// reads its answer with the size cap and builds the Response. One request is one `Exchange`
+// (a Rust object) that this loop polls: each `step()` says what the request needs next.
+// Bundled into build/index.js by worker-build (a wasm-bindgen snippet).
+
+// Must match `Step` in src/edge.rs.
+const DONE = 0, BODY = 1, FETCH = 2, WAIT = 3;
+// Must match `Fault` in src/edge.rs.
+const UNREACHABLE = 0, TIMEOUT = 1, TOO_LARGE = 2, BROKEN = 3;
+
+let headerNames = [];
+
+/** The request headers Rust reads (`http::READ_HEADERS`), set once per isolate. */
+export function setHeaderNames(names) {
+  headerNames = names.split('\n');
+}
+
+/** "METHOD\nURL" then "\nname\nvalue" for each read header present (values hold no newline). */
+export function head(request) {
+  let text = request.method + '\n' + request.url;
+  const headers = request.headers;
+  for (const name of headerNames) {
+    const value = headers.get(name);
+    if (value !== null) text += '\n' + name + '\n' + value;
+  }
+  return text;
+}
+
+/** Serves one request: polls its exchange until it is done, doing what each step asks. */
+export async function drive(request, exchange) {
+  let bodyRead = false;
+  try {
+    for (let step = exchange.step(); step !== DONE; step = exchange.step()) {
+      if (step === BODY) {
+        bodyRead = true;
+        await readBody(request, exchange);
+      } else if (step === FETCH) {
+        await send(exchange);
+      } else if (step === WAIT) {
+        await new Promise((resolve) => exchange.onWake(resolve));
+      } else {
+        throw new Error(`unknown step ${step}`);
+      }
+    }
+    const response = answer(exchange);
+    if (!bodyRead) await drain(request, exchange.bodyCap(), exchange.bodyTimeoutMs());
+    return response;
+  } finally {
+    exchange.free();
+  }
+}
+
+function answer(exchange) {
+  const status = exchange.status();
+  const body = exchange.responseBody();
+  const text = exchange.responseHeaders();
+  const headers = new Headers();
+  if (text) {
+    const parts = text.split('\n');
+    for (let i = 0; i + 1 < parts.length; i += 2) headers.append(parts[i], parts[i + 1]);
+  }
+  return new Response(body.length ? body : null, { status, headers });
+}
+
+function declaredLength(headers) {
+  const value = headers.get('content-length');
+  if (value === null) return null;
+  const n = Number(value.trim());
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+/** The request body, capped and within the body deadline (a trickling client cannot hold us). */
+async function readBody(request, exchange) {
+  const cap = exchange.bodyCap();
+  const reading = { reader: null };
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, exchange.bodyTimeoutMs(), TIMEOUT);
+  });
+  try {
+    const declared = declaredLength(request.headers);
+    const body = declared === 0 || !request.body
+      ? new Uint8Array(0)
+      : await Promise.race([
+        declared !== null && declared <= cap
+          ? request.arrayBuffer().then((b) => new Uint8Array(b))
+          // Unknown or too large: read (and past the cap, drain) so the client can finish.
+          : readCapped(request.body, cap, true, reading),
+        late,
+      ]);
+    if (body === TIMEOUT) {
+      reading.reader?.cancel().catch(() => {});
+      exchange.bodyFailed(TIMEOUT, '');
+    } else if (body === TOO_LARGE) {
+      exchange.bodyFailed(TOO_LARGE, '');
+    } else {
+      exchange.bodyRead(body);
+    }
+  } catch (e) {
+    exchange.bodyFailed(BROKEN, String(e));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Reads and discards a body nobody needed (a refused or misrouted request), so the client can
+ * finish sending it: the local runtimes' proxies reset a connection answered with its request
+ * body unread. Not for declared lengths over the cap (refused unread, which they handle).
+ */
+async function drain(request, cap, ms) {
+  const declared = declaredLength(request.headers);
+  if (!request.body || request.bodyUsed || declared === 0 || (declared !== null && declared > cap)) return;
+  const reading = { reader: null };
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([readCapped(request.body, 0, true, reading), late]);
+  } catch {
+    // a broken body needs no draining
+  } finally {
+    clearTimeout(timer);
+    reading.reader?.cancel().catch(() => {});
+  }
+}
+
+/** One upstream exchange; the timeout signal covers the body read as well. */
+async function send(exchange) {
+  const ms = exchange.upstreamTimeoutMs();
+  const cap = exchange.upstreamCap();
+  const signal = AbortSignal.timeout(ms);
+  const init = {
+    method: exchange.upstreamMethod(),
+    headers: pairs(exchange.upstreamHeaders()),
+    // Never follow a redirect: a key source or a cluster that redirects is a fault to report,
+    // not a place to send credentials or to trust keys from.
+    redirect: 'manual',
+    signal,
+  };
+  const body = exchange.upstreamBody();
+  if (body !== undefined) init.body = body;
+  let resp;
+  try {
+    resp = await globalThis.fetch(exchange.upstreamUrl(), init);
+  } catch (e) {
+    exchange.fetchFailed(signal.aborted ? TIMEOUT : UNREACHABLE, String(e));
+    return;
+  }
+  const reading = { reader: null };
+  try {
+    const declared = declaredLength(resp.headers);
+    let got;
+    if (declared !== null && declared > cap) {
+      resp.body?.cancel().catch(() => {});
+      got = TOO_LARGE;
+    } else if (declared !== null) {
+      // One read of a body of known, acceptable size is far cheaper than a chunk loop.
+      got = new Uint8Array(await resp.arrayBuffer());
+    } else {
+      got = resp.body ? await readCapped(resp.body, cap, false, reading) : new Uint8Array(0);
+    }
+    if (got === TOO_LARGE) {
+      exchange.fetchFailed(TOO_LARGE, '');
+    } else {
+      exchange.fetched(resp.status, resp.headers.get('content-type'), resp.headers.get('cache-control'), got);
+    }
+  } catch (e) {
+    exchange.fetchFailed(signal.aborted ? TIMEOUT : BROKEN, String(e));
+  }
+}
+
+function pairs(text) {
+  const out = [];
+  if (!text) return out;
+  const parts = text.split('\n');
+  for (let i = 0; i + 1 < parts.length; i += 2) out.push([parts[i], parts[i + 1]]);
+  return out;
+}
+
+// Large enough for a typical search answer in one read, small enough to be no burden; reused,
+// as a fresh buffer per small answer showed in profiles.
+const READ_BUFFER_BYTES = 64 * 1024;
+const MAX_POOLED_BUFFERS = 16;
+const buffers = [];
+
+/**
+ * At most `cap` bytes of a stream, or TOO_LARGE; past the cap, `drain` reads on and discards
+ * (else the read is cancelled). A bring-your-own-buffer reader takes as much as has arrived
+ * per read: workerd hands a default reader 4 KiB at a time.
+ */
+async function readCapped(stream, cap, drain, reading) {
+  const reader = stream.getReader({ mode: 'byob' });
+  reading.reader = reader;
+  let buffer = buffers.pop() ?? new ArrayBuffer(READ_BUFFER_BYTES);
+  const chunks = [];
+  let len = 0;
+  let over = false;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read(new Uint8Array(buffer));
+      if (value) {
+        // The read moved our buffer into `value`; it is ours again for the next read.
+        buffer = value.buffer;
+        len += value.length;
+        if (len > cap && !over) {
+          over = true;
+          chunks.length = 0;
+          if (!drain) {
+            reader.cancel().catch(() => {});
+            return TOO_LARGE;
+          }
+        }
+        if (!over) chunks.push(value.slice());
+      }
+      if (done) break;
+    }
+  } finally {
+    // A read that failed may leave the buffer detached: only whole ones return to the pool.
+    if (buffer.byteLength === READ_BUFFER_BYTES && buffers.length < MAX_POOLED_BUFFERS) buffers.push(buffer);
+  }
+  if (over) return TOO_LARGE;
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(len);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
