@@ -48,7 +48,13 @@ export async function drive(request, exchange) {
     if (!bodyRead) await drain(request, exchange.bodyCap(), exchange.bodyTimeoutMs());
     return response;
   } finally {
-    exchange.free();
+    // After a trap (a panic) the exchange is still marked borrowed and `free` throws; that must
+    // not replace the trap, which worker-build's entry looks for to reset the module.
+    try {
+      exchange.free();
+    } catch {
+      // the module is reset, and the exchange with it
+    }
   }
 }
 
