@@ -7,7 +7,7 @@
 
 // Must match `Step` in src/edge.rs.
 const DONE = 0, BODY = 1, FETCH = 2, WAIT = 3;
-// Must match `Fault` in src/edge.rs.
+// Must match TIMEOUT, TOO_LARGE and BROKEN in src/edge.rs (anything else: unreachable).
 const UNREACHABLE = 0, TIMEOUT = 1, TOO_LARGE = 2, BROKEN = 3;
 
 let headerNames = [];
@@ -61,13 +61,7 @@ export async function drive(request, exchange) {
 function answer(exchange) {
   const status = exchange.status();
   const body = exchange.responseBody();
-  const text = exchange.responseHeaders();
-  const headers = new Headers();
-  if (text) {
-    const parts = text.split('\n');
-    for (let i = 0; i + 1 < parts.length; i += 2) headers.append(parts[i], parts[i + 1]);
-  }
-  return new Response(body.length ? body : null, { status, headers });
+  return new Response(body.length ? body : null, { status, headers: pairs(exchange.responseHeaders()) });
 }
 
 function declaredLength(headers) {
@@ -179,6 +173,7 @@ async function send(exchange) {
   }
 }
 
+/** `name\nvalue\n…` (as Rust writes headers) as [name, value] pairs. */
 function pairs(text) {
   const out = [];
   if (!text) return out;

@@ -79,15 +79,11 @@ enum Step {
     Wait = 3,
 }
 
-/// Why `src/edge.js` could not deliver a body or an upstream answer (its numbers match).
-fn fault(kind: u8, why: String, cap: usize, timeout_ms: u32) -> FetchError {
-    match kind {
-        1 => FetchError::Timeout(timeout_ms),
-        2 => FetchError::TooLarge(cap),
-        3 => FetchError::Broken(why),
-        _ => FetchError::Unreachable(why),
-    }
-}
+// Why `src/edge.js` could not deliver a body or an upstream answer (its numbers match);
+// anything else is "unreachable".
+const TIMEOUT: u8 = 1;
+const TOO_LARGE: u8 = 2;
+const BROKEN: u8 = 3;
 
 /// The one outside operation a request's future is waiting for, and its outcome.
 #[derive(Default)]
@@ -231,10 +227,10 @@ impl Exchange {
 
     #[wasm_bindgen(js_name = bodyFailed)]
     pub fn body_failed(&self, kind: u8, why: String) {
-        let err = match fault(kind, why, 0, 0) {
-            FetchError::Timeout(_) => BodyError::Timeout,
-            FetchError::TooLarge(_) => BodyError::TooLarge,
-            FetchError::Broken(why) | FetchError::Unreachable(why) => BodyError::Broken(why),
+        let err = match kind {
+            TIMEOUT => BodyError::Timeout,
+            TOO_LARGE => BodyError::TooLarge,
+            _ => BodyError::Broken(why),
         };
         self.slot.replace(Need::BodyRead(Err(err)));
     }
@@ -287,8 +283,12 @@ impl Exchange {
 
     #[wasm_bindgen(js_name = fetchFailed)]
     pub fn fetch_failed(&self, kind: u8, why: String) {
-        let (cap, timeout_ms) = (self.upstream_cap(), self.upstream_timeout_ms());
-        let err = fault(kind, why, cap, timeout_ms);
+        let err = match kind {
+            TIMEOUT => FetchError::Timeout(self.upstream_timeout_ms()),
+            TOO_LARGE => FetchError::TooLarge(self.upstream_cap()),
+            BROKEN => FetchError::Broken(why),
+            _ => FetchError::Unreachable(why),
+        };
         self.slot.replace(Need::Fetched(Err(err)));
     }
 
@@ -391,15 +391,15 @@ fn parse_head(text: &str) -> Request {
 }
 
 /// Waits until `src/edge.js` has put an outcome in the slot, then takes it.
-async fn outcome<T>(slot: &Slot, take: impl Fn(&mut Need) -> Option<T>) -> T {
+async fn outcome<T>(slot: &Slot, take: impl Fn(Need) -> Result<T, Need>) -> T {
     poll_fn(|_| {
-        let got = take(&mut slot.borrow_mut());
-        match got {
-            Some(out) => {
-                slot.replace(Need::Nothing);
-                Poll::Ready(out)
+        let need = slot.take();
+        match take(need) {
+            Ok(out) => Poll::Ready(out),
+            Err(need) => {
+                slot.replace(need);
+                Poll::Pending
             }
-            None => Poll::Pending,
         }
     })
     .await
@@ -412,8 +412,8 @@ impl BodySource<'static> for StepBody {
     async fn read(self, max_bytes: usize) -> Result<std::borrow::Cow<'static, [u8]>, BodyError> {
         self.0.replace(Need::Body(max_bytes));
         let body = outcome(&self.0, |need| match need {
-            Need::BodyRead(read) => Some(std::mem::replace(read, Ok(Vec::new()))),
-            _ => None,
+            Need::BodyRead(read) => Ok(read),
+            other => Err(other),
         })
         .await;
         body.map(std::borrow::Cow::Owned)
@@ -431,11 +431,8 @@ impl HttpClient for Outbound {
     async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
         self.0.replace(Need::Fetch(req));
         outcome(&self.0, |need| match need {
-            Need::Fetched(got) => Some(std::mem::replace(
-                got,
-                Err(FetchError::Unreachable(String::new())),
-            )),
-            _ => None,
+            Need::Fetched(got) => Ok(got),
+            other => Err(other),
         })
         .await
     }

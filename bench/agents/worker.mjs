@@ -5,16 +5,7 @@
 import { createMcpHandler } from 'agents/mcp/server';
 import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-
-async function rest(env, method, path, body) {
-  const res = await fetch(`${env.CAMUNDA_REST_ADDRESS}/v2${path}`, {
-    method,
-    headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json();
-  return { content: [{ type: 'text', text: JSON.stringify(json) }], structuredContent: json, isError: !res.ok };
-}
+import { rest } from '../rest.mjs';
 
 let handler;
 export default {

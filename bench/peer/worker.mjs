@@ -6,6 +6,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { z } from 'zod';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { rest } from '../rest.mjs';
 
 // With OIDC_JWKS_URI set, bearer JWTs are checked first, as a Workers user would with jose: the
 // key set is fetched once per isolate and kept by jose.
@@ -21,16 +22,6 @@ async function authorized(request, env) {
   } catch {
     return false;
   }
-}
-
-async function rest(env, method, path, body) {
-  const res = await fetch(`${env.CAMUNDA_REST_ADDRESS}/v2${path}`, {
-    method,
-    headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json();
-  return { content: [{ type: 'text', text: JSON.stringify(json) }], structuredContent: json, isError: !res.ok };
 }
 
 export default {
