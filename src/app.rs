@@ -534,8 +534,8 @@ impl<S: Signatures + Sealer> App<S> {
                 tool: trace.tool.clone(),
             }));
         }
-        let key = caller.principal.rate_key(req.header("cf-connecting-ip"));
-        match limits.check(class, &key).await {
+        let key = || caller.principal.rate_key(req.header("cf-connecting-ip"));
+        match limits.check(class, key).await {
             LimitCheck::Unlimited | LimitCheck::Allowed => Ok(()),
             LimitCheck::Failed(why) => {
                 trace.auth = Some(format!("rate limiter failed, call let through: {why}"));

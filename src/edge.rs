@@ -15,7 +15,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 
-use worker::{console_error, console_log, console_warn, event, Cache, Date, Env, Headers};
+use worker::{console_error, console_log, console_warn, event, Cache, Env, Headers};
 
 use jwt_compact::UntrustedToken;
 use web_sys::{CryptoKey, SubtleCrypto, WorkerGlobalScope};
@@ -60,7 +60,8 @@ fn start() {
 /// The Worker's fetch handler (worker-build's entry calls the export named `fetch`).
 #[wasm_bindgen]
 pub fn fetch(req: web_sys::Request, env: Env, _ctx: JsValue) -> Promise {
-    let started = Date::now().as_millis();
+    // Date.now(), not a Date object: two per request.
+    let started = js_sys::Date::now() as u64;
     let app = APP.with(|cell| cell.get_or_init(|| Rc::new(build_app(&env))).clone());
     let plain = parse_head(&head(&req));
     drive(req, Exchange::new(app, plain, env, started))
@@ -143,7 +144,7 @@ impl Exchange {
                 store: &store,
             };
             let (resp, trace) = app.serve(&plain, body, &outside, started / 1000).await;
-            let elapsed = Date::now().as_millis().saturating_sub(started);
+            let elapsed = (js_sys::Date::now() as u64).saturating_sub(started);
             console_log!("{}", app::log_line(&plain, resp.status, &trace, elapsed));
             if let Some(audit) = app::audit_line(&trace, started, elapsed) {
                 console_log!("{audit}");
@@ -462,11 +463,11 @@ impl HttpClient for Outbound {
 struct Bindings<'a>(&'a Env);
 
 impl Limiter for Bindings<'_> {
-    async fn check(&self, class: ToolClass, key: &str) -> LimitCheck {
+    async fn check(&self, class: ToolClass, key: impl FnOnce() -> String) -> LimitCheck {
         let Ok(binding) = self.0.rate_limiter(binding_name(class)) else {
             return LimitCheck::Unlimited;
         };
-        match binding.limit(key.to_owned()).await {
+        match binding.limit(key()).await {
             Ok(outcome) if outcome.success => LimitCheck::Allowed,
             Ok(_) => LimitCheck::Exceeded,
             Err(e) => LimitCheck::Failed(e.to_string()),

@@ -64,14 +64,15 @@ pub enum LimitCheck {
 /// Cloudflare's Rate Limiting binding, or a stand-in natively.
 #[allow(async_fn_in_trait)] // single-threaded Workers runtime: no Send bound wanted
 pub trait Limiter {
-    async fn check(&self, class: ToolClass, key: &str) -> LimitCheck;
+    /// `key` is asked for only where a limit applies: hashing it for nothing is per-call work.
+    async fn check(&self, class: ToolClass, key: impl FnOnce() -> String) -> LimitCheck;
 }
 
 /// No bindings at all: nothing is limited.
 pub struct NoLimits;
 
 impl Limiter for NoLimits {
-    async fn check(&self, _class: ToolClass, _key: &str) -> LimitCheck {
+    async fn check(&self, _class: ToolClass, _key: impl FnOnce() -> String) -> LimitCheck {
         LimitCheck::Unlimited
     }
 }

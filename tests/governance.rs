@@ -246,9 +246,9 @@ struct Counting {
 }
 
 impl Limiter for Counting {
-    async fn check(&self, class: ToolClass, key: &str) -> LimitCheck {
+    async fn check(&self, class: ToolClass, key: impl FnOnce() -> String) -> LimitCheck {
         let mut seen = self.seen.borrow_mut();
-        let n = seen.entry((class, key.to_owned())).or_default();
+        let n = seen.entry((class, key())).or_default();
         *n += 1;
         if *n > self.limit {
             LimitCheck::Exceeded
