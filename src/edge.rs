@@ -112,6 +112,13 @@ pub struct Exchange {
     body_timeout_ms: u32,
 }
 
+// With `panic = "unwind"` (worker-build --panic-unwind) wasm-bindgen catches a panic at each
+// exported call and asks the types it crosses to be unwind-safe. An exchange whose step panicked
+// is never polled again: `drive` gets the error, stops and frees it, so no half-updated state
+// of it is ever observed.
+impl std::panic::UnwindSafe for Exchange {}
+impl std::panic::RefUnwindSafe for Exchange {}
+
 impl Exchange {
     fn new(
         app: Rc<Result<App<WebCrypto>, ConfigError>>,
