@@ -1,10 +1,13 @@
 // Measurement only: the work our gateway does for `getTopology` and `searchProcessInstances`,
-// written as a plain JS Worker — read the request and five headers, parse it, fetch upstream with
-// a timeout signal, read the chunked answer with a capped BYOB loop, cut a search to 100,000
-// characters of whole items, wrap it as an MCP result, log one line, respond. Its cost against
-// the relay's shows what any gateway that reshapes answers pays on this runtime; ours against it
-// shows what the Rust/wasm path adds.
-const HEADERS = ['content-type', 'accept', 'origin', 'authorization', 'mcp-protocol-version'];
+// written as a plain JS Worker — read the request and the twelve headers ours reads, read its
+// body within a deadline, parse it, fetch upstream with a timeout signal, read the chunked answer
+// with a capped BYOB loop, cut a search to 100,000 characters of whole items, wrap it as an MCP
+// result, log the access line and the audit line, respond. Its cost against the relay's shows
+// what any gateway that reshapes answers pays on this runtime; ours against it shows what the
+// Rust/wasm path adds.
+const HEADERS = ['accept', 'authorization', 'cookie', 'cf-connecting-ip', 'content-length', 'content-type', 'mcp-method',
+  'mcp-name', 'mcp-protocol-version', 'origin', 'traceparent', 'tracestate'];
+const BODY_TIMEOUT_MS = 10_000;
 const CAP = 16 << 20;
 const MAX_CHARS = 100_000;
 const pool = [];
@@ -32,7 +35,11 @@ export default {
   async fetch(request, env) {
     const started = Date.now();
     HEADERS.forEach((h) => request.headers.get(h));
-    const message = JSON.parse(await request.text());
+    let timer;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, BODY_TIMEOUT_MS, null)));
+    const text = await Promise.race([request.text(), late]).finally(() => clearTimeout(timer));
+    if (text === null) return new Response('body too slow', { status: 408 });
+    const message = JSON.parse(text);
     const search = message.params?.name === 'searchProcessInstances';
     const upstream = await fetch(`${env.CAMUNDA_REST_ADDRESS}/v2/${search ? 'process-instances/search' : 'topology'}`, {
       method: search ? 'POST' : 'GET',
@@ -40,18 +47,21 @@ export default {
       body: search ? JSON.stringify(message.params.arguments) : undefined,
       signal: AbortSignal.timeout(30000),
     });
-    let text = await readCapped(upstream.body);
-    const value = JSON.parse(text);
-    if (text.length > MAX_CHARS && Array.isArray(value.items)) {
+    let answer = await readCapped(upstream.body);
+    const value = JSON.parse(answer);
+    if (answer.length > MAX_CHARS && Array.isArray(value.items)) {
       const items = value.items;
       value.items = [];
       let length = JSON.stringify(value).length;
       value.items = items.filter((item) => (length += JSON.stringify(item).length + 1) <= MAX_CHARS);
-      text = JSON.stringify(value);
+      answer = JSON.stringify(value);
     }
-    const result = { content: [{ type: 'text', text }], structuredContent: value, isError: false };
+    const result = { content: [{ type: 'text', text: answer }], structuredContent: value, isError: false };
     const body = JSON.stringify({ jsonrpc: '2.0', id: message.id, result });
-    console.log(JSON.stringify({ method: request.method, path: new URL(request.url).pathname, tool: message.params?.name, status: 200, upstream: upstream.status, ms: Date.now() - started }));
+    const tool = message.params?.name;
+    const ms = Date.now() - started;
+    console.log(JSON.stringify({ log: 'access', method: request.method, path: new URL(request.url).pathname, status: 200, rpc: message.method, tool, upstream: upstream.status, ms }));
+    console.log(JSON.stringify({ log: 'audit', time: new Date(started).toISOString(), principal: 'anonymous', tool, outcome: 'ok', upstream: upstream.status, ms }));
     return new Response(body, { headers: { 'content-type': 'application/json' } });
   },
 };
