@@ -14,7 +14,8 @@
 # target once, A B C … A B C …) and reported as the median with its spread over the rounds; a
 # ratio is taken within each round, then its median reported. CPU time per request is the
 # headline. Also prints cold starts, the native cost of our result shaping, the peak memory of a
-# 10,000-item search and memory under sustained load, and the issue-15 targets table.
+# 10,000-item search and memory under sustained load, where the CPU goes (V8's profiler), and the
+# issue-15 targets table.
 # Usage: bench/run.sh [seconds per run]; BENCH_ROUNDS (default 3), BENCH_CONNS (default "10"),
 # BENCH_COLD_STARTS (default 20); BENCH_AB=<dir> adds target ours-b, the gateway built into that
 # directory (e.g. by `scripts/build.sh -d DIR` from another commit), for A/B rounds. Prints a markdown report (bench/RESULTS.md is one).
@@ -40,7 +41,8 @@ trap cleanup EXIT
 UP=18090; JWKS=18089
 declare -A port=([same-work]=18099 [ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096
   [load-ours]=18097 [load-peer]=18098 [mem-js]=18100 [agents]=18101 [load-agents]=18102
-  [ours-b]=18103 [cold-ours]=18111 [cold-peer]=18112 [cold-agents]=18113 [cold-relay]=18114)
+  [ours-b]=18103 [cold-ours]=18111 [cold-peer]=18112 [cold-agents]=18113 [cold-relay]=18114
+  [prof-ours]=18115 [prof-same-work]=18116 [prof-relay]=18117 [prof-ours-oidc]=18118 [prof-agents]=18119)
 declare -A pid
 node tests/support/upstream.mjs --port $UP > "$work/upstream.log" 2>&1 & pids+=($!); pid[standin]=$!
 node bench/auth-tokens.mjs "$work/tokens.json" 1
@@ -96,6 +98,11 @@ config cold-ours "$GATEWAY_MODULES" "$NO_AUTH"
 config cold-peer "$PEER_MODULE" '' '"nodejs_compat"'
 config cold-agents "$AGENTS_MODULE" '' '"nodejs_compat"'
 config cold-relay "$RELAY_MODULE"
+config prof-ours "$GATEWAY_MODULES" "$NO_AUTH"
+config prof-same-work "$SAME_WORK_MODULE" '' '"nodejs_compat"'
+config prof-relay "$RELAY_MODULE"
+config prof-ours-oidc "$GATEWAY_MODULES" "(name = \"MCP_AUTH_MODE\", text = \"oidc\"), $OIDC"
+config prof-agents "$AGENTS_MODULE" '' '"nodejs_compat"'
 for p in $UP $JWKS ${AB:+"${port[ours-b]}"} "${port[ours]}" "${port[ours-oidc]}" "${port[peer]}" "${port[peer-oidc]}" "${port[agents]}" \
   "${port[relay]}" "${port[same-work]}" "${port[mem]}" "${port[mem-js]}" "${port[load-ours]}" "${port[load-peer]}" "${port[load-agents]}"; do
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.1; done
@@ -255,6 +262,20 @@ while read -r name med lo hi; do
 done < <(node bench/cold.mjs "$COLD_STARTS" "$work/topology.json" \
   ours="$work/cold-ours.capnp:${port[cold-ours]}" peer="$work/cold-peer.capnp:${port[cold-peer]}" \
   agents="$work/cold-agents.capnp:${port[cold-agents]}" relay="$work/cold-relay.capnp:${port[cold-relay]}")
+echo
+
+echo "## Where the CPU goes: getTopology, c=10"
+echo
+echo "V8's sampling profiler in a fresh workerd process per target (bench/profile.mjs), ${DURATION} s after a ${DURATION} s warm-up." \
+  "Self time per request by kind; with the inspector attached every figure is higher than above, console.log most of all," \
+  "so compare the rows, not these totals with the table's."
+echo
+profiled=()
+for t in ours same-work relay ours-oidc agents; do # inspectors on 18120–18124
+  bearer=; [[ $t == *oidc ]] && bearer=:$TOKEN
+  profiled+=("$t=$work/prof-$t.capnp:${port[prof-$t]}:$((port[prof-$t] + 5))$bearer")
+done
+node bench/profile.mjs "$DURATION" "$work/topology.json" "${profiled[@]}"
 echo
 
 # Peak memory of one 10,000-item search: growth of the peak RSS (VmHWM) of a workerd process
