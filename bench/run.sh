@@ -14,8 +14,8 @@
 # target once, A B C … A B C …) and reported as the median with its spread over the rounds; a
 # ratio is taken within each round, then its median reported. CPU time per request is the
 # headline. Also prints cold starts, the native cost of our result shaping, the peak memory of a
-# 10,000-item search and memory under sustained load, where the CPU goes (V8's profiler), and the
-# issue-15 targets table.
+# 10,000-item search and memory under sustained load, where the CPU goes (V8's profiler and perf),
+# and the issue-15 targets table.
 # Usage: bench/run.sh [seconds per run]; BENCH_ROUNDS (default 3), BENCH_CONNS (default "10"),
 # BENCH_COLD_STARTS (default 20); BENCH_AB=<dir> adds target ours-b, the gateway built into that
 # directory (e.g. by `scripts/build.sh -d DIR` from another commit), for A/B rounds. Prints a markdown report (bench/RESULTS.md is one).
@@ -276,6 +276,16 @@ for t in ours same-work relay ours-oidc agents; do # inspectors on 18120–18124
   profiled+=("$t=$work/prof-$t.capnp:${port[prof-$t]}:$((port[prof-$t] + 5))$bearer")
 done
 node bench/profile.mjs "$DURATION" "$work/topology.json" "${profiled[@]}"
+echo
+echo "The same five under \`perf record\` (bench/perf.sh): workerd's main thread whole, the runtime's native code included," \
+  "which V8's profiler does not see; JIT-compiled code (our wasm and all JS) is one row here, split above."
+echo
+natives=()
+for t in ours same-work relay ours-oidc agents; do
+  bearer=; [[ $t == *oidc ]] && bearer=:$TOKEN
+  natives+=("$t=$work/prof-$t.capnp:${port[prof-$t]}$bearer")
+done
+bash bench/perf.sh "$DURATION" "$work/topology.json" "${natives[@]}"
 echo
 
 # Peak memory of one 10,000-item search: growth of the peak RSS (VmHWM) of a workerd process
