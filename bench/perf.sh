@@ -36,7 +36,7 @@ for spec in "$@"; do
     | grep -v '^#' | grep -v '^$' > "$work/$name.syms"
   names+=("$name")
 done
-# classify: class of one perf line (samples, dso, symbol…).
+# Per target: CPU µs per request by class of symbol (each perf line: samples, dso, symbol…).
 for name in "${names[@]}"; do
   read -r served loaded sampled < "$work/$name.count"
   awk -v name="$name" -v per=$((1000000 / HZ)) -v req="$served" -v frac="$sampled/$loaded" '
