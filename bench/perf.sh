@@ -29,18 +29,15 @@ for spec in "$@"; do
     echo "(perf record failed: no native profile)"; kill "$server" "$loader" 2>/dev/null; exit 0
   fi
   wait "$loader"; kill "$server"
-  served=$(awk '/requests in/ {print $1}' "$work/$name.wrk")
   # Requests served while perf sampled: the load's rate times the sampled seconds.
-  echo "$served $((seconds + 1)) $seconds" > "$work/$name.count"
+  awk -v s="$seconds" '/requests in/ {print $1 * s / (s + 1)}' "$work/$name.wrk" > "$work/$name.count"
   perf report -i "$work/$name.data" --no-children --sort dso,sym -g none -F sample,dso,sym 2>/dev/null \
     | grep -v '^#' | grep -v '^$' > "$work/$name.syms"
   names+=("$name")
 done
 # Per target: CPU µs per request by class of symbol (each perf line: samples, dso, symbol…).
 for name in "${names[@]}"; do
-  read -r served loaded sampled < "$work/$name.count"
-  awk -v name="$name" -v per=$((1000000 / HZ)) -v req="$served" -v frac="$sampled/$loaded" '
-    BEGIN { split(frac, f, "/"); n = req * f[1] / f[2] }
+  awk -v name="$name" -v per=$((1000000 / HZ)) -v n="$(cat "$work/$name.count")" '
     { sym = ""; for (i = 3; i <= NF; i++) sym = sym " " $i
       if ($2 ~ /JIT/) c = "JIT code: our wasm, all JS"
       else if ($2 ~ /kernel/) c = "kernel (sockets, syscalls)"

@@ -17,8 +17,13 @@ import WebSocket from 'ws';
 const [seconds, bodyFile, ...specs] = process.argv.slice(2);
 const SAMPLING_US = 100;
 const TOP = 12;
-const KINDS = ['wasm (our Rust)', 'JS (wasm-bindgen glue, src/edge.js, Worker code)', 'runtime APIs called from JS',
-  'console.log', 'runtime C++ outside JS (HTTP, I/O, event loop)', 'GC'];
+const WASM = 'wasm (our Rust)';
+const JS = 'JS (wasm-bindgen glue, src/edge.js, Worker code)';
+const API = 'runtime APIs called from JS';
+const LOG = 'console.log';
+const NATIVE = 'runtime C++ outside JS (HTTP, I/O, event loop)';
+const GC = 'GC';
+const KINDS = [WASM, JS, API, LOG, NATIVE, GC];
 
 const results = [];
 for (const spec of specs) {
@@ -99,14 +104,15 @@ function summarise(profile) {
 
 function kind({ functionName: name, url }, parent) {
   if (name === '(idle)') return 'idle';
-  if (name === '(garbage collector)') return 'GC';
-  if (name === '(program)') return KINDS[4];
-  if (url.startsWith('wasm://') || name.startsWith('js-to-wasm') || name.startsWith('wasm-to-js')) return KINDS[0];
-  if (url) return KINDS[1];
+  if (name === '(garbage collector)') return GC;
+  if (name === '(program)') return NATIVE;
+  if (url.startsWith('wasm://') || name.startsWith('js-to-wasm') || name.startsWith('wasm-to-js')) return WASM;
+  if (url) return JS;
   // console.log is the one runtime API without a name in V8's profile; it is called from
-  // wasm-bindgen's `__wbg_log_…` import (ours) or from the Worker's code (the JS targets).
-  if (!name && parent && (parent.url || parent.functionName.startsWith('__wbg_log'))) return KINDS[3];
-  return KINDS[2];
+  // wasm-bindgen's `__wbg_log_…` import (ours) or from the Worker's code (the JS targets). Where
+  // V8 records its frame without a caller (it does, in some builds), it lands in API instead.
+  if (!name && parent && (parent.url || parent.functionName.startsWith('__wbg_log'))) return LOG;
+  return API;
 }
 
 function report(results) {

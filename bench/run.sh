@@ -270,21 +270,17 @@ echo "V8's sampling profiler in a fresh workerd process per target (bench/profil
   "Self time per request by kind; with the inspector attached every figure is higher than above, console.log most of all," \
   "so compare the rows, not these totals with the table's."
 echo
-profiled=()
+profiled=() natives=()
 for t in ours same-work relay ours-oidc agents; do # inspectors on 18120–18124
   bearer=; [[ $t == *oidc ]] && bearer=:$TOKEN
   profiled+=("$t=$work/prof-$t.capnp:${port[prof-$t]}:$((port[prof-$t] + 5))$bearer")
+  natives+=("$t=$work/prof-$t.capnp:${port[prof-$t]}$bearer")
 done
 node bench/profile.mjs "$DURATION" "$work/topology.json" "${profiled[@]}"
 echo
 echo "The same five under \`perf record\` (bench/perf.sh): workerd's main thread whole, the runtime's native code included," \
   "which V8's profiler does not see; JIT-compiled code (our wasm and all JS) is one row here, split above."
 echo
-natives=()
-for t in ours same-work relay ours-oidc agents; do
-  bearer=; [[ $t == *oidc ]] && bearer=:$TOKEN
-  natives+=("$t=$work/prof-$t.capnp:${port[prof-$t]}$bearer")
-done
 bash bench/perf.sh "$DURATION" "$work/topology.json" "${natives[@]}"
 echo
 
