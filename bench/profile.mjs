@@ -17,13 +17,10 @@ import WebSocket from 'ws';
 const [seconds, bodyFile, ...specs] = process.argv.slice(2);
 const SAMPLING_US = 100;
 const TOP = 12;
-const WASM = 'wasm (our Rust)';
-const JS = 'JS (wasm-bindgen glue, src/edge.js, Worker code)';
-const API = 'runtime APIs called from JS';
-const LOG = 'console.log';
-const NATIVE = 'runtime C++ outside JS (HTTP, I/O, event loop)';
-const GC = 'GC';
-const KINDS = [WASM, JS, API, LOG, NATIVE, GC];
+// The rows of the table, in this order.
+const KINDS = ['wasm (our Rust)', 'JS (wasm-bindgen glue, src/edge.js, Worker code)', 'runtime APIs called from JS',
+  'console.log', 'runtime C++ outside JS (HTTP, I/O, event loop)', 'GC'];
+const [WASM, JS, API, LOG, NATIVE, GC] = KINDS;
 
 const results = [];
 for (const spec of specs) {
