@@ -86,8 +86,8 @@ async function readBody(request, exchange) {
       : await Promise.race([
         declared !== null && declared <= cap
           ? request.arrayBuffer().then((b) => new Uint8Array(b))
-          // Unknown or too large: read (and past the cap, drain) so the client can finish.
-          : readCapped(request.body, cap, true, reading),
+          // Unknown or too large: read (and past the cap, discard) so the client can finish.
+          : readCapped(request.body, cap, drainLimit(cap), reading),
         late,
       ]);
     if (body === TIMEOUT) {
@@ -106,20 +106,27 @@ async function readBody(request, exchange) {
 }
 
 /**
- * Reads and discards a body nobody needed (a refused or misrouted request), so the client can
- * finish sending it: the local runtimes' proxies reset a connection answered with its request
- * body unread. Not for declared lengths over the cap (refused unread, which they handle).
+ * A refused body is read and discarded up to twice the cap, so the client can finish sending it
+ * and read our answer: the local runtimes reset a connection answered with its request body
+ * unread, and the client then sees "fetch failed" instead of our 413. Past this, or past the body
+ * deadline, the read is cancelled: a client that sends that much is not worth the CPU time.
  */
+function drainLimit(cap) {
+  return 2 * cap;
+}
+
+/** Reads and discards a body nobody needed (a refused or misrouted request); see `drainLimit`. */
 async function drain(request, cap, ms) {
   const declared = declaredLength(request.headers);
-  if (!request.body || request.bodyUsed || declared === 0 || (declared !== null && declared > cap)) return;
+  const limit = drainLimit(cap);
+  if (!request.body || request.bodyUsed || declared === 0 || (declared !== null && declared > limit)) return;
   const reading = { reader: null };
   let timer;
   const late = new Promise((resolve) => {
     timer = setTimeout(resolve, ms);
   });
   try {
-    await Promise.race([readCapped(request.body, 0, true, reading), late]);
+    await Promise.race([readCapped(request.body, 0, limit, reading), late]);
   } catch {
     // a broken body needs no draining
   } finally {
@@ -161,7 +168,7 @@ async function send(exchange) {
       // One read of a body of known, acceptable size is far cheaper than a chunk loop.
       got = new Uint8Array(await resp.arrayBuffer());
     } else {
-      got = resp.body ? await readCapped(resp.body, cap, false, reading) : new Uint8Array(0);
+      got = resp.body ? await readCapped(resp.body, cap, 0, reading) : new Uint8Array(0);
     }
     if (got === TOO_LARGE) {
       exchange.fetchFailed(TOO_LARGE, '');
@@ -189,11 +196,11 @@ const MAX_POOLED_BUFFERS = 16;
 const buffers = [];
 
 /**
- * At most `cap` bytes of a stream, or TOO_LARGE; past the cap, `drain` reads on and discards
- * (else the read is cancelled). A bring-your-own-buffer reader takes as much as has arrived
- * per read: workerd hands a default reader 4 KiB at a time.
+ * At most `cap` bytes of a stream, or TOO_LARGE. Past the cap it reads on and discards until
+ * `discardUpTo` bytes have passed, then cancels (0: cancel at the cap). A bring-your-own-buffer
+ * reader takes as much as has arrived per read: workerd hands a default reader 4 KiB at a time.
  */
-async function readCapped(stream, cap, drain, reading) {
+async function readCapped(stream, cap, discardUpTo, reading) {
   const reader = stream.getReader({ mode: 'byob' });
   reading.reader = reader;
   let buffer = buffers.pop() ?? new ArrayBuffer(READ_BUFFER_BYTES);
@@ -210,10 +217,10 @@ async function readCapped(stream, cap, drain, reading) {
         if (len > cap && !over) {
           over = true;
           chunks.length = 0;
-          if (!drain) {
-            reader.cancel().catch(() => {});
-            return TOO_LARGE;
-          }
+        }
+        if (over && len > discardUpTo) {
+          reader.cancel().catch(() => {});
+          return TOO_LARGE;
         }
         if (!over) chunks.push(value.slice());
       }
