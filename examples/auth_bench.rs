@@ -22,6 +22,7 @@ mod native {
                 content_type: None,
                 cache_control: None,
                 body: self.0.clone(),
+                compacted: None,
             })
         }
         async fn pause(&self, _: u32) {}

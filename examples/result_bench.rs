@@ -50,6 +50,7 @@ mod native {
                 content_type: Some("application/json".into()),
                 cache_control: None,
                 body: self.0.clone(),
+                compacted: None,
             })
         }
         async fn pause(&self, _: u32) {}

@@ -164,8 +164,14 @@ async function send(exchange) {
     if (declared !== null && declared > cap) {
       resp.body?.cancel().catch(() => {});
       got = TOO_LARGE;
+    } else if (declared !== null && declared <= READ_BUFFER_BYTES) {
+      // One read of a small body of known size is far cheaper than a chunk loop.
+      got = new Uint8Array(await resp.arrayBuffer());
+    } else if (resp.body && exchange.streamAnswer(resp.status, declared ?? 0)) {
+      // Compacted as it arrives: a large answer is never held whole, here or in wasm.
+      const feed = (chunk) => exchange.feed(chunk);
+      got = await readCapped(resp.body, cap, 0, reading, feed);
     } else if (declared !== null) {
-      // One read of a body of known, acceptable size is far cheaper than a chunk loop.
       got = new Uint8Array(await resp.arrayBuffer());
     } else {
       got = resp.body ? await readCapped(resp.body, cap, 0, reading) : new Uint8Array(0);
@@ -197,10 +203,12 @@ const buffers = [];
 
 /**
  * At most `cap` bytes of a stream, or TOO_LARGE. Past the cap it reads on and discards until
- * `discardUpTo` bytes have passed, then cancels (0: cancel at the cap). A bring-your-own-buffer
- * reader takes as much as has arrived per read: workerd hands a default reader 4 KiB at a time.
+ * `discardUpTo` bytes have passed, then cancels (0: cancel at the cap). With `sink`, each chunk
+ * within the cap goes to it (to be used before the next read reuses its buffer) and nothing is
+ * kept. A bring-your-own-buffer reader takes as much as has arrived per read: workerd hands a
+ * default reader 4 KiB at a time.
  */
-async function readCapped(stream, cap, discardUpTo, reading) {
+async function readCapped(stream, cap, discardUpTo, reading, sink = null) {
   const reader = stream.getReader({ mode: 'byob' });
   reading.reader = reader;
   let buffer = buffers.pop() ?? new ArrayBuffer(READ_BUFFER_BYTES);
@@ -222,7 +230,10 @@ async function readCapped(stream, cap, discardUpTo, reading) {
           reader.cancel().catch(() => {});
           return TOO_LARGE;
         }
-        if (!over) chunks.push(value.slice());
+        if (!over) {
+          if (sink) sink(value);
+          else chunks.push(value.slice());
+        }
       }
       if (done) break;
     }
@@ -231,6 +242,7 @@ async function readCapped(stream, cap, discardUpTo, reading) {
     if (buffer.byteLength === READ_BUFFER_BYTES && buffers.length < MAX_POOLED_BUFFERS) buffers.push(buffer);
   }
   if (over) return TOO_LARGE;
+  if (sink) return new Uint8Array(0);
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(len);
   let at = 0;

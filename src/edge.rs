@@ -26,6 +26,8 @@ use worker::wasm_bindgen_futures::JsFuture;
 
 use crate::app::{self, App};
 use crate::auth::signature::{PublicKey, Signatures};
+use crate::camunda::compact::Compactor;
+use crate::camunda::results::is_success;
 use crate::camunda::tools::ToolClass;
 use crate::config::Algorithm;
 use crate::config::{Config, ConfigError};
@@ -110,6 +112,8 @@ pub struct Exchange {
     waker: Waker,
     body_cap: usize,
     body_timeout_ms: u32,
+    /// The upstream answer being compacted as its chunks arrive (see `streamAnswer`).
+    compactor: RefCell<Option<Compactor>>,
 }
 
 // With `panic = "unwind"` (worker-build --panic-unwind) wasm-bindgen catches a panic at each
@@ -166,6 +170,7 @@ impl Exchange {
             waker: Waker::from(Arc::new(WakeId(id))),
             body_cap,
             body_timeout_ms,
+            compactor: RefCell::new(None),
         }
     }
 
@@ -274,6 +279,26 @@ impl Exchange {
         self.upstream(|r| r.max_bytes)
     }
 
+    /// Whether the answer's body, of `declared` bytes if known (else 0), is to be fed in
+    /// chunks to [`Exchange::feed`] instead of read whole: a successful answer whose request
+    /// asked for compaction.
+    #[wasm_bindgen(js_name = streamAnswer)]
+    pub fn stream_answer(&self, status: u16, declared: usize) -> bool {
+        let budget = self.upstream(|r| r.compact).filter(|_| is_success(status));
+        let compactor = budget.map(|budget| Compactor::new(budget, declared));
+        let streams = compactor.is_some();
+        self.compactor.replace(compactor);
+        streams
+    }
+
+    /// The next chunk of an answer being streamed; it is not kept.
+    pub fn feed(&self, chunk: &[u8]) {
+        if let Some(c) = self.compactor.borrow_mut().as_mut() {
+            c.feed(chunk);
+        }
+    }
+
+    /// The answer: its body whole, or empty after it was streamed to [`Exchange::feed`].
     pub fn fetched(
         &self,
         status: u16,
@@ -281,11 +306,13 @@ impl Exchange {
         cache_control: Option<String>,
         body: Vec<u8>,
     ) {
+        let compacted = self.compactor.take().map(Compactor::finish);
         self.slot.replace(Need::Fetched(Ok(UpstreamResponse {
             status,
             content_type,
             cache_control,
             body,
+            compacted,
         })));
     }
 
@@ -297,6 +324,7 @@ impl Exchange {
             BROKEN => FetchError::Broken(why),
             _ => FetchError::Unreachable(why),
         };
+        self.compactor.take();
         self.slot.replace(Need::Fetched(Err(err)));
     }
 

@@ -4,6 +4,7 @@
 //! [`Request`] once, and turns our [`Response`] back. That keeps every rule of the gateway
 //! testable natively, with a fake [`HttpClient`] standing in for `fetch`.
 
+use crate::camunda::compact::{Compact, JsonError};
 use std::fmt;
 
 /// The request headers the gateway reads. Adapters copy only these: every header crossing from
@@ -216,6 +217,9 @@ pub struct UpstreamRequest {
     pub timeout_ms: u32,
     /// Larger bodies are not read: the cap applies while reading, so nothing past it is held.
     pub max_bytes: usize,
+    /// A successful answer is to be compacted as it arrives (see [`crate::camunda::compact::Compactor`]), within this
+    /// budget. A client may instead hand the body over whole, for the caller to compact.
+    pub compact: Option<usize>,
 }
 
 /// How long a shared public document may be kept (seconds): its `Cache-Control: max-age`
@@ -248,7 +252,11 @@ pub struct UpstreamResponse {
     pub content_type: Option<String>,
     /// Read for JWKS answers, whose `max-age` sets how long keys are trusted.
     pub cache_control: Option<String>,
+    /// Empty when `compacted` is set.
     pub body: Vec<u8>,
+    /// The body compacted as it arrived, when the request asked for it and the answer was
+    /// successful: it was never held whole.
+    pub compacted: Option<Result<Compact, JsonError>>,
 }
 
 /// Why no upstream response could be had. Each maps to a ProblemDetail in `camunda::results`.

@@ -11,7 +11,7 @@ mod common;
 use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::auth::verifier::Verifier;
 use camunda_mcp_edge::camunda::client::Call;
-use camunda_mcp_edge::camunda::compact::compact;
+use camunda_mcp_edge::camunda::compact::{compact, Compactor};
 use camunda_mcp_edge::camunda::results::{drop_nulls, json_success};
 use camunda_mcp_edge::camunda::schema::is_rfc3339;
 use camunda_mcp_edge::camunda::tools::{Catalogue, HintMode};
@@ -152,24 +152,32 @@ proptest! {
         let _ = is_rfc3339(&s);
     }
 
-    /// The one-pass rewrite writes what parsing into a tree, dropping null members and writing
-    /// it back would, from any bytes of any JSON (whitespace added) or none; and its text copy.
+    /// The one-pass rewrite means what parsing into a tree and dropping null members does, from
+    /// any JSON (whitespace added) fed in pieces of any size, or from any bytes at all; its text
+    /// copy is the JSON as the content of a JSON string.
     #[test]
-    fn compacting_matches_the_tree(value in any_json(), junk in prop::collection::vec(any::<u8>(), 0..64)) {
-        let as_tree = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).ok().map(|mut v| { drop_nulls(&mut v); v.to_string() });
+    fn compacting_matches_the_tree(
+        value in any_json(),
+        piece in 1usize..64,
+        junk in prop::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let as_tree = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).ok().map(|mut v| { drop_nulls(&mut v); v });
+        let read = |json: &str| serde_json::from_str::<Value>(json).unwrap();
         let pretty = serde_json::to_vec_pretty(&value).unwrap();
         let c = compact(&pretty, usize::MAX).unwrap();
-        // The text copy is the JSON as the content of a JSON string.
         prop_assert_eq!(serde_json::to_string(&c.json).unwrap(), format!("\"{}\"", c.text));
-        prop_assert_eq!(Some(c.json), as_tree(&pretty));
-        prop_assert_eq!(compact(&junk, usize::MAX).ok().map(|c| c.json), as_tree(&junk));
+        prop_assert_eq!(Some(read(&c.json)), as_tree(&pretty));
+        let mut pieces = Compactor::new(usize::MAX, 0);
+        pretty.chunks(piece).for_each(|p| pieces.feed(p));
+        prop_assert_eq!(pieces.finish(), Ok(c));
+        prop_assert_eq!(compact(&junk, usize::MAX).ok().map(|c| read(&c.json)), as_tree(&junk));
     }
 
     /// Any JSON object from the cluster, at any cap: valid JSON out, within the cap when cut.
     #[test]
     fn result_capping_keeps_valid_json(value in any_json(), cap in 1000usize..4000) {
         let body = json!({"items": [value.clone(), value.clone()], "x": value}).to_string();
-        let resp = UpstreamResponse { status: 200, content_type: None, cache_control: None, body: body.into_bytes() };
+        let resp = UpstreamResponse { status: 200, content_type: None, cache_control: None, body: body.into_bytes(), compacted: None };
         let out: Value = serde_json::from_str(&json_success(&resp, &Call { method: Method::Post, path: "/v2/x/search".into() }, cap).unwrap()).unwrap();
         prop_assert!(out["structuredContent"].is_object());
         prop_assert_eq!(serde_json::from_str::<Value>(out["content"][0]["text"].as_str().unwrap()).unwrap(), out["structuredContent"].clone());

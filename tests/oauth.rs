@@ -44,6 +44,7 @@ fn answer(status: u16, body: Value) -> Result<UpstreamResponse, FetchError> {
         content_type: Some("application/json".into()),
         cache_control: None,
         body: body.to_string().into_bytes(),
+        compacted: None,
     })
 }
 
@@ -148,6 +149,7 @@ impl HttpClient for Net {
                 content_type: Some("application/json".into()),
                 cache_control: None,
                 body: body.clone().into_bytes(),
+                compacted: None,
             });
         }
         if url.starts_with(CLUSTER) {

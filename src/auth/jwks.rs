@@ -363,6 +363,7 @@ async fn fetch_keys<C: HttpClient>(
         body: None,
         timeout_ms: FETCH_TIMEOUT_MS,
         max_bytes: MAX_JWKS_BYTES,
+        compact: None,
     };
     let jwks_uri = match &issuer.jwks_uri {
         Some(uri) => uri.clone(),

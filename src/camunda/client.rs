@@ -141,7 +141,9 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             Flow::Deploy => {
                 let call = Call::new(tool.method, &path);
                 let payload = multipart(&body).map_err(ToolError::InvalidArgument)?;
-                let resp = self.send(&call, Some(payload), tool.reply).await?;
+                let resp = self
+                    .send_for_result(&call, Some(payload), tool.reply)
+                    .await?;
                 return self.reply(tool.reply, &resp, &call, &args);
             }
             Flow::AssignOrUnassign => {
@@ -179,7 +181,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         let call = Call::new(tool.method, &path);
         let body = matches!(tool.method, Method::Post | Method::Put | Method::Patch)
             .then(|| Payload::json(body_text(body, &arguments.raw)));
-        let resp = self.send(&call, body, tool.reply).await?;
+        let resp = self.send_for_result(&call, body, tool.reply).await?;
         self.reply(tool.reply, &resp, &call, &args)
     }
 
@@ -304,11 +306,34 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
         }
     }
 
+    /// One REST call whose answer becomes the tool result as it is: a JSON answer is
+    /// compacted as it arrives (see [`results::json_success`]).
+    async fn send_for_result(
+        &self,
+        call: &Call,
+        body: Option<Payload>,
+        reply: Reply,
+    ) -> Result<UpstreamResponse, ToolError> {
+        let compact = matches!(reply, Reply::Json).then_some(self.config.max_result_chars);
+        self.exchange(call, body, reply, compact).await
+    }
+
+    /// One REST call whose answer the gateway reads itself.
     pub(super) async fn send(
         &self,
         call: &Call,
         body: Option<Payload>,
         reply: Reply,
+    ) -> Result<UpstreamResponse, ToolError> {
+        self.exchange(call, body, reply, None).await
+    }
+
+    async fn exchange(
+        &self,
+        call: &Call,
+        body: Option<Payload>,
+        reply: Reply,
+        compact: Option<usize>,
     ) -> Result<UpstreamResponse, ToolError> {
         let accept = match reply {
             Reply::Xml(_) => "text/xml, application/xml, application/problem+json",
@@ -354,6 +379,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             body: body.map(|b| b.bytes),
             timeout_ms: self.config.request_timeout_ms,
             max_bytes: self.config.max_upstream_bytes,
+            compact,
         };
         let resp = self
             .client

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::client::Call;
-use super::compact::{compact, Compact};
+use super::compact::{compact, Compact, JsonError};
 use crate::http::{FetchError, UpstreamResponse};
 
 /// An RFC 9457 problem: the cluster's own (its extra members kept), or one the gateway writes
@@ -174,31 +174,30 @@ pub fn json_success(
     call: &Call,
     max_chars: usize,
 ) -> Result<String, ToolError> {
-    if resp.body.is_empty() {
-        return Err(ToolError::problem(
-            502,
-            "Bad Gateway",
-            format!(
+    let whole;
+    let compact = match &resp.compacted {
+        Some(compacted) => compacted.as_ref(),
+        None => {
+            whole = compact(&resp.body, max_chars);
+            whole.as_ref()
+        }
+    };
+    let compact = compact.map_err(|e| {
+        let detail = match e {
+            JsonError::Empty => format!(
                 "The cluster answered {call} with HTTP {} and no body, where JSON was expected.",
                 resp.status
             ),
-            call,
-        ));
-    }
-    let compact = compact(&resp.body, max_chars).map_err(|e| {
-        ToolError::problem(
-            502,
-            "Bad Gateway",
-            format!(
+            JsonError::Syntax { .. } => format!(
                 "The cluster answered {call} with HTTP {} but the body is not valid JSON ({e}; content type {}).",
                 resp.status,
                 resp.content_type.as_deref().unwrap_or("none"),
             ),
-            call,
-        )
+        };
+        ToolError::problem(502, "Bad Gateway", detail, call)
     })?;
     Ok(match compact.json.as_bytes().first() {
-        Some(b'{') if compact.full_len > max_chars => cap(&compact, max_chars),
+        Some(b'{') if compact.full_len > max_chars => cap(compact, max_chars),
         Some(b'{') => structured_parts(&compact.json, &compact.text, None, false),
         // structuredContent must be an object; anything else goes as text only.
         _ => long_text(&compact.json, max_chars),
@@ -456,6 +455,7 @@ mod tests {
             content_type: Some("application/json".into()),
             cache_control: None,
             body: body.as_bytes().to_vec(),
+            compacted: None,
         }
     }
 

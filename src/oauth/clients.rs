@@ -71,6 +71,7 @@ impl Documents {
             body: None,
             timeout_ms: FETCH_TIMEOUT_MS,
             max_bytes: MAX_DOCUMENT_BYTES,
+            compact: None,
         };
         let refused = |why: String| ClientError::Document(why);
         let resp = client.send(req).await.map_err(|e| refused(e.to_string()))?;

@@ -63,6 +63,7 @@ pub async fn token_request<C: HttpClient>(
         body: Some(body.into_bytes()),
         timeout_ms: TIMEOUT_MS,
         max_bytes: MAX_BYTES,
+        compact: None,
     };
     let resp = client
         .send(req)
@@ -160,6 +161,7 @@ impl Idp {
             body: None,
             timeout_ms: TIMEOUT_MS,
             max_bytes: MAX_BYTES,
+            compact: None,
         };
         let unreachable = |why: String| IdpError::Unreachable(url.clone(), why);
         let resp = client

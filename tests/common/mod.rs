@@ -38,6 +38,7 @@ impl Recorder {
             content_type: Some(ct.into()),
             cache_control: None,
             body: body.to_string().into_bytes(),
+            compacted: None,
         }));
         self
     }
@@ -48,6 +49,7 @@ impl Recorder {
             content_type: Some("text/plain".into()),
             cache_control: None,
             body: body.as_bytes().to_vec(),
+            compacted: None,
         }));
         self
     }
@@ -109,6 +111,7 @@ impl HttpClient for Recorder {
                 content_type: None,
                 cache_control: None,
                 body: Vec::new(),
+                compacted: None,
             }))
     }
 }
