@@ -167,14 +167,16 @@ async function send(exchange) {
     } else if (declared !== null && declared <= READ_BUFFER_BYTES) {
       // One read of a small body of known size is far cheaper than a chunk loop.
       got = new Uint8Array(await resp.arrayBuffer());
-    } else if (resp.body && exchange.streamAnswer(resp.status, declared ?? 0)) {
-      // Compacted as it arrives: a large answer is never held whole, here or in wasm.
-      const feed = (chunk) => exchange.feed(chunk);
-      got = await readCapped(resp.body, cap, 0, reading, feed);
-    } else if (declared !== null) {
-      got = new Uint8Array(await resp.arrayBuffer());
+    } else if (resp.body) {
+      // A body larger than one read is compacted as it arrives if Rust wants it so: a large
+      // answer is then never held whole, here or in wasm.
+      const sink = {
+        start: () => exchange.streamAnswer(resp.status, declared ?? 0),
+        feed: (chunk) => exchange.feed(chunk),
+      };
+      got = await readCapped(resp.body, cap, 0, reading, sink);
     } else {
-      got = resp.body ? await readCapped(resp.body, cap, 0, reading) : new Uint8Array(0);
+      got = new Uint8Array(0);
     }
     if (got === TOO_LARGE) {
       exchange.fetchFailed(TOO_LARGE, '');
@@ -203,10 +205,11 @@ const buffers = [];
 
 /**
  * At most `cap` bytes of a stream, or TOO_LARGE. Past the cap it reads on and discards until
- * `discardUpTo` bytes have passed, then cancels (0: cancel at the cap). With `sink`, each chunk
- * within the cap goes to it (to be used before the next read reuses its buffer) and nothing is
- * kept. A bring-your-own-buffer reader takes as much as has arrived per read: workerd hands a
- * default reader 4 KiB at a time.
+ * `discardUpTo` bytes have passed, then cancels (0: cancel at the cap). A `sink` is asked to
+ * `start()` once a second chunk arrives (a body of one read is cheaper handed over whole); if it
+ * accepts, every chunk within the cap is `feed`ed to it instead of kept (used before the next
+ * read reuses its buffer), and an empty array is returned. A bring-your-own-buffer reader takes
+ * as much as has arrived per read: workerd hands a default reader 4 KiB at a time.
  */
 async function readCapped(stream, cap, discardUpTo, reading, sink = null) {
   const reader = stream.getReader({ mode: 'byob' });
@@ -215,6 +218,7 @@ async function readCapped(stream, cap, discardUpTo, reading, sink = null) {
   const chunks = [];
   let len = 0;
   let over = false;
+  let streaming = false;
   try {
     for (;;) {
       const { value, done } = await reader.read(new Uint8Array(buffer));
@@ -230,9 +234,15 @@ async function readCapped(stream, cap, discardUpTo, reading, sink = null) {
           reader.cancel().catch(() => {});
           return TOO_LARGE;
         }
-        if (!over) {
-          if (sink) sink(value);
-          else chunks.push(value.slice());
+        if (!over && streaming) {
+          sink.feed(value);
+        } else if (!over) {
+          chunks.push(value.slice());
+          // Asked once, at the second chunk.
+          if (sink && chunks.length === 2 && (streaming = sink.start())) {
+            for (const c of chunks) sink.feed(c);
+            chunks.length = 0;
+          }
         }
       }
       if (done) break;
@@ -242,7 +252,7 @@ async function readCapped(stream, cap, discardUpTo, reading, sink = null) {
     if (buffer.byteLength === READ_BUFFER_BYTES && buffers.length < MAX_POOLED_BUFFERS) buffers.push(buffer);
   }
   if (over) return TOO_LARGE;
-  if (sink) return new Uint8Array(0);
+  if (streaming) return new Uint8Array(0);
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(len);
   let at = 0;
