@@ -217,8 +217,9 @@ pub struct UpstreamRequest {
     pub timeout_ms: u32,
     /// Larger bodies are not read: the cap applies while reading, so nothing past it is held.
     pub max_bytes: usize,
-    /// A successful answer is to be compacted as it arrives (see [`crate::camunda::compact::Compactor`]), within this
-    /// budget. A client may instead hand the body over whole, for the caller to compact.
+    /// A successful answer is to be compacted as it arrives, within this budget (see
+    /// [`crate::camunda::compact::Compactor`]). A client may instead hand the body over whole,
+    /// for the caller to compact.
     pub compact: Option<usize>,
 }
 

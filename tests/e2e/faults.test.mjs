@@ -57,6 +57,24 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     await recovers(endpoint);
   });
 
+  // Successful JSON answers larger than one read are compacted chunk by chunk as they arrive.
+  test(`${runtime}: a large answer that turns bad after many chunks is a tool error naming the byte`, async () => {
+    const { endpoint } = runtimes[runtime];
+    const item = JSON.stringify({ processInstanceKey: '2251799813690001', state: 'ACTIVE', endDate: null });
+    const good = '{"items":[' + Array(5000).fill(item).join(',');
+    up.script({ path: '/v2/process-instances/search', text: good + ',{"state":ACTIVE}]}', type: 'application/json' });
+    const r = await within(30_000, callTool(endpoint, 'searchProcessInstances', {}));
+    assert.equal(r.isError, true);
+    assert.match(r.content[0].text, new RegExp(`not valid JSON \\(expected a value at byte ${good.length + 10}`));
+    up.script({ path: '/v2/process-instances/search', text: good + ']}', type: 'application/json' });
+    const whole = await within(30_000, callTool(endpoint, 'searchProcessInstances', {}));
+    assert.equal(whole.isError, false);
+    const kept = whole.structuredContent.items.length;
+    assert.ok(kept > 1000 && kept < 5000, String(kept));
+    assert.match(whole.content[1].text, new RegExp(`showing the first ${kept} of the 5000 items`));
+    assert.deepEqual(whole.structuredContent.items[0], { processInstanceKey: '2251799813690001', state: 'ACTIVE' });
+  });
+
   test(`${runtime}: a hang past the timeout is a 504, a slow answer within it succeeds`, async () => {
     const { endpoint } = runtimes[runtime];
     up.script({ path: '/v2/topology', hang: true });
