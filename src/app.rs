@@ -21,6 +21,7 @@ use crate::mcp::era::{self, Lane, Params};
 use crate::mcp::jsonrpc::{self, ErrorCode, Id, Incoming, RpcError};
 use crate::mcp::server::{Endpoint, Offer, ProcessesOffer, Server};
 use crate::mcp::transport;
+use crate::oauth::grant::Grants;
 use crate::oauth::vault::{NoStore, Sealer, Store};
 use crate::oauth::{self, AuthServer, Io};
 use crate::policy::{binding_name, LimitCheck, Limiter, NoLimits, Policy};
@@ -136,6 +137,15 @@ impl<S: Signatures + Sealer> App<S> {
         })
     }
 
+    /// The authorization server and the crypto it seals with (oauth mode): what a grant's
+    /// Durable Object runs its steps with.
+    pub fn auth_server(&self) -> Option<(&AuthServer, &S)> {
+        match &self.gate {
+            Gate::OAuth(server) => Some((server, &self.sealer)),
+            _ => None,
+        }
+    }
+
     /// Tells the app which tool classes have a Rate Limiting binding, so the page for people
     /// states the limits that really apply.
     pub fn with_rate_limit_bindings(mut self, classes: Vec<ToolClass>) -> Self {
@@ -161,7 +171,7 @@ impl<S: Signatures + Sealer> App<S> {
 
     /// Answers one request whose body comes from `body`, read only once the caller is admitted;
     /// `limits` are the rate limits of tool calls.
-    pub async fn serve<'b, C: HttpClient, L: Limiter, K: Store>(
+    pub async fn serve<'b, C: HttpClient, L: Limiter, K: Store + Grants>(
         &self,
         req: &Request,
         body: impl BodySource<'b>,
@@ -176,7 +186,8 @@ impl<S: Signatures + Sealer> App<S> {
             trace.tenant = target.tenant.map(str::to_owned);
             self.mcp(req, body, outside, now, &target, &mut trace).await
         } else if let (Gate::OAuth(server), true) = (&self.gate, oauth::is_route(&req.path)) {
-            self.authorization(server, req, body, outside, now).await
+            self.authorization(server, req, body, outside, now, &mut trace)
+                .await
         } else if let Some(rest) = req.path.strip_prefix(METADATA_PATH).filter(|_| is_get) {
             // RFC 9728: the root document describes the default endpoint; a suffixed one, the
             // endpoint at that path.
@@ -280,17 +291,28 @@ impl<S: Signatures + Sealer> App<S> {
         }
     }
 
-    /// The authorization server's endpoints (oauth mode).
-    async fn authorization<'b, C: HttpClient, L: Limiter, K: Store>(
+    /// The authorization server's endpoints (oauth mode). Anyone may call them, so each
+    /// client address has a budget per endpoint (Rate Limiting bindings) before any work.
+    async fn authorization<'b, C: HttpClient, L: Limiter, K: Store + Grants>(
         &self,
         server: &AuthServer,
         req: &Request,
         body: impl BodySource<'b>,
         outside: &Outside<'_, C, L, K>,
         now: u64,
+        trace: &mut Trace,
     ) -> Response {
         if req.method == "OPTIONS" {
             return self.preflight(req);
+        }
+        if let Some(binding) = oauth::limiter(&req.path) {
+            let address = req.header("cf-connecting-ip").unwrap_or("unknown");
+            let key = || format!("{}:{address}", req.path);
+            match outside.limits.check(binding, key).await {
+                LimitCheck::Exceeded => return oauth::limited(&req.path),
+                LimitCheck::Failed(why) => trace.auth = Some(format!("rate limiter failed: {why}")),
+                LimitCheck::Unlimited | LimitCheck::Allowed => {}
+            }
         }
         let body = if req.method == "POST" {
             match body.read(oauth::MAX_BODY_BYTES).await {
@@ -309,10 +331,14 @@ impl<S: Signatures + Sealer> App<S> {
             url.strip_prefix(req.origin.as_str())
                 .is_some_and(|path| self.route(path).is_some())
         };
-        server.handle(req, &body, &io, now, is_resource).await
+        let handled = server.handle(req, &body, &io, now, is_resource).await;
+        if handled.note.is_some() {
+            trace.auth = handled.note;
+        }
+        handled.response
     }
 
-    async fn mcp<'b, C: HttpClient, L: Limiter, K: Store>(
+    async fn mcp<'b, C: HttpClient, L: Limiter, K: Store + Grants>(
         &self,
         req: &Request,
         body: impl BodySource<'b>,
@@ -535,7 +561,7 @@ impl<S: Signatures + Sealer> App<S> {
             }));
         }
         let key = || caller.principal.rate_key(req.header("cf-connecting-ip"));
-        match limits.check(class, key).await {
+        match limits.check(binding_name(class), key).await {
             LimitCheck::Unlimited | LimitCheck::Allowed => Ok(()),
             LimitCheck::Failed(why) => {
                 trace.auth = Some(format!("rate limiter failed, call let through: {why}"));

@@ -188,6 +188,42 @@ async function send(exchange) {
   }
 }
 
+/**
+ * One fetch outside any exchange (a grant's Durable Object calling the IdP): the whole body
+ * within `cap` bytes and `ms` milliseconds, no redirects followed. Resolves to
+ * `{ status, contentType, cacheControl, body }`, or `{ fail, why }` with `fail` one of the codes
+ * above; never rejects.
+ */
+export async function fetchWhole(url, method, headers, body, ms, cap) {
+  const signal = AbortSignal.timeout(ms);
+  const init = { method, headers: pairs(headers), redirect: 'manual', signal };
+  if (body !== undefined) init.body = body;
+  let resp;
+  try {
+    resp = await globalThis.fetch(url, init);
+  } catch (e) {
+    return { fail: signal.aborted ? TIMEOUT : UNREACHABLE, why: String(e) };
+  }
+  try {
+    const declared = declaredLength(resp.headers);
+    const got = declared !== null && declared > cap
+      ? TOO_LARGE
+      : resp.body ? await readCapped(resp.body, cap, 0, { reader: null }) : new Uint8Array(0);
+    if (got === TOO_LARGE) {
+      resp.body?.cancel().catch(() => {});
+      return { fail: TOO_LARGE, why: '' };
+    }
+    return {
+      status: resp.status,
+      contentType: resp.headers.get('content-type'),
+      cacheControl: resp.headers.get('cache-control'),
+      body: got,
+    };
+  } catch (e) {
+    return { fail: signal.aborted ? TIMEOUT : BROKEN, why: String(e) };
+  }
+}
+
 /** `name\nvalue\n…` (as Rust writes headers) as [name, value] pairs. */
 function pairs(text) {
   const out = [];

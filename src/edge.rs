@@ -35,12 +35,22 @@ use crate::http::{
     origin_of, path_of, query_of, BodyError, BodySource, FetchError, HttpClient, Request, Response,
     UpstreamRequest, UpstreamResponse, READ_HEADERS,
 };
-use crate::oauth::vault::{Sealer, Store};
+use crate::oauth::vault::Sealer;
 use crate::policy::{binding_name, LimitCheck, Limiter};
 
+mod grants;
+
+type Shared = Rc<Result<App<WebCrypto>, ConfigError>>;
+
 thread_local! {
-    /// Parsed settings and the prepared tool list, built on the first request of an isolate.
-    static APP: OnceCell<Rc<Result<App<WebCrypto>, ConfigError>>> = const { OnceCell::new() };
+    /// Parsed settings and the prepared tool list, built on the first request of an isolate
+    /// (or the first step of a grant's Durable Object in it).
+    static APP: OnceCell<Shared> = const { OnceCell::new() };
+}
+
+/// The isolate's app, built from `env` the first time.
+fn app_for(env: &Env) -> Shared {
+    APP.with(|cell| cell.get_or_init(|| Rc::new(build_app(env))).clone())
 }
 
 #[wasm_bindgen(module = "/src/edge.js")]
@@ -64,7 +74,7 @@ fn start() {
 pub fn fetch(req: web_sys::Request, env: Env, _ctx: JsValue) -> Promise {
     // Date.now(), not a Date object: two per request.
     let started = js_sys::Date::now() as u64;
-    let app = APP.with(|cell| cell.get_or_init(|| Rc::new(build_app(&env))).clone());
+    let app = app_for(&env);
     let plain = parse_head(&head(&req));
     drive(req, Exchange::new(app, plain, env, started))
 }
@@ -148,7 +158,7 @@ impl Exchange {
                 }
             };
             let limits = Bindings(&env);
-            let store = Kv(env.kv(KV_BINDING).ok());
+            let store = grants::Records::new(&env);
             let outside = app::Outside {
                 client: &client,
                 limits: &limits,
@@ -498,8 +508,8 @@ impl HttpClient for Outbound {
 struct Bindings<'a>(&'a Env);
 
 impl Limiter for Bindings<'_> {
-    async fn check(&self, class: ToolClass, key: impl FnOnce() -> String) -> LimitCheck {
-        let Ok(binding) = self.0.rate_limiter(binding_name(class)) else {
+    async fn check(&self, binding: &'static str, key: impl FnOnce() -> String) -> LimitCheck {
+        let Ok(binding) = self.0.rate_limiter(binding) else {
             return LimitCheck::Unlimited;
         };
         match binding.limit(key()).await {
@@ -507,44 +517,6 @@ impl Limiter for Bindings<'_> {
             Ok(_) => LimitCheck::Exceeded,
             Err(e) => LimitCheck::Failed(e.to_string()),
         }
-    }
-}
-
-/// The Workers KV namespace of the authorization server (`MCP_AUTH_MODE=oauth`).
-const KV_BINDING: &str = "OAUTH_KV";
-
-/// Workers KV as the authorization server's store; absent binding, every call fails (closed).
-struct Kv(Option<worker::KvStore>);
-
-impl Kv {
-    fn binding(&self) -> Result<&worker::KvStore, String> {
-        self.0.as_ref().ok_or_else(|| {
-            format!("no {KV_BINDING} binding (see README: wrangler kv namespace create)")
-        })
-    }
-}
-
-impl Store for Kv {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-        self.binding()?
-            .get(key)
-            .bytes()
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn put(&self, key: &str, value: Vec<u8>, ttl_s: u64) -> Result<(), String> {
-        self.binding()?
-            .put_bytes(key, &value)
-            .map_err(|e| e.to_string())?
-            .expiration_ttl(ttl_s)
-            .execute()
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn delete(&self, key: &str) -> Result<(), String> {
-        self.binding()?.delete(key).await.map_err(|e| e.to_string())
     }
 }
 
@@ -571,8 +543,19 @@ fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
             );
         }
     }
-    if matches!(config.auth, crate::config::AuthMode::OAuth(_)) && env.kv(KV_BINDING).is_err() {
-        console_error!("oauth mode: no {KV_BINDING} binding, so nobody can sign in (see README)");
+    if matches!(config.auth, crate::config::AuthMode::OAuth(_)) {
+        if env.kv(grants::KV_BINDING).is_err() {
+            console_error!(
+                "oauth mode: no {} binding, so no client can register (see docs)",
+                grants::KV_BINDING
+            );
+        }
+        if env.durable_object(grants::GRANTS_BINDING).is_err() {
+            console_error!(
+                "oauth mode: no {} binding, so nobody can sign in (see docs)",
+                grants::GRANTS_BINDING
+            );
+        }
     }
     Ok(App::new(config, WebCrypto::default())?.with_rate_limit_bindings(limited))
 }

@@ -9,7 +9,7 @@ use std::fmt;
 
 /// The request headers the gateway reads. Adapters copy only these: every header crossing from
 /// the runtime into wasm costs time on each request.
-pub const READ_HEADERS: [&str; 12] = [
+pub const READ_HEADERS: [&str; 13] = [
     "accept",
     "authorization",
     // oauth mode: ties a sign-in to the browser that started it.
@@ -22,6 +22,8 @@ pub const READ_HEADERS: [&str; 12] = [
     "mcp-name",
     "mcp-protocol-version",
     "origin",
+    // oauth mode: a consent form posted from another site is refused.
+    "sec-fetch-site",
     "traceparent",
     "tracestate",
 ];

@@ -53,7 +53,7 @@ impl ToolSet {
 /// What answered a rate-limit check. The binding lives outside the core (see [`Limiter`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LimitCheck {
-    /// There is no binding for this class: no limit.
+    /// There is no such binding: no limit.
     Unlimited,
     Allowed,
     Exceeded,
@@ -64,15 +64,16 @@ pub enum LimitCheck {
 /// Cloudflare's Rate Limiting binding, or a stand-in natively.
 #[allow(async_fn_in_trait)] // single-threaded Workers runtime: no Send bound wanted
 pub trait Limiter {
-    /// `key` is asked for only where a limit applies: hashing it for nothing is per-call work.
-    async fn check(&self, class: ToolClass, key: impl FnOnce() -> String) -> LimitCheck;
+    /// Checks one more call against `binding` (a `[[ratelimits]]` name). `key` is asked for
+    /// only where a limit applies: hashing it for nothing is per-call work.
+    async fn check(&self, binding: &'static str, key: impl FnOnce() -> String) -> LimitCheck;
 }
 
 /// No bindings at all: nothing is limited.
 pub struct NoLimits;
 
 impl Limiter for NoLimits {
-    async fn check(&self, _class: ToolClass, _key: impl FnOnce() -> String) -> LimitCheck {
+    async fn check(&self, _binding: &'static str, _key: impl FnOnce() -> String) -> LimitCheck {
         LimitCheck::Unlimited
     }
 }

@@ -322,3 +322,41 @@ fn each_issuer_reaches_only_what_it_is_bound_to() {
     let jfk = format!("/jfk-1/{CLUSTER}/mcp/cluster");
     assert_eq!(call(&from_b, &jfk, &[("b", 2)]), (401, false));
 }
+
+/// RFC 9068 §4 and RFC 8725 §3.11: an OpenID Connect ID token whose `aud` names this API is
+/// still no access token. Each marker alone is enough; the same claims without it pass.
+#[test]
+fn id_tokens_are_not_access_tokens_even_with_the_right_audience() {
+    let rec = Recorder::default();
+    let v = verifier(Some("https://idp.test/jwks"));
+    rec.answer(200, jwks(&[("k1", 1)]));
+    let signed = |extra: Value| {
+        let mut body = json!({"iss": ISSUER, "aud": "zeebe.camunda.io", "sub": "person"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let mut claims = Claims::new(body);
+        claims.expiration = Some(Utc.timestamp_opt(NOW as i64 + 600, 0).unwrap());
+        Es256
+            .token(&Header::empty().with_key_id("k1"), &claims, &key(1))
+            .unwrap()
+    };
+    for marker in [
+        json!({"typ": "ID"}),
+        json!({"typ": "id"}),
+        json!({"nonce": "n-0S6_WzA2Mj"}),
+        json!({"at_hash": "77QmUPtjPfzWtF2AnpK9RQ"}),
+    ] {
+        assert_eq!(
+            verify(&v, &rec, &signed(marker.clone()), NOW),
+            Err(AuthError::InvalidToken(
+                "an ID token is not an access token".into()
+            )),
+            "{marker}"
+        );
+    }
+    assert_eq!(
+        verify(&v, &rec, &signed(json!({"typ": "Bearer"})), NOW),
+        Ok(None)
+    );
+}

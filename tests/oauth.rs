@@ -14,6 +14,7 @@ use camunda_mcp_edge::app::Outside;
 use camunda_mcp_edge::http::{
     FetchError, HttpClient, Request, Response, UpstreamRequest, UpstreamResponse,
 };
+use camunda_mcp_edge::oauth::grant::{Grants, ObjectIo, ObjectStore, Op, Reply};
 use camunda_mcp_edge::oauth::vault::Store;
 use camunda_mcp_edge::policy::NoLimits;
 use common::{body_json, post, App, NOW};
@@ -34,6 +35,9 @@ struct Net {
     idp_down: Rc<Cell<bool>>,
     /// The IdP refuses refresh tokens (the person's session ended).
     refresh_refused: Rc<Cell<bool>>,
+    /// The IdP rotates refresh tokens strictly: each refresh answers a new one and refuses
+    /// the one it was given ever after. Counts refreshes.
+    rotations: Rc<Cell<u32>>,
     person_expires_in: Rc<Cell<u64>>,
     machine_fetches: Rc<Cell<u32>>,
 }
@@ -74,17 +78,7 @@ impl Net {
 
 impl HttpClient for Net {
     async fn pause(&self, _ms: u32) {
-        let mut yielded = false;
-        std::future::poll_fn(|cx| {
-            if yielded {
-                std::task::Poll::Ready(())
-            } else {
-                yielded = true;
-                cx.waker().wake_by_ref();
-                std::task::Poll::Pending
-            }
-        })
-        .await;
+        yield_now().await;
     }
 
     async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
@@ -117,10 +111,25 @@ impl HttpClient for Net {
                     400,
                     json!({"error": "invalid_grant", "error_description": "session ended"}),
                 ),
-                "refresh_token" => answer(
-                    200,
-                    json!({"access_token": "person-at-2", "expires_in": 3600}),
-                ),
+                "refresh_token" => {
+                    let n = self.rotations.get();
+                    let current = if n == 0 {
+                        "person-rt".to_owned()
+                    } else {
+                        format!("person-rt-{n}")
+                    };
+                    if form["refresh_token"] != current {
+                        return answer(
+                            400,
+                            json!({"error": "invalid_grant", "error_description": "rotated"}),
+                        );
+                    }
+                    self.rotations.set(n + 1);
+                    answer(
+                        200,
+                        json!({"access_token": format!("person-at-{}", n + 2), "refresh_token": format!("person-rt-{}", n + 1), "expires_in": 3600}),
+                    )
+                }
                 "client_credentials" => {
                     self.machine_fetches.set(self.machine_fetches.get() + 1);
                     let n = self.machine_fetches.get();
@@ -162,27 +171,37 @@ impl HttpClient for Net {
     }
 }
 
-/// Workers KV as a map; `tamper` flips a byte of every record stored under a prefix.
+/// Workers KV as a map; `tamper` flips a byte of every record stored under a prefix;
+/// `failing` makes every write fail (storage down in the middle of a step).
 #[derive(Default)]
-struct Kv(RefCell<HashMap<String, Vec<u8>>>);
+struct Kv {
+    map: RefCell<HashMap<String, Vec<u8>>>,
+    failing: Rc<Cell<bool>>,
+}
 
 impl Store for Kv {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-        Ok(self.0.borrow().get(key).cloned())
+        Ok(self.map.borrow().get(key).cloned())
     }
     async fn put(&self, key: &str, value: Vec<u8>, _ttl_s: u64) -> Result<(), String> {
-        self.0.borrow_mut().insert(key.into(), value);
+        if self.failing.get() {
+            return Err("storage is down".into());
+        }
+        self.map.borrow_mut().insert(key.into(), value);
         Ok(())
     }
     async fn delete(&self, key: &str) -> Result<(), String> {
-        self.0.borrow_mut().remove(key);
+        if self.failing.get() {
+            return Err("storage is down".into());
+        }
+        self.map.borrow_mut().remove(key);
         Ok(())
     }
 }
 
 impl Kv {
     fn tamper(&self, prefix: &str) {
-        for (k, v) in self.0.borrow_mut().iter_mut() {
+        for (k, v) in self.map.borrow_mut().iter_mut() {
             if k.starts_with(prefix) {
                 let last = v.len() - 1;
                 v[last] ^= 1;
@@ -191,11 +210,155 @@ impl Kv {
     }
 }
 
-struct World {
-    app: App,
+/// One grant's Durable Object: its storage, its alarm, and whether a step is running.
+#[derive(Default)]
+struct Object {
+    storage: Kv,
+    alarm: Cell<Option<u64>>,
+    busy: Cell<bool>,
+}
+
+/// Lets other futures run, as a real storage round trip does.
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+impl Store for Object {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        yield_now().await;
+        self.storage.get(key).await
+    }
+    async fn put(&self, key: &str, value: Vec<u8>, ttl_s: u64) -> Result<(), String> {
+        yield_now().await;
+        self.storage.put(key, value, ttl_s).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), String> {
+        yield_now().await;
+        self.storage.delete(key).await
+    }
+}
+
+impl ObjectStore for Object {
+    async fn alarm(&self, at_s: Option<u64>) -> Result<(), String> {
+        self.alarm.set(at_s);
+        Ok(())
+    }
+}
+
+/// The grant objects as the Worker has them: one per grant id, each running one step at a
+/// time to its end (as `blockConcurrencyWhile` does), steps and answers crossing as JSON.
+struct Objects {
+    app: Rc<App>,
     net: Net,
+    now: Rc<Cell<u64>>,
+    map: RefCell<HashMap<String, Rc<Object>>>,
+    /// Every object's writes fail while set.
+    failing: Rc<Cell<bool>>,
+}
+
+impl Objects {
+    fn object(&self, grant: &str) -> Rc<Object> {
+        let mut map = self.map.borrow_mut();
+        let object = map.entry(grant.into()).or_insert_with(|| {
+            Rc::new(Object {
+                storage: Kv {
+                    failing: self.failing.clone(),
+                    ..Kv::default()
+                },
+                ..Object::default()
+            })
+        });
+        object.clone()
+    }
+
+    /// Runs every alarm that is due, as the runtime does.
+    fn fire_alarms(&self) {
+        let (server, sealer) = self.app.auth_server().unwrap();
+        let objects: Vec<Rc<Object>> = self.map.borrow().values().cloned().collect();
+        for object in objects {
+            if object.alarm.get().is_some_and(|at| at <= self.now.get()) {
+                let io = ObjectIo {
+                    client: &self.net,
+                    storage: object.as_ref(),
+                    sealer,
+                };
+                pollster::block_on(server.grant_alarm(&io, self.now.get())).unwrap();
+            }
+        }
+    }
+
+    /// Every record of every object, as stored.
+    fn records(&self) -> Vec<Vec<u8>> {
+        let map = self.map.borrow();
+        map.values()
+            .flat_map(|o| o.storage.map.borrow().values().cloned().collect::<Vec<_>>())
+            .collect()
+    }
+}
+
+impl Grants for Objects {
+    async fn call(&self, grant: &str, op: &Op) -> Result<Reply, String> {
+        let op: Op = serde_json::from_str(&serde_json::to_string(op).unwrap()).unwrap();
+        let object = self.object(grant);
+        for _ in 0..100_000 {
+            if !object.busy.get() {
+                break;
+            }
+            self.net.pause(1).await;
+        }
+        assert!(!object.busy.get(), "a step never ended");
+        object.busy.set(true);
+        let (server, sealer) = self.app.auth_server().unwrap();
+        let io = ObjectIo {
+            client: &self.net,
+            storage: object.as_ref(),
+            sealer,
+        };
+        let reply = server.grant_step(grant, &op, &io, self.now.get()).await;
+        object.busy.set(false);
+        Ok(serde_json::from_str(&serde_json::to_string(&reply).unwrap()).unwrap())
+    }
+}
+
+/// The authorization server's storage: KV for registrations, objects for grants.
+struct Records {
     kv: Kv,
-    now: Cell<u64>,
+    objects: Objects,
+}
+
+impl Store for Records {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.kv.get(key).await
+    }
+    async fn put(&self, key: &str, value: Vec<u8>, ttl_s: u64) -> Result<(), String> {
+        self.kv.put(key, value, ttl_s).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), String> {
+        self.kv.delete(key).await
+    }
+}
+
+impl Grants for Records {
+    async fn call(&self, grant: &str, op: &Op) -> Result<Reply, String> {
+        self.objects.call(grant, op).await
+    }
+}
+
+struct World {
+    app: Rc<App>,
+    net: Net,
+    records: Records,
+    now: Rc<Cell<u64>>,
 }
 
 fn oauth_vars() -> Vec<(&'static str, &'static str)> {
@@ -217,11 +380,24 @@ fn world(vars: &[(&str, &str)]) -> World {
             .map(|(_, v)| v.to_string())
     })
     .unwrap();
+    let app = Rc::new(App::new(config, camunda_mcp_edge::auth::signature::RustCrypto).unwrap());
+    let net = Net::default();
+    let now = Rc::new(Cell::new(NOW));
+    let objects = Objects {
+        app: app.clone(),
+        net: net.clone(),
+        now: now.clone(),
+        map: RefCell::default(),
+        failing: Rc::default(),
+    };
     World {
-        app: App::new(config, camunda_mcp_edge::auth::signature::RustCrypto).unwrap(),
-        net: Net::default(),
-        kv: Kv::default(),
-        now: Cell::new(NOW),
+        app,
+        net,
+        records: Records {
+            kv: Kv::default(),
+            objects,
+        },
+        now,
     }
 }
 
@@ -265,16 +441,20 @@ fn hidden(html: &str, name: &str) -> String {
 
 impl World {
     fn send(&self, req: Request) -> Response {
+        pollster::block_on(self.serve(req))
+    }
+
+    /// One request, to run beside others.
+    async fn serve(&self, req: Request) -> Response {
         let outside = Outside {
             client: &self.net,
             limits: &NoLimits,
-            store: &self.kv,
+            store: &self.records,
         };
-        pollster::block_on(
-            self.app
-                .serve(&req, req.body.as_slice(), &outside, self.now.get()),
-        )
-        .0
+        self.app
+            .serve(&req, req.body.as_slice(), &outside, self.now.get())
+            .await
+            .0
     }
 
     fn post_form(&self, path: &str, pairs: &[(&str, &str)], cookie: Option<&str>) -> Response {
@@ -323,7 +503,7 @@ impl World {
         format!("/authorize?{q}")
     }
 
-    /// The consent page: (request id, csrf, cookie header).
+    /// The consent page: (sealed consent, csrf, cookie header).
     fn consent(&self, client_id: &str) -> (String, String, String) {
         let resp = self.send(request("GET", &self.authorize_query(client_id, &[])));
         assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
@@ -335,27 +515,47 @@ impl World {
             .next()
             .unwrap()
             .to_owned();
-        (hidden(&html, "request"), hidden(&html, "csrf"), cookie)
+        (hidden(&html, "consent"), hidden(&html, "csrf"), cookie)
+    }
+
+    /// Approve: the sign-in's grant id (the IdP's `state`) and the browser's cookie.
+    fn approve(&self, client_id: &str) -> (String, String) {
+        let (consent, csrf, cookie) = self.consent(client_id);
+        let resp = self.post_form(
+            "/authorize",
+            &[
+                ("consent", &consent),
+                ("csrf", &csrf),
+                ("decision", "approve"),
+            ],
+            Some(&cookie),
+        );
+        assert_eq!(resp.status, 303, "{}", String::from_utf8_lossy(&resp.body));
+        let login = resp.header("location").unwrap();
+        assert!(login.starts_with(&format!("{IDP}/authorize?")), "{login}");
+        let q = query_of(login);
+        assert!(cookie.starts_with(&format!("__Host-mcp_login_{}=", &q["state"][..16])));
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["redirect_uri"], "https://gw.test/oauth/callback");
+        (q["state"].clone(), cookie)
+    }
+
+    /// The person back from the IdP with `cookie` (None: another browser).
+    fn come_back(&self, grant: &str, cookie: Option<&str>) -> Response {
+        let mut back = request(
+            "GET",
+            &format!("/oauth/callback?code=idp-code&state={grant}"),
+        );
+        if let Some(cookie) = cookie {
+            back.headers.push(("cookie".into(), cookie.into()));
+        }
+        self.send(back)
     }
 
     /// Approve, come back from the IdP: the client's redirect with our code.
     fn code(&self, client_id: &str) -> String {
-        let (id, csrf, cookie) = self.consent(client_id);
-        let resp = self.post_form(
-            "/authorize",
-            &[("request", &id), ("csrf", &csrf), ("decision", "approve")],
-            Some(&cookie),
-        );
-        assert_eq!(resp.status, 303);
-        let login = resp.header("location").unwrap();
-        assert!(login.starts_with(&format!("{IDP}/authorize?")), "{login}");
-        let q = query_of(login);
-        assert_eq!(q["state"], id);
-        assert_eq!(q["code_challenge_method"], "S256");
-        assert_eq!(q["redirect_uri"], "https://gw.test/oauth/callback");
-        let mut back = request("GET", &format!("/oauth/callback?code=idp-code&state={id}"));
-        back.headers.push(("cookie".into(), cookie));
-        let resp = self.send(back);
+        let (grant, cookie) = self.approve(client_id);
+        let resp = self.come_back(&grant, Some(&cookie));
         assert_eq!(resp.status, 302, "{}", String::from_utf8_lossy(&resp.body));
         let location = resp.header("location").unwrap();
         assert!(location.starts_with(REDIRECT), "{location}");
@@ -471,12 +671,13 @@ fn a_person_signs_in_and_the_cluster_sees_their_own_token() {
     let form = Net::form(&idp_token);
     assert_eq!(form["client_secret"], "gw-secret");
     assert!(form["code_verifier"].len() >= 43);
-    // Records are sealed: no token or name is readable in KV.
-    for (k, v) in w.kv.0.borrow().iter() {
+    // Records are sealed: no token or name is readable in KV or in the grant's object.
+    let kv = w.records.kv.map.borrow();
+    for v in kv.values().chain(&w.records.objects.records()) {
         let text = String::from_utf8_lossy(v);
         assert!(
-            !text.contains("person-at-1") && !text.contains("ada-7"),
-            "{k} is readable"
+            !text.contains("person-at-1") && !text.contains("ada-7") && !text.contains("Test"),
+            "a record is readable"
         );
     }
 }
@@ -558,38 +759,34 @@ fn attacks_are_refused_at_the_edge() {
         assert!(resp.header("location").is_none(), "{bad}");
         assert!(page(&resp).contains("redirect_uri"), "{bad}");
     }
-    // PKCE missing or plain: back to the client with invalid_request.
+    // PKCE missing or plain, a foreign resource, a huge state: a page naming the client, never
+    // a redirect before the person has seen the consent page (RFC 9700 §4.11.2).
     for extra in [
         vec![("code_challenge", "")],
         vec![("code_challenge_method", "plain")],
         vec![("code_challenge_method", "")],
+        vec![("response_type", "token")],
+        vec![("resource", "https://other.example/mcp")],
+        vec![("state", &*"s".repeat(1025))],
     ] {
         let resp = w.send(request("GET", &w.authorize_query(&client, &extra)));
-        assert_eq!(resp.status, 302, "{extra:?}");
-        let q = query_of(resp.header("location").unwrap());
-        assert_eq!(q["error"], "invalid_request", "{extra:?}");
-        assert_eq!(q["state"], "st-1");
+        assert_eq!(resp.status, 400, "{extra:?}");
+        assert!(resp.header("location").is_none(), "{extra:?}");
+        assert!(page(&resp).contains("Test &lt;b&gt;client"), "{extra:?}");
+        assert!(page(&resp).contains("unverified"), "{extra:?}");
     }
-    // A resource that is not ours.
-    let resp = w.send(request(
-        "GET",
-        &w.authorize_query(&client, &[("resource", "https://other.example/mcp")]),
-    ));
-    assert_eq!(
-        query_of(resp.header("location").unwrap())["error"],
-        "invalid_target"
-    );
 
-    // Consent form without its CSRF token, with a wrong one, or from another browser.
-    let (id, csrf, cookie) = w.consent(&client);
+    // Consent form without its CSRF token, with a wrong one, from another browser, or posted
+    // from another site.
+    let (consent, csrf, cookie) = w.consent(&client);
     for (fields, cookie) in [
         (
-            vec![("request", id.as_str()), ("decision", "approve")],
+            vec![("consent", consent.as_str()), ("decision", "approve")],
             Some(cookie.as_str()),
         ),
         (
             vec![
-                ("request", id.as_str()),
+                ("consent", consent.as_str()),
                 ("csrf", "0000"),
                 ("decision", "approve"),
             ],
@@ -597,7 +794,7 @@ fn attacks_are_refused_at_the_edge() {
         ),
         (
             vec![
-                ("request", id.as_str()),
+                ("consent", consent.as_str()),
                 ("csrf", csrf.as_str()),
                 ("decision", "approve"),
             ],
@@ -608,12 +805,38 @@ fn attacks_are_refused_at_the_edge() {
         assert_eq!(resp.status, 403, "{fields:?}");
         assert!(resp.header("location").is_none());
     }
-    // The callback without the browser's cookie.
-    let resp = w.send(request(
-        "GET",
-        &format!("/oauth/callback?code=x&state={id}"),
-    ));
-    assert_eq!(resp.status, 403);
+    for site in ["cross-site", "same-site"] {
+        let mut req = request("POST", "/authorize");
+        req.headers.push(("cookie".into(), cookie.clone()));
+        req.headers.push(("sec-fetch-site".into(), site.into()));
+        req.body = form_body(&[
+            ("consent", &consent),
+            ("csrf", &csrf),
+            ("decision", "approve"),
+        ]);
+        let resp = w.send(req);
+        assert_eq!(resp.status, 403, "{site}");
+        assert!(resp.header("location").is_none());
+    }
+    // A tampered consent does not open.
+    let mut bent = consent.clone().into_bytes();
+    bent[10] = if bent[10] == b'A' { b'B' } else { b'A' };
+    let bent = String::from_utf8(bent).unwrap();
+    let resp = w.post_form(
+        "/authorize",
+        &[("consent", &bent), ("csrf", &csrf), ("decision", "approve")],
+        Some(&cookie),
+    );
+    assert_eq!(resp.status, 400);
+    // The callback without the browser's cookie, or with another's: refused, and the sign-in
+    // is not used up by it.
+    let (grant, cookie) = w.approve(&client);
+    assert_eq!(w.come_back(&grant, None).status, 403);
+    let other = format!("{}=0123", cookie.split('=').next().unwrap());
+    assert_eq!(w.come_back(&grant, Some(&other)).status, 403);
+    assert_eq!(w.come_back(&grant, Some(&cookie)).status, 302);
+    // One use: the same callback again finds nothing.
+    assert_eq!(w.come_back(&grant, Some(&cookie)).status, 400);
 
     // Wrong PKCE verifier, then the right one: the code still works once.
     let code = w.code(&client);
@@ -632,7 +855,15 @@ fn attacks_are_refused_at_the_edge() {
         .as_str()
         .unwrap()
         .to_owned();
-    // Code replay: refused, and the grant it made is revoked.
+    // Code replay by someone without the verifier: refused, the grant untouched.
+    let resp = w.exchange(
+        &client,
+        &code,
+        "a-wrong-verifier-of-forty-three-characters-xx",
+    );
+    assert_eq!(error_of(&resp), "invalid_grant");
+    assert_eq!(w.call(&access, "/mcp/cluster").status, 200);
+    // Code replay with the verifier: refused, and the grant it made is revoked.
     let resp = w.exchange(&client, &code, VERIFIER);
     assert_eq!(error_of(&resp), "invalid_grant");
     assert_eq!(w.call(&access, "/mcp/cluster").status, 401);
@@ -702,20 +933,18 @@ fn attacks_are_refused_at_the_edge() {
         "no attack reached the cluster"
     );
 
-    // A tampered KV record fails closed.
+    // A tampered grant record fails closed: nothing is admitted or issued.
     let (access, _) = w.tokens(&client);
-    w.kv.tamper("access:");
-    let resp = w.call(&access, "/mcp/cluster");
-    assert_eq!(resp.status, 401);
-    assert!(resp
-        .header("www-authenticate")
-        .unwrap()
-        .contains("integrity"));
     let code = w.code(&client);
-    w.kv.tamper("grant:");
-    assert_eq!(
-        error_of(&w.exchange(&client, &code, VERIFIER)),
-        "invalid_grant"
+    for object in w.records.objects.map.borrow().values() {
+        object.storage.tamper("grant");
+    }
+    assert_eq!(w.call(&access, "/mcp/cluster").status, 503);
+    let resp = w.exchange(&client, &code, VERIFIER);
+    assert_eq!(error_of(&resp), "temporarily_unavailable");
+    assert!(
+        !resp.body.windows(9).any(|b| b == b"integrity"),
+        "details stay in the log"
     );
     assert_eq!(w.net.cluster_calls().len(), calls);
 }
@@ -746,9 +975,15 @@ fn client_metadata_documents_are_fetched_with_guards() {
     ]) {
         let resp = w.send(request("GET", &w.authorize_query(url, &[])));
         assert_eq!(resp.status, 400, "{url}");
+        let page = String::from_utf8_lossy(&resp.body);
         assert!(
-            String::from_utf8_lossy(&resp.body).contains("metadata document refused"),
-            "{url}"
+            page.contains("metadata document refused") || page.contains("could not be fetched"),
+            "{url}: {page}"
+        );
+        // What the runtime said about a fetch stays in the log: no probing through the page.
+        assert!(
+            !page.contains("bytes") && !page.contains(" ms"),
+            "{url}: {page}"
         );
     }
     // The oversized one was cut off while reading (5 KiB cap), the private ones never fetched.
@@ -794,15 +1029,7 @@ fn machine_world() -> World {
 async fn machine_call(w: &World) -> Response {
     let msg = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "getClusterStatus", "arguments": {}}});
     let req = post(&msg.to_string());
-    let outside = Outside {
-        client: &w.net,
-        limits: &NoLimits,
-        store: &w.kv,
-    };
-    w.app
-        .serve(&req, req.body.as_slice(), &outside, w.now.get())
-        .await
-        .0
+    w.serve(req).await
 }
 
 #[test]
@@ -911,4 +1138,381 @@ fn settings_are_checked() {
         !secret.contains("gw-secret") && !secret.contains("0123456789abcdef"),
         "secrets stay out of Debug"
     );
+}
+
+/// Runs requests side by side, as parallel requests reach the gateway.
+fn all_at_once(w: &World, reqs: Vec<Request>) -> Vec<Response> {
+    let futures: Vec<_> = reqs.into_iter().map(|r| Box::pin(w.serve(r))).collect();
+    pollster::block_on(join_all(futures))
+}
+
+fn refresh_request(client: &str, refresh: &str) -> Request {
+    let mut req = request("POST", "/token");
+    req.body = form_body(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh),
+        ("client_id", client),
+    ]);
+    req
+}
+
+fn call_request(token: &str) -> Request {
+    let msg = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "getClusterStatus", "arguments": {}}});
+    let mut req = post(&msg.to_string());
+    req.headers
+        .push(("authorization".into(), format!("Bearer {token}")));
+    req
+}
+
+fn person_token_of(call: &UpstreamRequest) -> String {
+    call.headers
+        .iter()
+        .find(|(k, _)| *k == "authorization")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn parallel_refreshes_with_one_token_one_wins_and_the_reuse_rule_ends_the_grant() {
+    let w = world(&oauth_vars());
+    let client = w.register();
+    let (access, refresh) = w.tokens(&client);
+    let answers = all_at_once(
+        &w,
+        (0..8).map(|_| refresh_request(&client, &refresh)).collect(),
+    );
+    let won: Vec<&Response> = answers.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(won.len(), 1, "exactly one refresh wins");
+    assert!(answers
+        .iter()
+        .filter(|r| r.status != 200)
+        .all(|r| error_of(r) == "invalid_grant"));
+    // The others presented a retired token: reuse, so every token of the grant is dead.
+    let new_access = body_json(won[0])["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new_refresh = body_json(won[0])["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for token in [&access, &new_access] {
+        assert_eq!(w.call(token, "/mcp/cluster").status, 401);
+    }
+    assert_eq!(error_of(&w.refresh(&client, &new_refresh)), "invalid_grant");
+    assert!(w.net.cluster_calls().is_empty());
+    // The person's IdP refresh token was revoked at the IdP when the grant ended.
+    assert!(w
+        .net
+        .seen
+        .borrow()
+        .iter()
+        .any(|r| r.url == format!("{IDP}/revoke")));
+}
+
+#[test]
+fn parallel_redemptions_of_one_code_issue_tokens_once() {
+    let w = world(&oauth_vars());
+    let client = w.register();
+    let code = w.code(&client);
+    let reqs = (0..8)
+        .map(|_| {
+            let mut req = request("POST", "/token");
+            req.body = form_body(&[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("client_id", &client),
+                ("code_verifier", VERIFIER),
+            ]);
+            req
+        })
+        .collect();
+    let answers = all_at_once(&w, reqs);
+    let won: Vec<&Response> = answers.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(won.len(), 1, "a code is redeemed at most once");
+    // Replays carried the verifier: the grant they would have made twice is revoked.
+    let access = body_json(won[0])["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(w.call(&access, "/mcp/cluster").status, 401);
+}
+
+#[test]
+fn one_idp_refresh_per_grant_for_every_isolate_even_racing_a_rotation() {
+    let w = world(&oauth_vars());
+    w.net.person_expires_in.set(120);
+    let client = w.register();
+    let (access, refresh) = w.tokens(&client);
+    // A second isolate: its own app (own caches), the same grant objects.
+    let other = World {
+        app: Rc::new(
+            App::new(
+                camunda_mcp_edge::config::Config::from_vars(|n| {
+                    let mut all = vec![("CAMUNDA_REST_ADDRESS", CLUSTER)];
+                    all.extend(oauth_vars());
+                    all.iter()
+                        .find(|(k, _)| *k == n)
+                        .map(|(_, v)| v.to_string())
+                })
+                .unwrap(),
+                camunda_mcp_edge::auth::signature::RustCrypto,
+            )
+            .unwrap(),
+        ),
+        net: w.net.clone(),
+        records: Records {
+            kv: Kv::default(),
+            objects: Objects {
+                app: w.records.objects.app.clone(),
+                net: w.net.clone(),
+                now: w.now.clone(),
+                map: RefCell::default(),
+                failing: Rc::default(),
+            },
+        },
+        now: w.now.clone(),
+    };
+    // Share the objects themselves: both isolates reach the same grant.
+    *other.records.objects.map.borrow_mut() = w.records.objects.map.borrow().clone();
+    w.now.set(NOW + 90); // the person's IdP token is due
+    let mut futures: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = Response>>>> =
+        Vec::new();
+    for i in 0..10 {
+        let side = if i % 2 == 0 { &w } else { &other };
+        futures.push(Box::pin(side.serve(call_request(&access))));
+    }
+    futures.push(Box::pin(w.serve(refresh_request(&client, &refresh))));
+    let answers = pollster::block_on(join_all(futures));
+    assert!(
+        answers.iter().all(|r| r.status == 200),
+        "every call and the rotation went through"
+    );
+    assert_eq!(w.net.rotations.get(), 1, "one IdP refresh for the grant");
+    // The rotation's tokens and the person's refreshed token live side by side.
+    let rotated = body_json(answers.last().unwrap());
+    let new_access = rotated["access_token"].as_str().unwrap();
+    let new_refresh = rotated["refresh_token"].as_str().unwrap();
+    assert_eq!(w.call(new_access, "/mcp/cluster").status, 200);
+    let last = w.net.cluster_calls().pop().unwrap();
+    assert_eq!(person_token_of(&last), "Bearer person-at-2");
+    let again = w.refresh(&client, new_refresh);
+    assert_eq!(again.status, 200, "the client's new refresh token works");
+    // An hour on, the person's token is due again: the object refreshes with the IdP's
+    // rotated refresh token, which a strictly rotating IdP still accepts.
+    w.now.set(NOW + 3660);
+    let fresh = body_json(&w.refresh(
+        &client,
+        body_json(&again)["refresh_token"].as_str().unwrap(),
+    ));
+    assert_eq!(
+        w.call(fresh["access_token"].as_str().unwrap(), "/mcp/cluster")
+            .status,
+        200
+    );
+    assert_eq!(w.net.rotations.get(), 2);
+    let last = w.net.cluster_calls().pop().unwrap();
+    assert_eq!(person_token_of(&last), "Bearer person-at-3");
+}
+
+#[test]
+fn a_failed_write_leaves_the_grant_as_it_was() {
+    let w = world(&oauth_vars());
+    let client = w.register();
+    let (access, refresh) = w.tokens(&client);
+    w.records.objects.failing.set(true);
+    let resp = w.refresh(&client, &refresh);
+    assert_eq!(
+        (resp.status, error_of(&resp)),
+        (503, "temporarily_unavailable".into())
+    );
+    // Revocation that cannot be stored is not claimed.
+    let resp = w.post_form("/revoke", &[("token", &refresh)], None);
+    assert_eq!(resp.status, 503);
+    w.records.objects.failing.set(false);
+    assert_eq!(
+        w.call(&access, "/mcp/cluster").status,
+        200,
+        "nothing changed"
+    );
+    let resp = w.refresh(&client, &refresh);
+    assert_eq!(
+        resp.status, 200,
+        "the retry with the same token works: nobody is signed out"
+    );
+    // A code whose grant could not be stored: the person is sent back with an error.
+    let (grant, cookie) = w.approve(&client);
+    w.records.objects.failing.set(true);
+    let resp = w.come_back(&grant, Some(&cookie));
+    assert_eq!(resp.status, 503);
+    w.records.objects.failing.set(false);
+}
+
+#[test]
+fn alarms_end_unfinished_sign_ins_unredeemed_codes_and_lapsed_grants() {
+    let w = world(&oauth_vars());
+    let client = w.register();
+    let revocations = || {
+        w.net
+            .seen
+            .borrow()
+            .iter()
+            .filter(|r| r.url == format!("{IDP}/revoke"))
+            .count()
+    };
+    // Approved, never back from the IdP: gone after the login window.
+    let (grant, cookie) = w.approve(&client);
+    w.now.set(NOW + 601);
+    w.records.objects.fire_alarms();
+    w.now.set(NOW);
+    assert_eq!(w.come_back(&grant, Some(&cookie)).status, 400);
+    // A code nobody redeems: gone after a minute, and the person's IdP token is revoked.
+    let code = w.code(&client);
+    let before = revocations();
+    w.now.set(NOW + 61);
+    w.records.objects.fire_alarms();
+    assert_eq!(revocations(), before + 1);
+    w.now.set(NOW);
+    assert_eq!(
+        error_of(&w.exchange(&client, &code, VERIFIER)),
+        "invalid_grant"
+    );
+    // A grant nobody refreshes lapses (OAUTH_REFRESH_TTL defaults to 30 days).
+    let (_, refresh) = w.tokens(&client);
+    let before = revocations();
+    w.now.set(NOW + 31 * 86_400);
+    w.records.objects.fire_alarms();
+    assert_eq!(revocations(), before + 1);
+    assert!(
+        w.records.objects.records().len() <= 1,
+        "ended grants leave no record"
+    );
+    assert_eq!(error_of(&w.refresh(&client, &refresh)), "invalid_grant");
+}
+
+#[test]
+fn browser_binding_methods_and_loopback_ports() {
+    let w = world(&oauth_vars());
+    let client = w.register();
+    let resp = w.send(request("GET", &w.authorize_query(&client, &[])));
+    let set = resp.header("set-cookie").unwrap().to_owned();
+    assert!(set.starts_with("__Host-mcp_login_"), "{set}");
+    for attr in ["; Path=/", "; HttpOnly", "; Secure", "; SameSite=Lax"] {
+        assert!(set.contains(attr), "{set} lacks {attr}");
+    }
+    let page = String::from_utf8_lossy(&resp.body).into_owned();
+    assert!(page.contains(REDIRECT), "the full redirect URI is shown");
+    assert!(
+        page.contains("unverified"),
+        "a registered client is marked unverified"
+    );
+    // GET /authorize stores nothing.
+    assert!(w.records.objects.records().is_empty());
+    for method in ["PUT", "DELETE", "PATCH"] {
+        for path in [
+            "/authorize",
+            "/oauth/callback",
+            "/token",
+            "/register",
+            "/revoke",
+        ] {
+            let resp = w.send(request(method, path));
+            assert_eq!(resp.status, 405, "{method} {path}");
+            assert!(resp.header("allow").is_some());
+        }
+    }
+    // RFC 8252 §7.3: a loopback redirect URI registered without a port takes any port;
+    // `127.evil.example` is no loopback.
+    let mut reg = request("POST", "/register");
+    reg.body = json!({"redirect_uris": ["http://127.0.0.1/cb"]})
+        .to_string()
+        .into_bytes();
+    let portless = body_json(&w.send(reg))["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let any_port = w.authorize_query(&portless, &[("redirect_uri", "http://127.0.0.1:53111/cb")]);
+    assert_eq!(w.send(request("GET", &any_port)).status, 200);
+    let other_path = w.authorize_query(&portless, &[("redirect_uri", "http://127.0.0.1:53111/x")]);
+    assert_eq!(w.send(request("GET", &other_path)).status, 400);
+    let mut reg = request("POST", "/register");
+    reg.body = json!({"redirect_uris": ["http://127.evil.example/cb"]})
+        .to_string()
+        .into_bytes();
+    assert_eq!(w.send(reg).status, 400);
+}
+
+/// A Rate Limiting binding that allows `n` calls per binding and key.
+struct Budget {
+    n: u32,
+    seen: RefCell<HashMap<(&'static str, String), u32>>,
+}
+
+impl camunda_mcp_edge::policy::Limiter for Budget {
+    async fn check(
+        &self,
+        binding: &'static str,
+        key: impl FnOnce() -> String,
+    ) -> camunda_mcp_edge::policy::LimitCheck {
+        let mut seen = self.seen.borrow_mut();
+        let count = seen.entry((binding, key())).or_default();
+        *count += 1;
+        if *count > self.n {
+            camunda_mcp_edge::policy::LimitCheck::Exceeded
+        } else {
+            camunda_mcp_edge::policy::LimitCheck::Allowed
+        }
+    }
+}
+
+#[test]
+fn anonymous_endpoints_have_a_budget_per_client_address() {
+    let w = world(&oauth_vars());
+    let limits = Budget {
+        n: 3,
+        seen: RefCell::default(),
+    };
+    let send = |mut req: Request, address: &str| {
+        req.headers
+            .push(("cf-connecting-ip".into(), address.into()));
+        let outside = Outside {
+            client: &w.net,
+            limits: &limits,
+            store: &w.records,
+        };
+        pollster::block_on(w.app.serve(&req, req.body.as_slice(), &outside, NOW)).0
+    };
+    let register = || {
+        let mut req = request("POST", "/register");
+        req.body = json!({"redirect_uris": [REDIRECT]})
+            .to_string()
+            .into_bytes();
+        req
+    };
+    let statuses: Vec<u16> = (0..5)
+        .map(|_| send(register(), "198.51.100.7").status)
+        .collect();
+    assert_eq!(statuses, [201, 201, 201, 429, 429]);
+    let limited = send(register(), "198.51.100.7");
+    assert_eq!(limited.header("retry-after"), Some("60"));
+    assert_eq!(error_of(&limited), "slow_down");
+    assert_eq!(
+        send(register(), "203.0.113.9").status,
+        201,
+        "another address has its own"
+    );
+    assert_eq!(
+        w.records.kv.map.borrow().len(),
+        4,
+        "refused registrations store nothing"
+    );
+    for path in ["/authorize", "/token", "/revoke"] {
+        let method = if path == "/authorize" { "GET" } else { "POST" };
+        let statuses: Vec<u16> = (0..4)
+            .map(|_| send(request(method, path), "198.51.100.8").status)
+            .collect();
+        assert_ne!(statuses[2], 429, "{path}");
+        assert_eq!(statuses[3], 429, "{path}");
+    }
 }

@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::config::{AuthMode, Reach};
 use crate::http::{HttpClient, Request, Response};
 use crate::mcp::jsonrpc::{self, ErrorCode, RpcError};
+use crate::oauth::grant::Grants;
 use crate::oauth::vault::{Sealer, Store};
 use crate::oauth::{AuthServer, Io};
 use signature::Signatures;
@@ -283,7 +284,7 @@ impl<S: Signatures> Gate<S> {
     /// Admits the request or says why not. `now` is in seconds. Returns a note for the log line
     /// when something worth knowing happened (e.g. stale keys were used). `resource` is the URL
     /// of the endpoint called (oauth tokens are bound to one).
-    pub async fn admit<C: HttpClient, K: Store>(
+    pub async fn admit<C: HttpClient, K: Store + Grants>(
         &self,
         req: &Request,
         io: &Io<'_, C, K, S>,
@@ -327,9 +328,7 @@ impl<S: Signatures> Gate<S> {
                 None => Err(AuthError::Missing),
             },
             Gate::OAuth(server) => {
-                let admitted = server
-                    .admit(bearer(credentials)?, resource, io, now)
-                    .await?;
+                let admitted = server.admit(bearer(credentials)?, resource, io).await?;
                 Ok(Caller {
                     note: admitted.note,
                     principal: admitted.principal,

@@ -33,6 +33,23 @@ struct Custom {
     /// Camunda SaaS names the cluster a token is for.
     #[serde(rename = "https://camunda.com/clusterId")]
     cluster_id: Option<String>,
+    /// What marks an OpenID Connect ID token (RFC 9068 §4, RFC 8725 §3.11): Keycloak's
+    /// `typ: "ID"`, the login's `nonce`, the access token's hash `at_hash`.
+    typ: Option<String>,
+    nonce: Option<serde::de::IgnoredAny>,
+    at_hash: Option<serde::de::IgnoredAny>,
+}
+
+impl Custom {
+    /// An ID token says who signed in to a client; it grants nothing, even when its `aud`
+    /// happens to name this API.
+    fn is_id_token(&self) -> bool {
+        self.typ
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("id"))
+            || self.nonce.is_some()
+            || self.at_hash.is_some()
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -185,6 +202,9 @@ impl<S: Signatures> Verifier<S> {
             .iter()
             .position(|i| i.issuer == iss)
             .ok_or_else(|| invalid("untrusted issuer"))?;
+        if unverified.custom.is_id_token() {
+            return Err(invalid("an ID token is not an access token"));
+        }
 
         let kid = untrusted.header().key_id.as_deref();
         let found = self.keys[issuer]

@@ -8,12 +8,19 @@
 //! short-lived access token and a rotating refresh token. Tool calls present that token; the
 //! cluster sees the person's own IdP token, never anything the client sent.
 //!
-//! Everything is kept in Workers KV, sealed ([`vault`]). Tokens are `<grant>.<secret>`: the
-//! grant id finds the record, the secret's SHA-256 must match it. KV is eventually
-//! consistent across locations (a token used within seconds of being issued is normally read
-//! where it was written); reuse of a rotated refresh token revokes the whole grant.
+//! Where things are kept, and why:
+//! - Nothing for an anonymous `GET /authorize`: the request travels sealed in the consent form,
+//!   tied to a `__Host-` cookie of the browser.
+//! - Each grant in its own Durable Object ([`grant`]), from the person's approval to its end:
+//!   the one place that decides, so codes, rotation, revocation and the person's IdP refresh
+//!   are consistent everywhere at once.
+//! - Registered clients in Workers KV ([`vault`], sealed): a registration read a minute late at
+//!   another location only delays a sign-in; nothing correct depends on it.
+//!
+//! Tokens are `<grant>.<secret>`: the grant id finds the object, the secret's SHA-256 must match.
 
 pub mod clients;
+pub mod grant;
 pub mod page;
 pub mod upstream;
 pub mod vault;
@@ -21,15 +28,14 @@ pub mod vault;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::auth::{AuthError, Principal};
 use crate::config::OAuth;
-use crate::flight::Flights;
 use crate::http::{HttpClient, Request, Response};
-use clients::{is_document_id, Client, ClientError, Documents};
-use upstream::{Idp, IdpError, PersonTokens, CALLBACK_PATH};
-use vault::{digest, random_hex, Sealer, Store, Vault, VaultError};
+use clients::{is_document_id, redirect_matches, Client, ClientError, Documents};
+use grant::{grant_of, is_id, same, AuthRequest, Grants, Op, Refusal, Reply};
+use upstream::{Idp, CALLBACK_PATH};
+use vault::{random_hex, Sealer, Store, Vault};
 
 pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 pub const AUTHORIZE_PATH: &str = "/authorize";
@@ -39,69 +45,23 @@ pub const REVOKE_PATH: &str = "/revoke";
 
 /// Largest form or registration body read.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-/// How long a person has between opening the consent page and coming back from the IdP.
-const LOGIN_TTL_S: u64 = 600;
-/// How long an authorization code may wait for its exchange.
-const CODE_TTL_S: u64 = 60;
-/// Registered clients are kept this long after registration.
-const CLIENT_TTL_S: u64 = 365 * 86_400;
-/// The person's IdP token is refreshed when it has less than this left.
-const REFRESH_MARGIN_S: u64 = 60;
-/// Rotated refresh tokens remembered per grant, to recognise their reuse.
-const MAX_RETIRED: usize = 32;
+/// A registration nobody signs in with is forgotten after this; each sign-in renews it.
+const CLIENT_IDLE_TTL_S: u64 = 30 * 86_400;
+/// A registration is renewed at most this often (KV takes one write per second per key).
+const CLIENT_RENEW_AFTER_S: u64 = 86_400;
+/// The longest `state` a client may send (it comes back in the redirect).
+const MAX_STATE_CHARS: usize = 1024;
+/// The Rate Limiting bindings of the endpoints anyone may call, keyed by client address.
+pub const REGISTER_LIMITER: &str = "OAUTH_REGISTER_LIMITER";
+pub const ENDPOINT_LIMITER: &str = "OAUTH_LIMITER";
+/// The period of both bindings in `wrangler.toml` (a Worker cannot read it): `Retry-After`.
+pub const LIMIT_PERIOD_S: u32 = 60;
 
-/// The outside world one request may use.
+/// The outside world one request may use. `store` holds registrations and reaches the grants.
 pub struct Io<'a, C, K, S> {
     pub client: &'a C,
     pub store: &'a K,
     pub sealer: &'a S,
-}
-
-/// An authorization request waiting for the person's approval and sign-in.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Pending {
-    client_id: String,
-    redirect_uri: String,
-    state: Option<String>,
-    code_challenge: String,
-    resource: String,
-    csrf: String,
-    /// Our PKCE verifier toward the IdP.
-    verifier: String,
-    approved: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Code {
-    hash: String,
-    challenge: String,
-    expires_at: u64,
-    used: bool,
-}
-
-/// One person's consent to one client for one resource.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Grant {
-    client_id: String,
-    redirect_uri: String,
-    resource: String,
-    subject: String,
-    person: PersonTokens,
-    code: Code,
-    access: Option<String>,
-    refresh: Option<String>,
-    retired: Vec<String>,
-}
-
-/// What a tool call needs, in one read: kept under the access token's digest.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Access {
-    grant: String,
-    client_id: String,
-    resource: String,
-    subject: String,
-    expires_at: u64,
-    person: PersonTokens,
 }
 
 /// An admitted caller of oauth mode.
@@ -112,6 +72,21 @@ pub struct Admitted {
     pub person_token: String,
     /// Worth a log line (the person's IdP token was refreshed).
     pub note: Option<String>,
+}
+
+/// An answer of the authorization server, with what only the log may know.
+pub struct Handled {
+    pub response: Response,
+    pub note: Option<String>,
+}
+
+impl From<Response> for Handled {
+    fn from(response: Response) -> Self {
+        Handled {
+            response,
+            note: None,
+        }
+    }
 }
 
 /// Why a token request failed: an RFC 6749 error code and what to tell the client.
@@ -129,15 +104,6 @@ fn token_error(code: &'static str, description: impl Into<String>) -> TokenError
     }
 }
 
-impl From<VaultError> for TokenError {
-    fn from(e: VaultError) -> Self {
-        match e {
-            VaultError::Tampered => token_error("invalid_grant", e.to_string()),
-            VaultError::Unavailable(_) => token_error("temporarily_unavailable", e.to_string()),
-        }
-    }
-}
-
 impl TokenError {
     fn response(&self) -> Response {
         let status = match self.code {
@@ -149,6 +115,40 @@ impl TokenError {
             status,
             json!({"error": self.code, "error_description": self.description}).to_string(),
         ))
+    }
+}
+
+/// The one place a grant's refusal becomes what each caller is told. Texts are fixed: what
+/// storage or the IdP said goes to the log only.
+impl Refusal {
+    fn token_error(&self) -> TokenError {
+        match self {
+            Refusal::OtherResource => token_error("invalid_target", self.to_string()),
+            Refusal::Unavailable(_) => token_error("temporarily_unavailable", self.to_string()),
+            _ => token_error("invalid_grant", self.to_string()),
+        }
+    }
+
+    fn auth_error(&self) -> AuthError {
+        match self {
+            Refusal::Unavailable(_) => AuthError::Unavailable(self.to_string()),
+            Refusal::Ended(_) => AuthError::InvalidToken(
+                "your sign-in has ended at the identity provider; sign in again".into(),
+            ),
+            Refusal::OtherResource => {
+                AuthError::InvalidToken("the token is for another resource (MCP endpoint)".into())
+            }
+            Refusal::AccessExpired => AuthError::InvalidToken(self.to_string()),
+            _ => AuthError::InvalidToken("unknown, expired or revoked token".into()),
+        }
+    }
+
+    /// What only the log may know.
+    fn detail(&self) -> Option<String> {
+        match self {
+            Refusal::Unavailable(why) | Refusal::Ended(why) => Some(why.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -172,26 +172,6 @@ fn field<'f>(pairs: &'f [(String, String)], name: &str) -> Option<&'f str> {
         .filter(|v| !v.is_empty())
 }
 
-/// Compares secrets in time independent of where they differ.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-/// `<grant>.<secret>`, the shape of every code and token this server issues.
-fn grant_of(token: &str) -> Option<&str> {
-    let (grant, secret) = token.split_once('.')?;
-    let hex = |s: &str, n| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    (hex(grant, 32) && hex(secret, 64)).then_some(grant)
-}
-
-fn new_token(grant: &str) -> String {
-    format!("{grant}.{}", random_hex(32))
-}
-
 /// `uri` with `params` appended to its query.
 fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
     let query = form_urlencoded::Serializer::new(String::new())
@@ -201,13 +181,10 @@ fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
     format!("{uri}{sep}{query}")
 }
 
-fn redirect(location: String) -> Response {
-    no_store(Response::new(302).with_header("location", location))
-}
-
-/// The cookie that ties a login to the browser that opened its consent page.
-fn cookie_name(request: &str) -> String {
-    format!("mcp_login_{}", &request[..16.min(request.len())])
+/// The cookie that ties a sign-in to the browser that opened its consent page. `__Host-`: only
+/// this origin can set it (not a sibling subdomain), always `Secure`, `Path=/`.
+fn cookie_name(grant: &str) -> String {
+    format!("__Host-mcp_login_{}", &grant[..16.min(grant.len())])
 }
 
 fn cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
@@ -217,9 +194,24 @@ fn cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
     })
 }
 
-fn host_of(uri: &str) -> &str {
-    uri.split_once("://")
-        .map_or(uri, |(_, r)| r.split(['/', '?']).next().unwrap_or(r))
+/// The consent page's hidden field: the checked request, sealed, so nothing is stored for a
+/// page anyone may open.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Consent {
+    grant: String,
+    request: AuthRequest,
+    csrf: String,
+    expires_at: u64,
+}
+
+/// Additional data of the sealed consent: a sealed record of another kind never opens as one.
+const CONSENT_AAD: &[u8] = b"consent v1";
+
+/// A registered client as kept in KV, with when its idle expiry was last pushed back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Registered {
+    client: Client,
+    renewed_at: u64,
 }
 
 /// The per-isolate state of the authorization server.
@@ -227,7 +219,6 @@ pub struct AuthServer {
     idp: Idp,
     documents: Documents,
     key: [u8; 32],
-    refreshes: Flights<PersonTokens>,
 }
 
 /// Whether a path is one of the authorization server's.
@@ -243,6 +234,38 @@ pub fn is_route(path: &str) -> bool {
         .contains(&path)
 }
 
+/// The Rate Limiting binding that bounds anonymous calls of an endpoint, if any.
+pub fn limiter(path: &str) -> Option<&'static str> {
+    match path {
+        REGISTER_PATH => Some(REGISTER_LIMITER),
+        AUTHORIZE_PATH | TOKEN_PATH | REVOKE_PATH | CALLBACK_PATH => Some(ENDPOINT_LIMITER),
+        _ => None,
+    }
+}
+
+/// The answer to a caller over its limit: a page for the browser's endpoints, else JSON.
+pub fn limited(path: &str) -> Response {
+    let text = format!("Too many requests from this address; retry in {LIMIT_PERIOD_S} s.");
+    let resp = match path {
+        AUTHORIZE_PATH | CALLBACK_PATH => page::error(429, None, &text),
+        _ => no_store(Response::json(
+            429,
+            json!({"error": "slow_down", "error_description": text}).to_string(),
+        )),
+    };
+    resp.with_header("retry-after", LIMIT_PERIOD_S.to_string())
+}
+
+/// The methods each path answers.
+fn allowed(path: &str) -> &'static str {
+    match path {
+        AUTHORIZE_PATH => "GET, POST",
+        CALLBACK_PATH => "GET",
+        p if p.starts_with(METADATA_PATH) => "GET, HEAD",
+        _ => "POST",
+    }
+}
+
 impl AuthServer {
     pub fn new(settings: OAuth) -> Self {
         let key = vault::seal_key(&settings.seal_key.0);
@@ -250,7 +273,6 @@ impl AuthServer {
             idp: Idp::new(settings),
             documents: Documents::default(),
             key,
-            refreshes: Flights::default(),
         }
     }
 
@@ -291,35 +313,35 @@ impl AuthServer {
 
     /// Answers a request to one of the server's paths ([`is_route`]). `body` has been read
     /// (at most [`MAX_BODY_BYTES`]); `is_resource` says whether a URL is an MCP endpoint here.
-    pub async fn handle<C: HttpClient, K: Store, S: Sealer>(
+    pub async fn handle<C: HttpClient, K: Store + Grants, S: Sealer>(
         &self,
         req: &Request,
         body: &[u8],
         io: &Io<'_, C, K, S>,
         now: u64,
         is_resource: impl Fn(&str) -> bool,
-    ) -> Response {
+    ) -> Handled {
         let body = String::from_utf8_lossy(body);
-        let post = req.method == "POST";
-        match req.path.as_str() {
-            p if p.starts_with(METADATA_PATH) && !post => self.metadata(&req.origin),
-            AUTHORIZE_PATH if post => self.decide(req, &form(&body), io, now).await,
-            AUTHORIZE_PATH => {
-                let query = form(req.query.as_deref().unwrap_or_default());
-                self.authorize(req, &query, io, now, is_resource).await
+        let query = || form(req.query.as_deref().unwrap_or_default());
+        match (req.method.as_str(), req.path.as_str()) {
+            ("GET" | "HEAD", p) if p.starts_with(METADATA_PATH) => {
+                self.metadata(&req.origin).into()
             }
-            CALLBACK_PATH if !post => {
-                let query = form(req.query.as_deref().unwrap_or_default());
-                self.callback(req, &query, io, now).await
-            }
-            TOKEN_PATH if post => match self.token(&form(&body), io, now).await {
-                Ok(resp) => resp,
-                Err(e) => e.response(),
+            ("GET", AUTHORIZE_PATH) => self.authorize(req, &query(), io, now, is_resource).await,
+            ("POST", AUTHORIZE_PATH) => self.decide(req, &form(&body), io, now).await,
+            ("GET", CALLBACK_PATH) => self.callback(req, &query(), io).await,
+            ("POST", TOKEN_PATH) => match self.token(&form(&body), io).await {
+                Ok(resp) => resp.into(),
+                Err((e, note)) => Handled {
+                    response: e.response(),
+                    note,
+                },
             },
-            REGISTER_PATH if post => self.register(&body, io).await,
-            REVOKE_PATH if post => self.revoke(&form(&body), io, now).await,
-            _ => Response::json(405, json!({"error": "method_not_allowed"}).to_string())
-                .with_header("allow", if post { "GET" } else { "POST" }),
+            ("POST", REGISTER_PATH) => self.register(&body, io, now).await,
+            ("POST", REVOKE_PATH) => self.revoke(&form(&body), io).await,
+            (_, path) => Response::json(405, json!({"error": "method_not_allowed"}).to_string())
+                .with_header("allow", allowed(path))
+                .into(),
         }
     }
 
@@ -328,27 +350,29 @@ impl AuthServer {
         client_id: &str,
         io: &Io<'_, C, K, S>,
         now: u64,
-    ) -> Result<Client, ClientError> {
+    ) -> Result<(Client, Option<u64>), ClientError> {
         if is_document_id(client_id) {
             let loopback = self.idp.settings().cimd_loopback;
             return self
                 .documents
                 .fetch(io.client, client_id, now, loopback)
                 .await
-                .map(|c| (*c).clone());
+                .map(|c| ((*c).clone(), None));
         }
         if client_id.len() != 32 || !client_id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ClientError::Unknown);
         }
         self.vault(io)
-            .get::<Client>(&format!("client:{client_id}"))
+            .get::<Registered>(&format!("client:{client_id}"))
             .await
-            .map_err(|e| ClientError::Metadata(e.to_string()))?
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?
+            .map(|r| (r.client, Some(r.renewed_at)))
             .ok_or(ClientError::Unknown)
     }
 
-    /// `GET /authorize`: checks the request, then shows the consent page. Until the redirect
-    /// URI is known to be the client's, errors are shown, never redirected (no open redirect).
+    /// `GET /authorize`: checks the request, then shows the consent page. Nothing is stored
+    /// and nothing redirects before the person has seen that page: an error is shown with the
+    /// client's name, never sent to a redirect URI nobody vouched for (RFC 9700 §4.11.2).
     async fn authorize<C: HttpClient, K: Store, S: Sealer>(
         &self,
         req: &Request,
@@ -356,515 +380,486 @@ impl AuthServer {
         io: &Io<'_, C, K, S>,
         now: u64,
         is_resource: impl Fn(&str) -> bool,
-    ) -> Response {
+    ) -> Handled {
         let Some(client_id) = field(q, "client_id") else {
-            return page::error(400, "The request names no client_id.");
+            return page::error(400, None, "The request names no client_id.").into();
         };
         let client = match self.client(client_id, io, now).await {
-            Ok(c) => c,
-            Err(e) => return page::error(400, &format!("This client cannot sign in: {e}.")),
+            Ok((c, _)) => c,
+            Err(e) => {
+                let text = format!("This client cannot sign in: {e}.");
+                return Handled {
+                    response: page::error(400, None, &text),
+                    note: Some(e.detail()),
+                };
+            }
         };
-        let redirect_uri =
-            match field(q, "redirect_uri") {
-                Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => uri.to_owned(),
-                None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
-                Some(_) => return page::error(
-                    400,
-                    "The redirect_uri is not one this client registered (exact match required).",
+        let fail = |why: &str| -> Handled {
+            page::error(
+                400,
+                Some(&client),
+                &format!(
+                    "The client sent an authorization request this gateway cannot accept: {why}."
                 ),
-                None => return page::error(400, "The request names no redirect_uri."),
-            };
-        let state = field(q, "state");
-        let fail = |code: &str, description: &str| {
-            let mut params = vec![("error", code), ("error_description", description)];
-            if let Some(state) = state {
-                params.push(("state", state));
-            }
-            params.push(("iss", &req.origin));
-            redirect(with_query(&redirect_uri, &params))
+            )
+            .into()
         };
-        if field(q, "response_type") != Some("code") {
-            return fail(
-                "unsupported_response_type",
-                "only response_type=code is supported",
-            );
-        }
-        let challenge = match (
-            field(q, "code_challenge"),
-            field(q, "code_challenge_method"),
-        ) {
-            (None, _) => {
-                return fail(
-                    "invalid_request",
-                    "PKCE is required: send code_challenge with code_challenge_method=S256",
-                )
-            }
-            (Some(_), m) if m != Some("S256") => {
-                return fail(
-                    "invalid_request",
-                    "only code_challenge_method=S256 is supported",
-                )
-            }
-            (Some(c), _) if c.len() != 43 || Base64UrlUnpadded::decode_vec(c).is_err() => {
-                return fail(
-                    "invalid_request",
-                    "code_challenge must be the base64url SHA-256 of the verifier",
-                )
-            }
-            (Some(c), _) => c.to_owned(),
-        };
-        let resource = match field(q, "resource") {
-            Some(r) if r.starts_with(&req.origin) && is_resource(r) => r.to_owned(),
-            Some(_) => {
-                return fail(
-                    "invalid_target",
-                    "resource is not an MCP endpoint of this gateway",
-                )
-            }
-            None => format!("{}{}", req.origin, crate::app::MCP_PATH),
+        let request = match self.check_request(req, q, &client, &is_resource) {
+            Ok(request) => request,
+            Err(why) => return fail(why),
         };
         // The IdP is asked now, before the person approves anything it could not carry out.
         if let Err(e) = self.idp.reachable(io.client, now).await {
-            return page::error(502, &format!("The sign-in service is unavailable: {e}"));
+            return Handled {
+                response: page::error(502, Some(&client), page::IDP_DOWN),
+                note: Some(e.to_string()),
+            };
         }
-        let id = random_hex(16);
-        let pending = Pending {
-            client_id: client.client_id.clone(),
-            redirect_uri,
-            state: state.map(str::to_owned),
-            code_challenge: challenge,
-            resource,
+        let consent = Consent {
+            grant: grant::new_id(),
+            request,
             csrf: random_hex(32),
-            verifier: Base64UrlUnpadded::encode_string(&rand_bytes::<32>()),
-            approved: false,
+            expires_at: now + grant::LOGIN_TTL_S,
         };
-        if let Err(e) = self
-            .vault(io)
-            .put(&format!("request:{id}"), &pending, LOGIN_TTL_S)
-            .await
-        {
-            return page::error(503, &e.to_string());
-        }
-        let secure = if req.origin.starts_with("https://") {
-            "; Secure"
-        } else {
-            ""
+        let sealed = match self.seal_consent(&consent, io).await {
+            Ok(sealed) => sealed,
+            Err(e) => {
+                return Handled {
+                    response: page::error(503, Some(&client), page::STORE_DOWN),
+                    note: Some(e),
+                }
+            }
         };
         page::consent(&page::Consent {
-            request: &id,
-            csrf: &pending.csrf,
-            client_name: client.client_name.as_deref(),
-            client_id: &client.client_id,
-            redirect_host: host_of(&pending.redirect_uri),
-            resource: &pending.resource,
+            sealed: &sealed,
+            csrf: &consent.csrf,
+            client: &client,
+            redirect_uri: &consent.request.redirect_uri,
+            resource: &consent.request.resource,
             idp: host_of(self.issuer()),
         })
         .with_header(
             "set-cookie",
             format!(
-                "{}={}; Path=/; Max-Age={LOGIN_TTL_S}; HttpOnly; SameSite=Lax{secure}",
-                cookie_name(&id),
-                pending.csrf
+                "{}={}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=Lax",
+                cookie_name(&consent.grant),
+                consent.csrf,
+                grant::LOGIN_TTL_S
             ),
         )
+        .into()
     }
 
-    /// A pending login, checked against this browser's cookie and, for the form, its token.
-    async fn pending<C: HttpClient, K: Store, S: Sealer>(
+    /// The authorization request's parameters, checked against the client, or why not.
+    fn check_request(
         &self,
         req: &Request,
-        id: Option<&str>,
-        csrf: Option<&str>,
-        io: &Io<'_, C, K, S>,
-    ) -> Result<(String, Pending), Response> {
-        let id = id
-            .filter(|i| i.len() == 32 && i.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or_else(|| page::error(400, "This sign-in is unknown or has expired."))?;
-        let pending = match self
-            .vault(io)
-            .get::<Pending>(&format!("request:{id}"))
-            .await
-        {
-            Ok(Some(p)) => p,
-            Ok(None) => return Err(page::error(400, "This sign-in is unknown or has expired.")),
-            Err(e) => return Err(page::error(400, &e.to_string())),
+        q: &[(String, String)],
+        client: &Client,
+        is_resource: &impl Fn(&str) -> bool,
+    ) -> Result<AuthRequest, &'static str> {
+        let redirect_uri = match field(q, "redirect_uri") {
+            Some(uri) => client
+                .redirect_uris
+                .iter()
+                .any(|r| redirect_matches(r, uri))
+                .then(|| uri.to_owned())
+                .ok_or("the redirect_uri is not one this client registered")?,
+            None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
+            None => return Err("it names no redirect_uri"),
         };
-        let browser = cookie(req, &cookie_name(id)).is_some_and(|c| same(c, &pending.csrf));
-        let form = csrf.is_none_or(|c| same(c, &pending.csrf));
-        if !browser || !form {
-            return Err(page::error(
-                403,
-                "This sign-in was not started in this browser (CSRF check failed).",
-            ));
+        if field(q, "response_type") != Some("code") {
+            return Err("only response_type=code is supported");
         }
-        Ok((id.to_owned(), pending))
+        let challenge = field(q, "code_challenge").ok_or("PKCE is required (code_challenge)")?;
+        if field(q, "code_challenge_method") != Some("S256") {
+            return Err("only code_challenge_method=S256 is supported");
+        }
+        if challenge.len() != 43 || Base64UrlUnpadded::decode_vec(challenge).is_err() {
+            return Err("code_challenge must be the base64url SHA-256 of the verifier");
+        }
+        let state = field(q, "state");
+        if state.is_some_and(|s| s.len() > MAX_STATE_CHARS) {
+            return Err("state is longer than 1024 characters");
+        }
+        let resource = match field(q, "resource") {
+            Some(r) if r.starts_with(&req.origin) && is_resource(r) => r.to_owned(),
+            Some(_) => return Err("resource is not an MCP endpoint of this gateway"),
+            None => format!("{}{}", req.origin, crate::app::MCP_PATH),
+        };
+        Ok(AuthRequest {
+            client_id: client.client_id.clone(),
+            redirect_uri,
+            state: state.map(str::to_owned),
+            code_challenge: challenge.to_owned(),
+            resource,
+        })
     }
 
-    /// `POST /authorize`: the person's decision on the consent page.
-    async fn decide<C: HttpClient, K: Store, S: Sealer>(
+    async fn seal_consent<C: HttpClient, K: Store, S: Sealer>(
+        &self,
+        consent: &Consent,
+        io: &Io<'_, C, K, S>,
+    ) -> Result<String, String> {
+        let plain = serde_json::to_vec(consent).map_err(|e| e.to_string())?;
+        let sealed = io.sealer.seal(&self.key, CONSENT_AAD, &plain).await?;
+        Ok(Base64UrlUnpadded::encode_string(&sealed))
+    }
+
+    /// The sealed consent of a form, if it opens, has not expired, and this browser's cookie
+    /// and the form both carry its CSRF token.
+    async fn open_consent<C: HttpClient, K: Store, S: Sealer>(
         &self,
         req: &Request,
         f: &[(String, String)],
         io: &Io<'_, C, K, S>,
         now: u64,
-    ) -> Response {
-        let Some(csrf) = field(f, "csrf") else {
-            return page::error(403, "The form lacks its CSRF token.");
-        };
-        let (id, mut pending) = match self.pending(req, field(f, "request"), Some(csrf), io).await {
-            Ok(p) => p,
-            Err(resp) => return resp,
-        };
-        let key = format!("request:{id}");
-        if field(f, "decision") != Some("approve") {
-            let _ = self.vault(io).delete(&key).await;
-            return self.back(
-                req,
-                &pending,
-                &[
-                    ("error", "access_denied"),
-                    ("error_description", "the person denied access"),
-                ],
-            );
+    ) -> Result<Consent, Response> {
+        let expired = || page::error(400, None, "This sign-in is unknown or has expired.");
+        let sealed = field(f, "consent")
+            .and_then(|s| Base64UrlUnpadded::decode_vec(s).ok())
+            .ok_or_else(expired)?;
+        let plain = io
+            .sealer
+            .open(&self.key, CONSENT_AAD, &sealed)
+            .await
+            .map_err(|_| expired())?;
+        let consent: Consent = serde_json::from_slice(&plain).map_err(|_| expired())?;
+        if now >= consent.expires_at {
+            return Err(expired());
         }
+        let browser =
+            cookie(req, &cookie_name(&consent.grant)).is_some_and(|c| same(c, &consent.csrf));
+        let form = field(f, "csrf").is_some_and(|c| same(c, &consent.csrf));
+        if !browser || !form {
+            return Err(page::error(
+                403,
+                None,
+                "This sign-in was not started in this browser (CSRF check failed).",
+            ));
+        }
+        Ok(consent)
+    }
+
+    /// `POST /authorize`: the person's decision on the consent page. Only a same-origin form
+    /// counts: a cross-site or sibling-site post (`Sec-Fetch-Site`) is refused outright.
+    async fn decide<C: HttpClient, K: Store + Grants, S: Sealer>(
+        &self,
+        req: &Request,
+        f: &[(String, String)],
+        io: &Io<'_, C, K, S>,
+        now: u64,
+    ) -> Handled {
+        if req
+            .header("sec-fetch-site")
+            .is_some_and(|s| !matches!(s, "same-origin" | "none"))
+        {
+            return page::error(
+                403,
+                None,
+                "The consent form must be sent from this gateway's own page.",
+            )
+            .into();
+        }
+        let consent = match self.open_consent(req, f, io, now).await {
+            Ok(consent) => consent,
+            Err(resp) => return resp.into(),
+        };
+        let request = &consent.request;
+        if field(f, "decision") != Some("approve") {
+            let params = [
+                ("error", "access_denied"),
+                ("error_description", "the person denied access"),
+            ];
+            return back(
+                req,
+                &request.redirect_uri,
+                request.state.as_deref(),
+                &params,
+            )
+            .into();
+        }
+        let verifier = Base64UrlUnpadded::encode_string(&rand_bytes::<32>());
         let login = self
             .idp
-            .login_url(io.client, now, &req.origin, &id, &pending.verifier)
+            .login_url(io.client, now, &req.origin, &consent.grant, &verifier)
             .await;
         let login = match login {
             Ok(url) => url,
-            Err(e) => return page::error(502, &format!("The sign-in service is unavailable: {e}")),
+            Err(e) => {
+                return Handled {
+                    response: page::error(502, None, page::IDP_DOWN),
+                    note: Some(e.to_string()),
+                }
+            }
         };
-        pending.approved = true;
-        if let Err(e) = self.vault(io).put(&key, &pending, LOGIN_TTL_S).await {
-            return page::error(503, &e.to_string());
+        let op = Op::Open {
+            request: request.clone(),
+            csrf: consent.csrf.clone(),
+            verifier,
+        };
+        match io.store.call(&consent.grant, &op).await {
+            Ok(Reply::Opened) => {}
+            Ok(Reply::Refused(Refusal::AlreadyOpen)) => {
+                return page::error(400, None, "This sign-in was approved already.").into()
+            }
+            other => {
+                return Handled {
+                    response: page::error(503, None, page::STORE_DOWN),
+                    note: Some(format!("grant object: {other:?}")),
+                }
+            }
         }
-        no_store(Response::new(303).with_header("location", login))
+        let note = self.renew(&request.client_id, io, now).await.err();
+        Handled {
+            response: no_store(Response::new(303).with_header("location", login)),
+            note,
+        }
     }
 
-    /// Back to the client with `params`, its `state` and our `iss` (RFC 9207).
-    fn back(&self, req: &Request, pending: &Pending, params: &[(&str, &str)]) -> Response {
-        let mut all = params.to_vec();
-        if let Some(state) = &pending.state {
-            all.push(("state", state));
+    /// Pushes back the idle expiry of a registered client that is being used.
+    async fn renew<C: HttpClient, K: Store, S: Sealer>(
+        &self,
+        client_id: &str,
+        io: &Io<'_, C, K, S>,
+        now: u64,
+    ) -> Result<(), String> {
+        let Ok((client, Some(renewed_at))) = self.client(client_id, io, now).await else {
+            return Ok(());
+        };
+        if now < renewed_at + CLIENT_RENEW_AFTER_S {
+            return Ok(());
         }
-        all.push(("iss", &req.origin));
-        redirect(with_query(&pending.redirect_uri, &all))
+        let record = Registered {
+            client,
+            renewed_at: now,
+        };
+        let key = format!("client:{client_id}");
+        self.vault(io)
+            .put(&key, &record, CLIENT_IDLE_TTL_S)
+            .await
+            .map_err(|e| format!("could not renew client {client_id}: {e}"))
     }
 
-    /// `GET /oauth/callback`: the person is back from the IdP.
-    async fn callback<C: HttpClient, K: Store, S: Sealer>(
+    /// `GET /oauth/callback`: the person is back from the IdP. The grant's object decides,
+    /// once, with this browser's cookie.
+    async fn callback<C: HttpClient, K: Store + Grants, S: Sealer>(
         &self,
         req: &Request,
         q: &[(String, String)],
         io: &Io<'_, C, K, S>,
-        now: u64,
-    ) -> Response {
-        let (id, pending) = match self.pending(req, field(q, "state"), None, io).await {
-            Ok(p) if p.1.approved => p,
-            Ok(_) => return page::error(400, "This sign-in was not approved."),
-            Err(resp) => return resp,
+    ) -> Handled {
+        let unknown = || page::error(400, None, "This sign-in is unknown or has expired.");
+        let Some(grant) = field(q, "state").filter(|s| is_id(s)) else {
+            return unknown().into();
         };
-        // One use: a replayed callback finds nothing.
-        let _ = self.vault(io).delete(&format!("request:{id}")).await;
-        let Some(code) = field(q, "code") else {
-            let why = field(q, "error").unwrap_or("no code");
-            return self.back(
-                req,
-                &pending,
-                &[
-                    ("error", "access_denied"),
-                    (
-                        "error_description",
-                        &format!("the sign-in ended at the identity provider: {why}"),
-                    ),
-                ],
-            );
+        let name = cookie_name(grant);
+        let Some(csrf) = cookie(req, &name) else {
+            return page::error(
+                403,
+                None,
+                "This sign-in was not started in this browser (CSRF check failed).",
+            )
+            .into();
         };
-        let (person, who) = match self
-            .idp
-            .exchange(io.client, now, &req.origin, code, &pending.verifier)
-            .await
-        {
-            Ok(answer) => answer,
-            Err(e) => {
-                return self.back(
-                    req,
-                    &pending,
-                    &[
-                        ("error", "server_error"),
-                        ("error_description", &e.to_string()),
-                    ],
-                )
+        let op = Op::Callback {
+            csrf: csrf.to_owned(),
+            idp_code: field(q, "code").map(str::to_owned),
+            origin: req.origin.clone(),
+        };
+        let (response, note) = match io.store.call(grant, &op).await {
+            Ok(Reply::Back {
+                redirect_uri,
+                state,
+                params,
+                detail,
+            }) => {
+                let params: Vec<(&str, &str)> = params
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                (back(req, &redirect_uri, state.as_deref(), &params), detail)
             }
+            Ok(Reply::Refused(Refusal::OtherBrowser)) => (
+                page::error(
+                    403,
+                    None,
+                    "This sign-in was not started in this browser (CSRF check failed).",
+                ),
+                None,
+            ),
+            Ok(Reply::Refused(r)) if r.detail().is_none() => (unknown(), None),
+            other => (
+                page::error(503, None, page::STORE_DOWN),
+                Some(format!("grant object: {other:?}")),
+            ),
         };
-        let grant_id = random_hex(16);
-        let code = new_token(&grant_id);
-        let grant = Grant {
-            client_id: pending.client_id.clone(),
-            redirect_uri: pending.redirect_uri.clone(),
-            resource: pending.resource.clone(),
-            subject: who.subject,
-            person,
-            code: Code {
-                hash: digest(&code),
-                challenge: pending.code_challenge.clone(),
-                expires_at: now + CODE_TTL_S,
-                used: false,
-            },
-            access: None,
-            refresh: None,
-            retired: Vec::new(),
-        };
-        let ttl = u64::from(self.idp.settings().refresh_ttl_s);
-        if let Err(e) = self
-            .vault(io)
-            .put(&format!("grant:{grant_id}"), &grant, ttl)
-            .await
-        {
-            return self.back(
-                req,
-                &pending,
-                &[
-                    ("error", "temporarily_unavailable"),
-                    ("error_description", &e.to_string()),
-                ],
-            );
+        Handled {
+            response: response.with_header(
+                "set-cookie",
+                format!("{name}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax"),
+            ),
+            note,
         }
-        self.back(req, &pending, &[("code", &code)]).with_header(
-            "set-cookie",
-            format!("{}=; Path=/; Max-Age=0", cookie_name(&id)),
-        )
     }
 
-    async fn token<C: HttpClient, K: Store, S: Sealer>(
+    async fn token<C: HttpClient, K: Store + Grants, S: Sealer>(
         &self,
         f: &[(String, String)],
         io: &Io<'_, C, K, S>,
-        now: u64,
-    ) -> Result<Response, TokenError> {
-        let client_id = field(f, "client_id").ok_or_else(|| {
-            token_error("invalid_request", "client_id is required (public clients)")
-        })?;
-        let (secret, grant_type) = match field(f, "grant_type") {
-            Some("authorization_code") => (field(f, "code"), "authorization_code"),
-            Some("refresh_token") => (field(f, "refresh_token"), "refresh_token"),
+    ) -> Result<Response, (TokenError, Option<String>)> {
+        let plain = |e: TokenError| (e, None);
+        let client_id = field(f, "client_id")
+            .ok_or_else(|| {
+                plain(token_error(
+                    "invalid_request",
+                    "client_id is required (public clients)",
+                ))
+            })?
+            .to_owned();
+        let resource = field(f, "resource").map(str::to_owned);
+        let (secret, op) = match field(f, "grant_type") {
+            Some("authorization_code") => {
+                let code = field(f, "code")
+                    .ok_or_else(|| plain(token_error("invalid_request", "code is required")))?;
+                let verifier = field(f, "code_verifier").ok_or_else(|| {
+                    plain(token_error(
+                        "invalid_request",
+                        "code_verifier is required (PKCE)",
+                    ))
+                })?;
+                let op = Op::Redeem {
+                    code: code.to_owned(),
+                    client_id,
+                    redirect_uri: field(f, "redirect_uri").map(str::to_owned),
+                    verifier: verifier.to_owned(),
+                    resource,
+                };
+                (code, op)
+            }
+            Some("refresh_token") => {
+                let token = field(f, "refresh_token").ok_or_else(|| {
+                    plain(token_error("invalid_request", "refresh_token is required"))
+                })?;
+                let op = Op::Refresh {
+                    token: token.to_owned(),
+                    client_id,
+                    resource,
+                };
+                (token, op)
+            }
             Some(other) => {
-                return Err(token_error(
+                let other: String = other.chars().take(64).collect();
+                return Err(plain(token_error(
                     "unsupported_grant_type",
                     format!("{other} is not supported"),
-                ))
+                )));
             }
-            None => return Err(token_error("invalid_request", "grant_type is required")),
+            None => {
+                return Err(plain(token_error(
+                    "invalid_request",
+                    "grant_type is required",
+                )))
+            }
         };
-        let secret = secret.ok_or_else(|| {
-            token_error(
-                "invalid_request",
-                format!("{grant_type} needs its code or token"),
-            )
-        })?;
-        let unknown = || token_error("invalid_grant", "unknown, expired or revoked");
-        let grant_id = grant_of(secret).ok_or_else(unknown)?;
-        let key = format!("grant:{grant_id}");
-        let mut grant: Grant = self.vault(io).get(&key).await?.ok_or_else(unknown)?;
-        if grant.client_id != client_id {
-            return Err(token_error("invalid_grant", "issued to another client"));
+        let grant = grant_of(secret).ok_or_else(|| plain(Refusal::Unknown.token_error()))?;
+        match io.store.call(grant, &op).await {
+            Ok(Reply::Tokens {
+                access,
+                refresh,
+                expires_in,
+            }) => Ok(no_store(Response::json(
+                200,
+                json!({
+                    "access_token": access,
+                    "token_type": "Bearer",
+                    "expires_in": expires_in,
+                    "refresh_token": refresh,
+                })
+                .to_string(),
+            ))),
+            Ok(Reply::Refused(r)) => Err((r.token_error(), r.detail())),
+            other => Err((
+                Refusal::Unavailable(String::new()).token_error(),
+                Some(format!("grant object: {other:?}")),
+            )),
         }
-        if field(f, "resource").is_some_and(|r| r != grant.resource) {
-            return Err(token_error(
-                "invalid_target",
-                "the grant is for another resource",
-            ));
-        }
-        let hash = digest(secret);
-        if grant_type == "authorization_code" {
-            if !same(&hash, &grant.code.hash) {
-                return Err(unknown());
-            }
-            if grant.code.used {
-                self.end(grant_id, &grant, io, now).await;
-                return Err(token_error(
-                    "invalid_grant",
-                    "the code was already used: its grant is revoked",
-                ));
-            }
-            if now >= grant.code.expires_at {
-                return Err(token_error("invalid_grant", "the code has expired"));
-            }
-            if field(f, "redirect_uri").is_some_and(|r| r != grant.redirect_uri) {
-                return Err(token_error(
-                    "invalid_grant",
-                    "redirect_uri differs from the authorization request",
-                ));
-            }
-            let verifier = field(f, "code_verifier").ok_or_else(|| {
-                token_error("invalid_request", "code_verifier is required (PKCE)")
-            })?;
-            let valid = (43..=128).contains(&verifier.len())
-                && verifier
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-            let computed = Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.as_bytes()));
-            if !valid || !same(&computed, &grant.code.challenge) {
-                return Err(token_error(
-                    "invalid_grant",
-                    "code_verifier does not match the code_challenge",
-                ));
-            }
-            grant.code.used = true;
-        } else if grant.refresh.as_deref().is_some_and(|r| same(r, &hash)) {
-            grant.retired.push(hash);
-            if grant.retired.len() > MAX_RETIRED {
-                grant.retired.remove(0);
-            }
-        } else if grant.retired.iter().any(|r| same(r, &hash)) {
-            self.end(grant_id, &grant, io, now).await;
-            return Err(token_error(
-                "invalid_grant",
-                "the refresh token was already used: its grant is revoked",
-            ));
-        } else {
-            return Err(unknown());
-        }
-        self.issue(grant_id, grant, io, now).await
-    }
-
-    /// New access and refresh tokens for `grant`; the previous access token stops working.
-    async fn issue<C: HttpClient, K: Store, S: Sealer>(
-        &self,
-        grant_id: &str,
-        mut grant: Grant,
-        io: &Io<'_, C, K, S>,
-        now: u64,
-    ) -> Result<Response, TokenError> {
-        let settings = self.idp.settings();
-        let vault = self.vault(io);
-        if let Some(old) = grant.access.take() {
-            vault.delete(&format!("access:{old}")).await?;
-        }
-        let access = new_token(grant_id);
-        let refresh = new_token(grant_id);
-        grant.access = Some(digest(&access));
-        grant.refresh = Some(digest(&refresh));
-        let record = Access {
-            grant: grant_id.to_owned(),
-            client_id: grant.client_id.clone(),
-            resource: grant.resource.clone(),
-            subject: grant.subject.clone(),
-            expires_at: now + u64::from(settings.access_ttl_s),
-            person: grant.person.clone(),
-        };
-        vault
-            .put(
-                &format!("grant:{grant_id}"),
-                &grant,
-                u64::from(settings.refresh_ttl_s),
-            )
-            .await?;
-        vault
-            .put(
-                &format!("access:{}", digest(&access)),
-                &record,
-                u64::from(settings.access_ttl_s),
-            )
-            .await?;
-        Ok(no_store(Response::json(
-            200,
-            json!({
-                "access_token": access,
-                "token_type": "Bearer",
-                "expires_in": settings.access_ttl_s,
-                "refresh_token": refresh,
-            })
-            .to_string(),
-        )))
-    }
-
-    /// Ends a grant: its records go, and the IdP is told the person's refresh token is done.
-    async fn end<C: HttpClient, K: Store, S: Sealer>(
-        &self,
-        grant_id: &str,
-        grant: &Grant,
-        io: &Io<'_, C, K, S>,
-        now: u64,
-    ) {
-        let vault = self.vault(io);
-        if let Some(access) = &grant.access {
-            let _ = vault.delete(&format!("access:{access}")).await;
-        }
-        let _ = vault.delete(&format!("grant:{grant_id}")).await;
-        self.idp.revoke(io.client, now, &grant.person).await;
     }
 
     /// `POST /revoke` (RFC 7009): any token of a grant ends the grant. Unknown tokens are no
     /// error, so the endpoint tells nobody which tokens exist.
-    async fn revoke<C: HttpClient, K: Store, S: Sealer>(
+    async fn revoke<C: HttpClient, K: Store + Grants, S: Sealer>(
         &self,
         f: &[(String, String)],
         io: &Io<'_, C, K, S>,
-        now: u64,
-    ) -> Response {
+    ) -> Handled {
         let Some(token) = field(f, "token") else {
-            return token_error("invalid_request", "token is required").response();
+            return token_error("invalid_request", "token is required")
+                .response()
+                .into();
         };
-        if let Some(grant_id) = grant_of(token) {
-            let hash = digest(token);
-            if let Ok(Some(grant)) = self
-                .vault(io)
-                .get::<Grant>(&format!("grant:{grant_id}"))
-                .await
-            {
-                let ours = [&grant.access, &grant.refresh]
-                    .into_iter()
-                    .flatten()
-                    .chain(grant.retired.iter())
-                    .any(|h| same(h, &hash));
-                let client_ok = field(f, "client_id").is_none_or(|c| c == grant.client_id);
-                if ours && client_ok {
-                    self.end(grant_id, &grant, io, now).await;
-                }
-            }
+        let Some(grant) = grant_of(token) else {
+            return no_store(Response::new(200)).into();
+        };
+        let op = Op::Revoke {
+            token: token.to_owned(),
+            client_id: field(f, "client_id").map(str::to_owned),
+        };
+        match io.store.call(grant, &op).await {
+            Ok(Reply::Revoked) => no_store(Response::new(200)).into(),
+            // Not revoked: the client must be able to tell, and try again.
+            other => Handled {
+                response: Refusal::Unavailable(String::new()).token_error().response(),
+                note: Some(format!("grant object: {other:?}")),
+            },
         }
-        no_store(Response::new(200))
     }
 
-    /// `POST /register` (RFC 7591): a public client with checked redirect URIs.
+    /// `POST /register` (RFC 7591): a public client with checked redirect URIs, forgotten when
+    /// nobody signs in with it for [`CLIENT_IDLE_TTL_S`].
     async fn register<C: HttpClient, K: Store, S: Sealer>(
         &self,
         body: &str,
         io: &Io<'_, C, K, S>,
-    ) -> Response {
-        let invalid = |why: String| {
+        now: u64,
+    ) -> Handled {
+        let invalid = |code: &str, why: String| {
             no_store(Response::json(
                 400,
-                json!({"error": "invalid_client_metadata", "error_description": why}).to_string(),
+                json!({"error": code, "error_description": why}).to_string(),
             ))
         };
         let Ok(doc) = serde_json::from_str::<Value>(body) else {
-            return invalid("the body is not a JSON object".into());
+            return invalid(
+                "invalid_client_metadata",
+                "the body is not a JSON object".into(),
+            )
+            .into();
         };
         let client_id = random_hex(16);
         let client = match clients::metadata(client_id.clone(), &doc) {
             Ok(c) => c,
-            Err(why) => {
-                let code = if why.starts_with("redirect") {
-                    "invalid_redirect_uri"
-                } else {
-                    "invalid_client_metadata"
-                };
-                return no_store(Response::json(
-                    400,
-                    json!({"error": code, "error_description": why}).to_string(),
-                ));
+            Err(why) if why.starts_with("redirect") => {
+                return invalid("invalid_redirect_uri", why).into()
             }
+            Err(why) => return invalid("invalid_client_metadata", why).into(),
         };
-        if let Err(e) = self
-            .vault(io)
-            .put(&format!("client:{client_id}"), &client, CLIENT_TTL_S)
-            .await
-        {
-            return token_error("temporarily_unavailable", e.to_string()).response();
+        let record = Registered {
+            client,
+            renewed_at: now,
+        };
+        let key = format!("client:{client_id}");
+        if let Err(e) = self.vault(io).put(&key, &record, CLIENT_IDLE_TTL_S).await {
+            return Handled {
+                response: token_error(
+                    "temporarily_unavailable",
+                    "the client could not be registered; try again",
+                )
+                .response(),
+                note: Some(e.to_string()),
+            };
         }
+        let client = record.client;
         no_store(Response::json(
             201,
             json!({
@@ -877,106 +872,64 @@ impl AuthServer {
             })
             .to_string(),
         ))
+        .into()
     }
 
     /// Admits a tool call's bearer token for `resource` (this endpoint's URL) and returns the
-    /// person's IdP token to call the cluster with, refreshed when it is about to expire.
-    pub async fn admit<C: HttpClient, K: Store, S: Sealer>(
+    /// person's IdP token to call the cluster with. The grant's object decides on every call,
+    /// so a revoked grant stops at once, everywhere.
+    pub async fn admit<C: HttpClient, K: Store + Grants, S: Sealer>(
         &self,
         token: &str,
         resource: &str,
         io: &Io<'_, C, K, S>,
-        now: u64,
     ) -> Result<Admitted, AuthError> {
-        let invalid = |why: &str| AuthError::InvalidToken(why.to_owned());
-        let grant_id = grant_of(token).ok_or_else(|| invalid("not a token of this gateway"))?;
-        let key = format!("access:{}", digest(token));
-        let vault = self.vault(io);
-        let mut access = match vault.get::<Access>(&key).await {
-            Ok(Some(a)) if a.grant == grant_id => a,
-            Ok(_) => return Err(invalid("unknown, expired or revoked token")),
-            Err(VaultError::Tampered) => {
-                return Err(invalid("the token's record failed its integrity check"))
-            }
-            Err(e) => return Err(AuthError::Unavailable(e.to_string())),
+        let grant = grant_of(token)
+            .ok_or_else(|| AuthError::InvalidToken("not a token of this gateway".into()))?;
+        let op = Op::Admit {
+            token: token.to_owned(),
+            resource: resource.to_owned(),
         };
-        if now >= access.expires_at {
-            return Err(invalid("the token has expired"));
+        match io.store.call(grant, &op).await {
+            Ok(Reply::Admitted {
+                person_token,
+                subject,
+                client_id,
+                refreshed,
+            }) => Ok(Admitted {
+                principal: Principal::Token {
+                    issuer: self.issuer().to_owned(),
+                    subject: Some(subject),
+                    client_id: Some(client_id),
+                    scopes: Vec::new(),
+                },
+                person_token,
+                note: refreshed.then(|| "the person's IdP token was refreshed".into()),
+            }),
+            Ok(Reply::Refused(r)) => Err(r.auth_error()),
+            _ => Err(Refusal::Unavailable(String::new()).auth_error()),
         }
-        if access.resource != resource {
-            return Err(invalid(&format!(
-                "the token is for another resource ({})",
-                access.resource
-            )));
-        }
-        let mut note = None;
-        if access.person.expires_at <= now + REFRESH_MARGIN_S {
-            access.person = self
-                .refresh_person(grant_id, &key, &access, io, now)
-                .await?;
-            note = Some("the person's IdP token was refreshed".into());
-        }
-        Ok(Admitted {
-            principal: Principal::Token {
-                issuer: self.issuer().to_owned(),
-                subject: Some(access.subject),
-                client_id: Some(access.client_id),
-                scopes: Vec::new(),
-            },
-            person_token: access.person.access_token,
-            note,
-        })
     }
+}
 
-    /// One refresh per grant at a time; the new tokens go to the grant and the access record.
-    async fn refresh_person<C: HttpClient, K: Store, S: Sealer>(
-        &self,
-        grant_id: &str,
-        access_key: &str,
-        access: &Access,
-        io: &Io<'_, C, K, S>,
-        now: u64,
-    ) -> Result<PersonTokens, AuthError> {
-        let refreshed = self
-            .refreshes
-            .run(io.client, grant_id, 15_000, || async {
-                let vault = self.vault(io);
-                let gkey = format!("grant:{grant_id}");
-                let mut grant: Grant = vault
-                    .get(&gkey)
-                    .await
-                    .map_err(|e| format!("unavailable: {e}"))?
-                    .ok_or("revoked: the grant has ended")?;
-                // Another isolate may have refreshed already.
-                if grant.person.expires_at > now + REFRESH_MARGIN_S {
-                    return Ok(grant.person);
-                }
-                match self.idp.refresh(io.client, now, &grant.person).await {
-                    Ok(person) => {
-                        grant.person = person.clone();
-                        let mut record = access.clone();
-                        record.person = person.clone();
-                        let s = self.idp.settings();
-                        let _ = vault.put(&gkey, &grant, u64::from(s.refresh_ttl_s)).await;
-                        let ttl = record.expires_at.saturating_sub(now);
-                        let _ = vault.put(access_key, &record, ttl).await;
-                        Ok(person)
-                    }
-                    Err(e @ IdpError::Refused { .. }) => {
-                        self.end(grant_id, &grant, io, now).await;
-                        Err(format!("revoked: {e}"))
-                    }
-                    Err(e) => Err(format!("unavailable: {e}")),
-                }
-            })
-            .await;
-        refreshed.map_err(|why| match why.strip_prefix("revoked: ") {
-            Some(why) => {
-                AuthError::InvalidToken(format!("your sign-in has ended ({why}); sign in again"))
-            }
-            None => AuthError::Unavailable(why),
-        })
+/// Back to the client at `redirect_uri` with `params`, its `state` and our `iss` (RFC 9207).
+fn back(
+    req: &Request,
+    redirect_uri: &str,
+    state: Option<&str>,
+    params: &[(&str, &str)],
+) -> Response {
+    let mut all = params.to_vec();
+    if let Some(state) = state {
+        all.push(("state", state));
     }
+    all.push(("iss", &req.origin));
+    no_store(Response::new(302).with_header("location", with_query(redirect_uri, &all)))
+}
+
+fn host_of(uri: &str) -> &str {
+    uri.split_once("://")
+        .map_or(uri, |(_, r)| r.split(['/', '?']).next().unwrap_or(r))
 }
 
 fn rand_bytes<const N: usize>() -> [u8; N] {

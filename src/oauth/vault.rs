@@ -18,6 +18,16 @@ pub trait Store {
 /// No storage: modes without an authorization server.
 pub struct NoStore;
 
+impl super::grant::Grants for NoStore {
+    async fn call(
+        &self,
+        _grant: &str,
+        _op: &super::grant::Op,
+    ) -> Result<super::grant::Reply, String> {
+        Err("no OAUTH_GRANTS binding".into())
+    }
+}
+
 impl Store for NoStore {
     async fn get(&self, _key: &str) -> Result<Option<Vec<u8>>, String> {
         Err("no OAUTH_KV binding".into())

@@ -1,0 +1,253 @@
+//! The sign-in's Durable Objects on Workers: the edge's client of them ([`Records`], also the
+//! Workers KV of registrations) and the object class itself ([`GrantObject`]), which runs
+//! [`AuthServer::grant_step`] one step at a time inside `blockConcurrencyWhile`.
+
+use base64ct::{Base64, Encoding};
+use worker::js_sys::{self, Promise, Reflect, Uint8Array};
+use worker::wasm_bindgen::prelude::wasm_bindgen;
+use worker::wasm_bindgen::{self, JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{console_error, console_warn, durable_object, DurableObject, Env, ScheduledTime};
+
+use super::{app_for, lines, BROKEN, TIMEOUT, TOO_LARGE};
+use crate::http::{FetchError, HttpClient, UpstreamRequest, UpstreamResponse};
+use crate::oauth::grant::{Grants, ObjectIo, ObjectStore, Op, Refusal, Reply};
+use crate::oauth::vault::Store;
+
+/// The Workers KV namespace of client registrations.
+pub const KV_BINDING: &str = "OAUTH_KV";
+/// The Durable Object namespace of grants (class [`GrantObject`]).
+pub const GRANTS_BINDING: &str = "OAUTH_GRANTS";
+
+#[wasm_bindgen(module = "/src/edge.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = fetchWhole)]
+    fn fetch_whole(
+        url: &str,
+        method: &str,
+        headers: &str,
+        body: Option<Vec<u8>>,
+        timeout_ms: u32,
+        cap: usize,
+    ) -> Promise;
+}
+
+/// The authorization server's storage as the edge sees it: registrations in KV, grants in
+/// their objects. A missing binding fails every call (closed).
+pub struct Records {
+    kv: Option<worker::KvStore>,
+    grants: Option<worker::ObjectNamespace>,
+}
+
+impl Records {
+    pub fn new(env: &Env) -> Self {
+        Records {
+            kv: env.kv(KV_BINDING).ok(),
+            grants: env.durable_object(GRANTS_BINDING).ok(),
+        }
+    }
+
+    fn kv(&self) -> Result<&worker::KvStore, String> {
+        self.kv.as_ref().ok_or_else(|| {
+            format!("no {KV_BINDING} binding (see docs: wrangler kv namespace create)")
+        })
+    }
+}
+
+impl Store for Records {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.kv()?.get(key).bytes().await.map_err(|e| e.to_string())
+    }
+
+    async fn put(&self, key: &str, value: Vec<u8>, ttl_s: u64) -> Result<(), String> {
+        self.kv()?
+            .put_bytes(key, &value)
+            .map_err(|e| e.to_string())?
+            .expiration_ttl(ttl_s)
+            .execute()
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), String> {
+        self.kv()?.delete(key).await.map_err(|e| e.to_string())
+    }
+}
+
+impl Grants for Records {
+    async fn call(&self, grant: &str, op: &Op) -> Result<Reply, String> {
+        let namespace = self
+            .grants
+            .as_ref()
+            .ok_or_else(|| format!("no {GRANTS_BINDING} Durable Object binding"))?;
+        let failed = |e: worker::Error| e.to_string();
+        let stub = namespace.get_by_name(grant).map_err(failed)?;
+        let mut init = worker::RequestInit::new();
+        let body = serde_json::to_string(op).map_err(|e| e.to_string())?;
+        init.with_method(worker::Method::Post)
+            .with_body(Some(JsValue::from_str(&body)));
+        let url = format!("https://grant.invalid/{grant}");
+        let req = worker::Request::new_with_init(&url, &init).map_err(failed)?;
+        let mut resp = stub.fetch_with_request(req).await.map_err(failed)?;
+        let text = resp.text().await.map_err(failed)?;
+        serde_json::from_str(&text).map_err(|e| format!("grant object answered {e}"))
+    }
+}
+
+/// One grant: its record and alarm in the object's own storage.
+#[durable_object]
+pub struct GrantObject {
+    state: worker::State,
+    env: Env,
+}
+
+impl DurableObject for GrantObject {
+    fn new(state: worker::State, env: Env) -> Self {
+        GrantObject { state, env }
+    }
+
+    async fn fetch(&self, mut req: worker::Request) -> worker::Result<worker::Response> {
+        let id = req.path().trim_start_matches('/').to_owned();
+        let op: Op = serde_json::from_str(&req.text().await?)
+            .map_err(|e| worker::Error::RustError(format!("not a grant step: {e}")))?;
+        let app = app_for(&self.env);
+        let storage = ObjectStorage(self.state.storage());
+        // One step at a time, IdP round trips included: nothing else reaches this object
+        // until the step has stored its outcome.
+        let reply = self
+            .state
+            .block_concurrency_while(async move {
+                let reply = match app.as_ref().as_ref().ok().and_then(|a| a.auth_server()) {
+                    Some((server, sealer)) => {
+                        let io = ObjectIo {
+                            client: &Direct,
+                            storage: &storage,
+                            sealer,
+                        };
+                        server.grant_step(&id, &op, &io, now_s()).await
+                    }
+                    None => Reply::Refused(Refusal::Unavailable("not in oauth mode".into())),
+                };
+                Ok(reply)
+            })
+            .await?;
+        if let Reply::Refused(Refusal::Unavailable(why) | Refusal::Ended(why)) = &reply {
+            console_warn!("grant: {why}");
+        }
+        worker::Response::from_json(&reply)
+    }
+
+    async fn alarm(&self) -> worker::Result<worker::Response> {
+        let app = app_for(&self.env);
+        let storage = ObjectStorage(self.state.storage());
+        let done = self
+            .state
+            .block_concurrency_while(async move {
+                Ok(
+                    match app.as_ref().as_ref().ok().and_then(|a| a.auth_server()) {
+                        Some((server, sealer)) => {
+                            let io = ObjectIo {
+                                client: &Direct,
+                                storage: &storage,
+                                sealer,
+                            };
+                            server.grant_alarm(&io, now_s()).await
+                        }
+                        None => Err("not in oauth mode".to_owned()),
+                    },
+                )
+            })
+            .await?;
+        if let Err(why) = done {
+            console_error!("grant alarm: {why}");
+        }
+        worker::Response::ok("")
+    }
+}
+
+fn now_s() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
+/// The object's storage: the sealed record as base64 text, and its alarm.
+struct ObjectStorage(worker::Storage);
+
+fn storage_error(e: worker::Error) -> String {
+    format!("grant storage: {e}")
+}
+
+impl Store for ObjectStorage {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        let text: Option<String> = self.0.get(key).await.map_err(storage_error)?;
+        text.map(|t| Base64::decode_vec(&t).map_err(|e| format!("grant storage: {e}")))
+            .transpose()
+    }
+
+    async fn put(&self, key: &str, value: Vec<u8>, _ttl_s: u64) -> Result<(), String> {
+        let text = Base64::encode_string(&value);
+        self.0.put(key, text).await.map_err(storage_error)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), String> {
+        self.0.delete(key).await.map(|_| ()).map_err(storage_error)
+    }
+}
+
+impl ObjectStore for ObjectStorage {
+    async fn alarm(&self, at_s: Option<u64>) -> Result<(), String> {
+        match at_s {
+            Some(at) => {
+                let date = js_sys::Date::new(&JsValue::from_f64(at as f64 * 1000.0));
+                self.0.set_alarm(ScheduledTime::new(date)).await
+            }
+            None => self.0.delete_alarm().await,
+        }
+        .map_err(storage_error)
+    }
+}
+
+/// `fetch` for an object's own calls (the IdP): no exchange drives an object, so the whole
+/// answer is read in JS ([`fetch_whole`]) and handed over once.
+struct Direct;
+
+impl HttpClient for Direct {
+    async fn pause(&self, ms: u32) {
+        worker::Delay::from(std::time::Duration::from_millis(ms.into())).await;
+    }
+
+    async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
+        let promise = fetch_whole(
+            &req.url,
+            req.method.as_str(),
+            &lines(&req.headers),
+            req.body,
+            req.timeout_ms,
+            req.max_bytes,
+        );
+        let got = JsFuture::from(promise)
+            .await
+            .map_err(|e| FetchError::Unreachable(format!("{e:?}")))?;
+        let member = |name: &str| Reflect::get(&got, &JsValue::from_str(name)).ok();
+        let text = |name: &str| member(name).and_then(|v| v.as_string());
+        if let Some(fail) = member("fail").and_then(|v| v.as_f64()) {
+            let why = text("why").unwrap_or_default();
+            return Err(match fail as u8 {
+                TIMEOUT => FetchError::Timeout(req.timeout_ms),
+                TOO_LARGE => FetchError::TooLarge(req.max_bytes),
+                BROKEN => FetchError::Broken(why),
+                _ => FetchError::Unreachable(why),
+            });
+        }
+        let body = member("body")
+            .and_then(|b| b.dyn_into::<Uint8Array>().ok())
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
+        Ok(UpstreamResponse {
+            status: member("status").and_then(|v| v.as_f64()).unwrap_or(0.0) as u16,
+            content_type: text("contentType"),
+            cache_control: text("cacheControl"),
+            body,
+            compacted: None,
+        })
+    }
+}
