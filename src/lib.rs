@@ -19,7 +19,8 @@
 //!   JWKS / the gateway's own tokens in oauth mode) before anything goes upstream; serves the
 //!   RFC 9728 metadata.
 //! - [`oauth`] (oauth mode): the MCP clients' authorization server — consent, the person's
-//!   login at the organisation's IdP, codes, rotating refresh tokens, sealed records in KV.
+//!   login at the organisation's IdP, codes, rotating refresh tokens; each grant decided by its
+//!   own Durable Object ([`oauth::grant`]), registrations in KV.
 //! - [`mcp::jsonrpc`]: parses one JSON-RPC message, writes responses and error codes.
 //! - [`mcp::server`]: the MCP methods (`initialize`, `tools/list`, `tools/call`, …).
 //! - [`camunda::tools`]: the tool catalogue as data; [`camunda::schema`]: parameter shapes that
@@ -27,7 +28,7 @@
 //!   [`camunda::compact`]: the cluster's JSON rewritten in one pass; [`camunda::results`]: REST
 //!   answers and failures as MCP tool results; [`camunda::credentials`]: which token the
 //!   cluster is called with (the caller's, the gateway's machine token, the person's).
-//! - [`flight`]: one fetch shared by the requests that wait for it (tokens, refreshes).
+//! - [`flight`]: one fetch shared by the requests that wait for it (the machine token).
 //! - [`policy`]: governance: which tools a route offers, which a caller may call, how often.
 //! - [`config`]: settings from Worker vars, parsed once per isolate.
 //!

@@ -10,6 +10,7 @@ use camunda_mcp_edge::app::App;
 use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::camunda::tools::ToolClass;
 use camunda_mcp_edge::config::{AuthMode, Config, SECRETS};
+use camunda_mcp_edge::oauth;
 use camunda_mcp_edge::policy::binding_name;
 use toml::{Table, Value};
 
@@ -67,8 +68,42 @@ fn sign_in_environments_have_their_kv_namespace() {
             kv.is_some_and(|k| k.iter().any(|n| n["binding"].as_str() == Some("OAUTH_KV"))),
             "{name}: MCP_AUTH_MODE=oauth needs an OAUTH_KV namespace binding"
         );
+        let objects = setup
+            .get("durable_objects")
+            .and_then(|d| d.get("bindings"))
+            .and_then(Value::as_array);
+        assert!(
+            objects.is_some_and(
+                |o| o.iter().any(|b| b["name"].as_str() == Some("OAUTH_GRANTS")
+                    && b["class_name"].as_str() == Some("GrantObject"))
+            ),
+            "{name}: MCP_AUTH_MODE=oauth needs the OAUTH_GRANTS Durable Object binding"
+        );
+        // Retry-After states the period; the Worker cannot read it from the binding.
+        let limits = setup.get("ratelimits").and_then(Value::as_array).unwrap();
+        for binding in [oauth::REGISTER_LIMITER, oauth::ENDPOINT_LIMITER] {
+            let found = limits
+                .iter()
+                .find(|b| b["name"].as_str() == Some(binding))
+                .unwrap_or_else(|| panic!("{name}: no {binding} binding"));
+            assert_eq!(
+                found["simple"]["period"].as_integer(),
+                Some(i64::from(oauth::LIMIT_PERIOD_S)),
+                "{name}: {binding}"
+            );
+        }
     }
     assert!(signing_in > 0, "wrangler.toml shows no sign-in setup");
+}
+
+/// Grant objects are SQLite-backed, declared once for every environment.
+#[test]
+fn grant_objects_are_declared_sqlite_backed() {
+    let file: Table = toml::from_str(&std::fs::read_to_string("wrangler.toml").unwrap()).unwrap();
+    let migrations = file["migrations"].as_array().unwrap();
+    assert!(migrations.iter().any(|m| m["new_sqlite_classes"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|n| n.as_str() == Some("GrantObject")))));
 }
 
 #[test]

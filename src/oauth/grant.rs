@@ -360,6 +360,7 @@ fn redeem(id: &str, state: State, op: &Op, issue: &Issue, now: u64) -> Next {
 }
 
 /// `grant_type=refresh_token`: rotation, or reuse of a retired token ending the grant.
+/// (A lapsed grant never gets here: its deadline has passed.)
 fn refresh(id: &str, state: State, op: &Op, issue: &Issue, now: u64) -> Next {
     let Op::Refresh {
         token,
@@ -374,7 +375,6 @@ fn refresh(id: &str, state: State, op: &Op, issue: &Issue, now: u64) -> Next {
         code,
         refresh,
         mut retired,
-        lapses_at,
         ..
     } = state
     else {
@@ -396,9 +396,6 @@ fn refresh(id: &str, state: State, op: &Op, issue: &Issue, now: u64) -> Next {
     }
     if !current {
         return Next::End(Reply::Refused(Refusal::RefreshReused));
-    }
-    if now >= lapses_at {
-        return Next::End(Reply::Refused(Refusal::Unknown));
     }
     retired.push(refresh);
     if retired.len() > MAX_RETIRED {

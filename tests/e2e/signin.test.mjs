@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import os from 'node:os';
 import readline from 'node:readline';
+import net from 'node:net';
+import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,20 +30,30 @@ const CHROMIUM = '/usr/bin/chromium';
 let up, idp, browser, receiver;
 const runtimes = {};
 const tokenRequests = [];
+// While set, the IdP's first token answer of a sign-in says the person's token expires in 30 s,
+// so the gateway must refresh it on the next tool call.
+let shortLivedPerson = false;
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 const claims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
-/** Where the MCP client is sent back to: records each authorization response. */
+/**
+ * Where the MCP client is sent back to: records each authorization response. `pages` are served
+ * as they are (an attacker's page on this other origin).
+ */
 async function startReceiver() {
   const hits = [];
+  const pages = new Map();
   const server = http.createServer((req, res) => {
-    hits.push(new URL(req.url, 'http://receiver'));
+    const url = new URL(req.url, 'http://receiver');
     res.writeHead(200, { 'content-type': 'text/html' });
+    if (pages.has(url.pathname)) return res.end(pages.get(url.pathname));
+    hits.push(url);
     res.end('<p>You may close this window.</p>');
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${server.address().port}/callback`;
-  return { url, hits, close: () => new Promise((r) => server.close(r)) };
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { url: `${origin}/callback`, origin, hits, pages, close: () => new Promise((r) => server.close(r)) };
 }
 
 /** The SDK's OAuthClientProvider, kept in memory as a desktop client keeps it on disk. */
@@ -118,14 +130,92 @@ async function startMcpRemote(endpoint) {
   return { port, waitFor, request, notify, close };
 }
 
+/** Registers a client sent back to the receiver (optionally as if from `address`). */
+async function register(base, address) {
+  const res = await fetch(`${base}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(address ? { 'cf-connecting-ip': address } : {}) },
+    body: JSON.stringify({ redirect_uris: [receiver.url], client_name: 'Scripted client' }),
+  });
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+
+/**
+ * A sign-in as a browser does it, without the browser: register, open the consent page, approve
+ * with its cookie, follow the mock IdP's redirect back to the callback. Returns what a client
+ * holds before it redeems the code.
+ */
+async function codeFor(base) {
+  const clientId = (await register(base)).body.client_id;
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+  const q = new URLSearchParams({
+    response_type: 'code', client_id: clientId, redirect_uri: receiver.url, state: 's1',
+    code_challenge: challenge, code_challenge_method: 'S256',
+  });
+  const page = await fetch(`${base}/authorize?${q}`);
+  assert.equal(page.status, 200);
+  const setCookie = page.headers.get('set-cookie');
+  const cookie = setCookie.split(';')[0];
+  const html = await page.text();
+  const field = (name) => html.match(new RegExp(`name="${name}" value="([^"]+)"`))[1];
+  const approved = await fetch(`${base}/authorize`, {
+    method: 'POST', redirect: 'manual', headers: { ...FORM, cookie },
+    body: new URLSearchParams({ consent: field('consent'), csrf: field('csrf'), decision: 'approve' }),
+  });
+  assert.equal(approved.status, 303);
+  const atIdp = await fetch(approved.headers.get('location'), { redirect: 'manual' });
+  const back = await fetch(atIdp.headers.get('location'), { redirect: 'manual', headers: { cookie } });
+  assert.equal(back.status, 302, await back.text());
+  const code = new URL(back.headers.get('location')).searchParams.get('code');
+  return { clientId, verifier, code, setCookie };
+}
+
+function redeem(base, { clientId, verifier, code }) {
+  return fetch(`${base}/token`, {
+    method: 'POST', headers: FORM,
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code, redirect_uri: receiver.url, client_id: clientId, code_verifier: verifier,
+    }),
+  });
+}
+
+function refreshWith(base, clientId, token) {
+  return fetch(`${base}/token`, {
+    method: 'POST', headers: FORM,
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: clientId }),
+  });
+}
+
+async function signedIn(base) {
+  const held = await codeFor(base);
+  const tokens = await (await redeem(base, held)).json();
+  assert.ok(tokens.access_token, JSON.stringify(tokens));
+  return { ...held, tokens };
+}
+
+const topology = (endpoint, token) => rpc(endpoint,
+  { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'getTopology', arguments: {} } },
+  { authorization: `Bearer ${token}` });
+
+/** A loopback listener that counts connections: proof that nothing was fetched from it. */
+async function listener() {
+  let connections = 0;
+  const server = net.createServer((socket) => { connections += 1; socket.destroy(); });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { port: server.address().port, count: () => connections, close: () => new Promise((r) => server.close(r)) };
+}
+
 before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium`);
   fs.mkdirSync(artifacts, { recursive: true });
   up = await startUpstream();
   idp = new OAuth2Server();
   await idp.issuer.keys.generate('RS256');
-  idp.service.on('beforeResponse', (_resp, req) => {
-    if (req.path === '/token') tokenRequests.push(req.body);
+  idp.service.on('beforeResponse', (resp, req) => {
+    if (req.path !== '/token') return;
+    tokenRequests.push(req.body);
+    if (shortLivedPerson && req.body.grant_type === 'authorization_code') resp.body.expires_in = 30;
   });
   await idp.start(0, '127.0.0.1');
   receiver = await startReceiver();
@@ -137,7 +227,12 @@ before(async () => {
     OAUTH_UPSTREAM_CLIENT_SECRET: 'gateway-secret-at-the-idp',
     OAUTH_KV_KEY: 'a-test-vault-key-of-more-than-32-characters',
   };
-  runtimes.miniflare = await startWorker(vars, { kvNamespaces: ['OAUTH_KV'] });
+  runtimes.miniflare = await startWorker(vars, {
+    kvNamespaces: ['OAUTH_KV'],
+    durableObjects: { OAUTH_GRANTS: 'GrantObject' },
+    // As in tests/support/wrangler.oauth.toml.
+    ratelimits: { OAUTH_REGISTER_LIMITER: { simple: { limit: 20, period: 60 } } },
+  });
   runtimes['wrangler dev'] = await startWranglerDev(vars, { config: 'wrangler.oauth.toml' });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -173,7 +268,8 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     page.on('requestfailed', (r) => trail.push(`failed ${r.url()} ${r.failure()?.errorText}`));
     await page.goto(authorize.href);
     assert.equal(await page.textContent('#client'), 'SDK test client');
-    assert.equal(await page.textContent('#redirect-host'), new URL(receiver.url).host);
+    assert.equal(await page.textContent('#redirect-uri'), receiver.url, 'the full redirect URI');
+    assert.match(await page.textContent('#client-trust'), /unverified/);
     await page.screenshot({ path: path.join(artifacts, `signin-consent-${runtime.replace(' ', '-')}.png`) });
     const hits = receiver.hits.length;
     await Promise.all([
@@ -269,12 +365,12 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
       code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
     });
     const pageHtml = await (await fetch(`${url}/authorize?${q}`)).text();
-    const request = pageHtml.match(/name="request" value="([0-9a-f]+)"/)[1];
+    const consent = pageHtml.match(/name="consent" value="([^"]+)"/)[1];
     const csrf = pageHtml.match(/name="csrf" value="([0-9a-f]+)"/)[1];
     // Right token, but not from the browser that opened the page (no cookie): refused.
     const forged = await fetch(`${url}/authorize`, {
       method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ request, csrf, decision: 'approve' }),
+      body: new URLSearchParams({ consent, csrf, decision: 'approve' }),
     });
     assert.equal(forged.status, 403);
     assert.equal(forged.headers.get('location'), null);
@@ -282,6 +378,153 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     const open = await fetch(`${url}/authorize?${new URLSearchParams({ ...Object.fromEntries(q), redirect_uri: 'https://evil.example/cb' })}`, { redirect: 'manual' });
     assert.equal(open.status, 400);
     assert.equal(open.headers.get('location'), null);
+  });
+  test(`${runtime}: of parallel refreshes with one refresh token exactly one wins, and the reuse ends the grant`, async () => {
+    const { url, endpoint } = runtimes[runtime];
+    const { clientId, tokens } = await signedIn(url);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => refreshWith(url, clientId, tokens.refresh_token)));
+    const won = answers.filter((a) => a.status === 200);
+    assert.equal(won.length, 1, answers.map((a) => a.status).join(','));
+    for (const a of answers.filter((x) => x.status !== 200)) assert.equal((await a.json()).error, 'invalid_grant');
+    const fresh = await won[0].json();
+    const before = up.requests.length;
+    for (const token of [tokens.access_token, fresh.access_token]) {
+      assert.equal((await topology(endpoint, token)).status, 401, 'every token of the grant is dead');
+    }
+    assert.equal((await refreshWith(url, clientId, fresh.refresh_token)).status, 400);
+    assert.equal(up.requests.length, before);
+  });
+
+  test(`${runtime}: of parallel redemptions of one code exactly one gets tokens`, async () => {
+    const { url, endpoint } = runtimes[runtime];
+    const held = await codeFor(url);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => redeem(url, held)));
+    const won = answers.filter((a) => a.status === 200);
+    assert.equal(won.length, 1, answers.map((a) => a.status).join(','));
+    // The replays carried the verifier: the grant is revoked (RFC 6749 §4.1.2).
+    const { access_token: access } = await won[0].json();
+    assert.equal((await topology(endpoint, access)).status, 401);
+  });
+
+  test(`${runtime}: tool calls that need the person's refresh race a rotation: one IdP refresh, both stand`, async () => {
+    const { url, endpoint } = runtimes[runtime];
+    shortLivedPerson = true;
+    const { clientId, tokens } = await signedIn(url).finally(() => { shortLivedPerson = false; });
+    tokenRequests.length = 0;
+    up.requests.length = 0;
+    const [rotation, ...calls] = await Promise.all([
+      refreshWith(url, clientId, tokens.refresh_token),
+      ...Array.from({ length: 6 }, () => topology(endpoint, tokens.access_token)),
+    ]);
+    assert.equal(rotation.status, 200);
+    // Calls the object took before the rotation went through; after it, their token is retired.
+    const statuses = calls.map((c) => c.status);
+    assert.ok(statuses.every((s) => s === 200 || s === 401), statuses.join(','));
+    const rotated = await rotation.json();
+    const next = await topology(endpoint, rotated.access_token);
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.notEqual(next.body.result.isError, true);
+    // One refresh at the IdP in all: whoever refreshed first, the rotation kept the person's new
+    // token and the calls after it used that one.
+    assert.equal(tokenRequests.filter((b) => b.grant_type === 'refresh_token').length, 1);
+    assert.equal((await refreshWith(url, clientId, rotated.refresh_token)).status, 200, 'the rotation was not overwritten');
+  });
+
+  test(`${runtime}: revoking ends the grant at once`, async () => {
+    const { url, endpoint } = runtimes[runtime];
+    const { tokens } = await signedIn(url);
+    assert.equal((await topology(endpoint, tokens.access_token)).status, 200);
+    const revoked = await fetch(`${url}/revoke`, { method: 'POST', headers: FORM, body: new URLSearchParams({ token: tokens.refresh_token }) });
+    assert.equal(revoked.status, 200);
+    const before = up.requests.length;
+    assert.equal((await topology(endpoint, tokens.access_token)).status, 401);
+    assert.equal(up.requests.length, before);
+  });
+
+  test(`${runtime}: an authorization error for a client nobody vouches for is a page, never a redirect`, async () => {
+    const { url } = runtimes[runtime];
+    const { body: reg } = await register(url);
+    const hits = receiver.hits.length;
+    for (const extra of [{ response_type: 'token' }, { code_challenge_method: 'plain' }, { resource: 'https://evil.example/mcp' }]) {
+      const q = new URLSearchParams({
+        response_type: 'code', client_id: reg.client_id, redirect_uri: receiver.url, state: 's',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ...extra,
+      });
+      const res = await fetch(`${url}/authorize?${q}`, { redirect: 'manual' });
+      assert.equal(res.status, 400, JSON.stringify(extra));
+      assert.equal(res.headers.get('location'), null);
+      assert.match(await res.text(), /Scripted client/);
+    }
+    assert.equal(receiver.hits.length, hits, 'the phishing page was never reached');
+  });
+
+  test(`${runtime}: client metadata URLs that name this machine in any spelling are refused without a connection`, async () => {
+    const { url } = runtimes[runtime];
+    const ear = await listener();
+    const p = ear.port;
+    try {
+      for (const id of [
+        `https://127.0.0.1:${p}/c.json`, `http://127.0.0.1:${p}/c.json`, `https://localhost:${p}/c.json`,
+        `https://2130706433:${p}/c.json`, `https://0x7f000001:${p}/c.json`, `https://0x7f.1:${p}/c.json`,
+        `https://0177.0.0.1:${p}/c.json`, `https://127.1:${p}/c.json`, `https://127.0.0.1.:${p}/c.json`,
+        `https://[::1]:${p}/c.json`, `https://[::ffff:127.0.0.1]:${p}/c.json`, `https://[::ffff:7f00:1]:${p}/c.json`,
+        `https://%31%32%37.0.0.1:${p}/c.json`, `https://127%2E0%2E0%2E1:${p}/c.json`, `https://１２７.０.０.１:${p}/c.json`,
+        `https://127。0。0。1:${p}/c.json`, `https://app.example\\@127.0.0.1:${p}/c.json`, `https:\\\\127.0.0.1:${p}/c.json`,
+        `https://x.localhost:${p}/c.json`, `https://app.example/../c.json`, `https://0:${p}/c.json`,
+        `https://169.254.169.254/latest/meta-data`, `https://[fd00::1]/c.json`, `https://100.64.0.1/c.json`,
+      ]) {
+        const q = new URLSearchParams({
+          response_type: 'code', client_id: id, redirect_uri: receiver.url,
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+        });
+        const res = await fetch(`${url}/authorize?${q}`, { redirect: 'manual' });
+        assert.equal(res.status, 400, id);
+        assert.equal(res.headers.get('location'), null, id);
+      }
+      assert.equal(ear.count(), 0, 'no connection was attempted');
+    } finally {
+      await ear.close();
+    }
+  });
+
+  test(`${runtime}: the sign-in cookie is __Host-; a consent posted from another site is refused`, async () => {
+    const { url } = runtimes[runtime];
+    const held = await codeFor(url);
+    for (const attr of ['__Host-mcp_login_', 'Path=/', 'HttpOnly', 'Secure', 'SameSite=Lax']) {
+      assert.ok(held.setCookie.includes(attr), `${held.setCookie} lacks ${attr}`);
+    }
+    // An attacker's page on another origin of this machine (a sibling site) auto-submits a
+    // consent it obtained itself: the browser says where the form came from, and it is refused.
+    const { body: reg } = await register(url);
+    const q = new URLSearchParams({
+      response_type: 'code', client_id: reg.client_id, redirect_uri: receiver.url,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    });
+    const html = await (await fetch(`${url}/authorize?${q}`)).text();
+    const field = (name) => html.match(new RegExp(`name="${name}" value="([^"]+)"`))[1];
+    receiver.pages.set('/attack', `<form id="f" method="post" action="${url}/authorize">
+      <input name="consent" value="${field('consent')}"><input name="csrf" value="${field('csrf')}">
+      <input name="decision" value="approve"></form><script>document.getElementById('f').submit()</script>`);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const answered = page.waitForResponse((r) => r.url() === `${url}/authorize`, { timeout: 15_000 });
+    await page.goto(`${receiver.origin}/attack`);
+    const res = await answered;
+    assert.equal(res.status(), 403);
+    assert.equal(res.headers().location, undefined);
+    await context.close();
+  });
+
+  test(`${runtime}: a burst of registrations from one address meets 429 with Retry-After`, async () => {
+    const { url } = runtimes[runtime];
+    const answers = [];
+    for (let i = 0; i < 25; i += 1) answers.push(await register(url, '198.51.100.23'));
+    const statuses = answers.map((a) => a.status);
+    const first = statuses.indexOf(429);
+    assert.ok(first >= 0, statuses.join(','));
+    assert.ok(statuses.slice(0, first).every((s) => s === 201) && statuses.slice(first).every((s) => s === 429), statuses.join(','));
+    assert.equal(answers[first].headers.get('retry-after'), '60');
+    assert.equal(answers[first].body.error, 'slow_down');
   });
 }
 

@@ -12,8 +12,10 @@ export const MCP = '/mcp/cluster';
  * `cachePersist`: a folder for the Cache API store, to share it between Worker instances.
  * `ratelimits`: Rate Limiting bindings, as in wrangler.toml: { NAME: { simple: { limit, period } } }.
  * `kvNamespaces`: Workers KV binding names (e.g. ['OAUTH_KV']), kept in memory by Miniflare.
+ * `durableObjects`: Durable Object bindings, e.g. { OAUTH_GRANTS: 'GrantObject' } (SQLite-backed,
+ * as the migration in wrangler.toml declares them).
  */
-export async function startWorker(vars = {}, { cachePersist, ratelimits, kvNamespaces } = {}) {
+export async function startWorker(vars = {}, { cachePersist, ratelimits, kvNamespaces, durableObjects } = {}) {
   const script = path.join(root, 'build/index.js');
   if (!fs.existsSync(script)) throw new Error('build/index.js is missing: run scripts/build.sh first');
   const logs = [];
@@ -27,6 +29,10 @@ export async function startWorker(vars = {}, { cachePersist, ratelimits, kvNames
     ...(cachePersist ? { cachePersist } : {}),
     ...(ratelimits ? { ratelimits } : {}),
     ...(kvNamespaces ? { kvNamespaces } : {}),
+    ...(durableObjects ? {
+      durableObjects: Object.fromEntries(Object.entries(durableObjects)
+        .map(([name, className]) => [name, { className, useSQLite: true }])),
+    } : {}),
     host: '127.0.0.1',
     port: 0,
     handleRuntimeStdio(stdout, stderr) {
