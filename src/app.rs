@@ -291,8 +291,9 @@ impl<S: Signatures + Sealer> App<S> {
         }
     }
 
-    /// The authorization server's endpoints (oauth mode). Anyone may call them, so each
-    /// client address has a budget per endpoint (Rate Limiting bindings) before any work.
+    /// The authorization server's endpoints (oauth mode). Anyone may call them, so each client
+    /// address (or grant) has a budget per endpoint (Rate Limiting bindings) before any work
+    /// beyond reading the small body.
     async fn authorization<'b, C: HttpClient, L: Limiter, K: Store + Grants>(
         &self,
         server: &AuthServer,
@@ -305,15 +306,6 @@ impl<S: Signatures + Sealer> App<S> {
         if req.method == "OPTIONS" {
             return self.preflight(req);
         }
-        if let Some(binding) = oauth::limiter(&req.path) {
-            let address = req.header("cf-connecting-ip").unwrap_or("unknown");
-            let key = || format!("{}:{address}", req.path);
-            match outside.limits.check(binding, key).await {
-                LimitCheck::Exceeded => return oauth::limited(&req.path),
-                LimitCheck::Failed(why) => trace.auth = Some(format!("rate limiter failed: {why}")),
-                LimitCheck::Unlimited | LimitCheck::Allowed => {}
-            }
-        }
         let body = if req.method == "POST" {
             match body.read(oauth::MAX_BODY_BYTES).await {
                 Ok(body) => body,
@@ -322,6 +314,13 @@ impl<S: Signatures + Sealer> App<S> {
         } else {
             Cow::Borrowed(&[][..])
         };
+        if let Some((binding, key)) = server.limit(req, &body) {
+            match outside.limits.check(binding, || key).await {
+                LimitCheck::Exceeded => return oauth::limited(&req.path),
+                LimitCheck::Failed(why) => trace.auth = Some(format!("rate limiter failed: {why}")),
+                LimitCheck::Unlimited | LimitCheck::Allowed => {}
+            }
+        }
         let io = Io {
             client: outside.client,
             store: outside.store,

@@ -169,7 +169,8 @@ pub struct OAuth {
     pub scopes: Vec<String>,
     /// Sent as `audience` to IdPs that mint tokens per API (Auth0, Camunda SaaS).
     pub audience: Option<String>,
-    /// `OAUTH_KV_KEY`: the AES-256-GCM key of every record in `OAUTH_KV` is derived from it.
+    /// `OAUTH_KV_KEY`: the AES-256-GCM key of every sealed record (registrations in KV, grants
+    /// in their Durable Objects, consent forms) is derived from it.
     pub seal_key: Secret,
     pub access_ttl_s: u32,
     pub refresh_ttl_s: u32,
@@ -803,7 +804,7 @@ fn oauth(
     warnings: &mut Vec<String>,
 ) -> Result<OAuth, ConfigError> {
     let issuer = required(get, "OAUTH_UPSTREAM_ISSUER", "oauth mode signs people in at this OIDC issuer (Keycloak realm, Entra tenant, Okta or Auth0 domain)")?;
-    let seal_key = required(get, "OAUTH_KV_KEY", "oauth mode encrypts what it keeps in OAUTH_KV with a key derived from this secret (wrangler secret put OAUTH_KV_KEY; 32 or more random characters)")?;
+    let seal_key = required(get, "OAUTH_KV_KEY", "oauth mode encrypts what it keeps (OAUTH_KV, the grant objects) with a key derived from this secret (wrangler secret put OAUTH_KV_KEY; 32 or more random characters)")?;
     if seal_key.len() < 32 {
         return Err(ConfigError {
             name: "OAUTH_KV_KEY",

@@ -35,6 +35,8 @@ struct Net {
     idp_down: Rc<Cell<bool>>,
     /// The IdP refuses refresh tokens (the person's session ended).
     refresh_refused: Rc<Cell<bool>>,
+    /// The IdP answers refreshes with 503 `temporarily_unavailable` (overloaded, not a verdict).
+    refresh_overloaded: Rc<Cell<bool>>,
     /// The IdP rotates refresh tokens strictly: each refresh answers a new one and refuses
     /// the one it was given ever after. Counts refreshes.
     rotations: Rc<Cell<u32>>,
@@ -107,6 +109,9 @@ impl HttpClient for Net {
                     200,
                     json!({"access_token": "person-at-1", "refresh_token": "person-rt", "expires_in": expires, "id_token": id_token("ada-7")}),
                 ),
+                "refresh_token" if self.refresh_overloaded.get() => {
+                    answer(503, json!({"error": "temporarily_unavailable"}))
+                }
                 "refresh_token" if self.refresh_refused.get() => answer(
                     400,
                     json!({"error": "invalid_grant", "error_description": "session ended"}),
@@ -250,6 +255,10 @@ impl Store for Object {
 
 impl ObjectStore for Object {
     async fn alarm(&self, at_s: Option<u64>) -> Result<(), String> {
+        yield_now().await;
+        if self.storage.failing.get() {
+            return Err("storage is down".into());
+        }
         self.alarm.set(at_s);
         Ok(())
     }
@@ -1341,7 +1350,8 @@ fn a_failed_write_leaves_the_grant_as_it_was() {
         resp.status, 200,
         "the retry with the same token works: nobody is signed out"
     );
-    // A code whose grant could not be stored: the person is sent back with an error.
+    // A code whose grant could not be stored: a page says so, and the person's new IdP tokens
+    // are revoked (they would lead nowhere).
     let (grant, cookie) = w.approve(&client);
     w.records.objects.failing.set(true);
     let resp = w.come_back(&grant, Some(&cookie));
@@ -1502,9 +1512,14 @@ fn anonymous_endpoints_have_a_budget_per_client_address() {
         201,
         "another address has its own"
     );
+    // One IPv6 subscriber (a /64) is one address.
+    for i in 1..=3 {
+        assert_eq!(send(register(), &format!("2001:db8:1:2::{i}")).status, 201);
+    }
+    assert_eq!(send(register(), "2001:db8:1:2:ffff::9").status, 429);
     assert_eq!(
         w.records.kv.map.borrow().len(),
-        4,
+        7,
         "refused registrations store nothing"
     );
     for path in ["/authorize", "/token", "/revoke"] {
@@ -1515,4 +1530,124 @@ fn anonymous_endpoints_have_a_budget_per_client_address() {
         assert_ne!(statuses[2], 429, "{path}");
         assert_eq!(statuses[3], 429, "{path}");
     }
+    // /token calls with a code or token this gateway minted count against their grant, not
+    // the (shared) address: a hosted client's many people do not lock each other out.
+    let client = w.register();
+    let (_, mut refresh) = w.tokens(&client);
+    for i in 0..3 {
+        let resp = send(refresh_request(&client, &refresh), "198.51.100.8");
+        assert_eq!(resp.status, 200, "refresh {i} from a spent address");
+        refresh = body_json(&resp)["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    }
+    let req = refresh_request(&client, &refresh);
+    assert_eq!(
+        send(req, "203.0.113.50").status,
+        429,
+        "the grant's own budget is spent"
+    );
+}
+
+#[test]
+fn an_overloaded_idp_is_no_verdict_on_the_person() {
+    let w = world(&oauth_vars());
+    w.net.person_expires_in.set(120);
+    let client = w.register();
+    let (access, _) = w.tokens(&client);
+    w.now.set(NOW + 90);
+    w.net.refresh_overloaded.set(true);
+    assert_eq!(
+        w.call(&access, "/mcp/cluster").status,
+        503,
+        "try again later"
+    );
+    w.net.refresh_overloaded.set(false);
+    assert_eq!(
+        w.call(&access, "/mcp/cluster").status,
+        200,
+        "the grant was kept"
+    );
+    assert!(!w
+        .net
+        .seen
+        .borrow()
+        .iter()
+        .any(|r| r.url == format!("{IDP}/revoke")));
+}
+
+#[test]
+fn made_up_ids_and_tokens_never_reach_an_object() {
+    let w = world(&oauth_vars());
+    let client = w.register();
+    let (access, refresh) = w.tokens(&client);
+    let objects = w.records.objects.map.borrow().len();
+    let grant = access.split('.').next().unwrap().to_owned();
+    let mut bent = access.clone().into_bytes();
+    let last = bent.len() - 1;
+    bent[last] = if bent[last] == b'0' { b'1' } else { b'0' };
+    let bent = String::from_utf8(bent).unwrap();
+    let forged_id = format!("{}{}", "0".repeat(32), &grant[32..]);
+    for token in [
+        bent.clone(),
+        format!("{grant}.{}", "a".repeat(80)),
+        format!("{forged_id}.{}", &access[49..]),
+        format!("{}.{}", "a".repeat(48), "b".repeat(80)),
+    ] {
+        assert_eq!(w.call(&token, "/mcp/cluster").status, 401, "{token}");
+        assert_eq!(error_of(&w.refresh(&client, &token)), "invalid_grant");
+    }
+    assert_eq!(
+        w.send(request(
+            "GET",
+            &format!("/oauth/callback?code=x&state={forged_id}")
+        ))
+        .status,
+        400
+    );
+    assert_eq!(
+        w.records.objects.map.borrow().len(),
+        objects,
+        "no object was woken"
+    );
+    assert_eq!(
+        w.refresh(&client, &refresh).status,
+        200,
+        "the real ones still work"
+    );
+}
+
+#[test]
+fn an_ended_grant_id_is_never_opened_again() {
+    let w = world(&oauth_vars());
+    let client = w.register();
+    let (consent, csrf, cookie) = w.consent(&client);
+    let approve = || {
+        w.post_form(
+            "/authorize",
+            &[
+                ("consent", &consent),
+                ("csrf", &csrf),
+                ("decision", "approve"),
+            ],
+            Some(&cookie),
+        )
+    };
+    let login = approve();
+    assert_eq!(login.status, 303);
+    let grant = query_of(login.header("location").unwrap())["state"].clone();
+    // The IdP sends the person back with an error: the sign-in ends.
+    let mut back = request(
+        "GET",
+        &format!("/oauth/callback?error=access_denied&state={grant}"),
+    );
+    back.headers.push(("cookie".into(), cookie.clone()));
+    assert_eq!(w.send(back).status, 302);
+    // The same consent posted again within its ten minutes: refused, the id stays ended.
+    assert_eq!(approve().status, 400);
+    // After the tombstone's time, the alarm removes it.
+    w.now.set(NOW + 601);
+    w.records.objects.fire_alarms();
+    assert!(w.records.objects.records().is_empty());
 }

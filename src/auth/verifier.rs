@@ -42,13 +42,14 @@ struct Custom {
 
 impl Custom {
     /// An ID token says who signed in to a client; it grants nothing, even when its `aud`
-    /// happens to name this API.
+    /// happens to name this API. A `nonce` counts only without scopes: Keycloak before 25 copies
+    /// the login's nonce into access tokens, which carry `scope`.
     fn is_id_token(&self) -> bool {
         self.typ
             .as_deref()
             .is_some_and(|t| t.eq_ignore_ascii_case("id"))
-            || self.nonce.is_some()
             || self.at_hash.is_some()
+            || (self.nonce.is_some() && self.scope.is_none() && self.scp.is_empty())
     }
 }
 

@@ -158,9 +158,12 @@ impl DurableObject for GrantObject {
                 )
             })
             .await?;
-        if let Err(why) = done {
+        // A failed alarm is retried by the runtime (with backoff) only if it fails here: the
+        // grant it should end must not be kept for ever.
+        done.map_err(|why| {
             console_error!("grant alarm: {why}");
-        }
+            worker::Error::RustError(why)
+        })?;
         worker::Response::ok("")
     }
 }

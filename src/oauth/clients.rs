@@ -65,9 +65,11 @@ pub struct Client {
 pub enum ClientError {
     #[error("unknown client_id")]
     Unknown,
-    #[error("client metadata document refused: {0}")]
+    /// The document's author got it wrong. The reason stays in the detail: a page of this
+    /// gateway shows no text that a stranger's document chose.
+    #[error("its client metadata document refused")]
     Document(String),
-    #[error("{0}")]
+    #[error("its registration could not be read")]
     Metadata(String),
     /// The document could not be had (network, timeout, status). The runtime's own words stay
     /// in the detail, for logs: they can name internal hosts and are no business of the page.
@@ -79,8 +81,9 @@ impl ClientError {
     /// Everything known of the failure, for logs; the Display is what a person may be shown.
     pub fn detail(&self) -> String {
         match self {
-            ClientError::Unreachable(why) => why.clone(),
-            other => other.to_string(),
+            ClientError::Unknown => self.to_string(),
+            ClientError::Document(why) => format!("{self}: {why}"),
+            ClientError::Metadata(why) | ClientError::Unreachable(why) => why.clone(),
         }
     }
 }
@@ -236,7 +239,11 @@ fn is_hidden(c: char) -> bool {
             // Hangul fillers, which render blank
             | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
             // tags and variation selectors
-            | '\u{E0000}'..='\u{E007F}' | '\u{FE00}'..='\u{FE0F}')
+            | '\u{E0000}'..='\u{E007F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'
+            // Mongolian selectors, Khmer inherent vowels, deprecated format controls,
+            // interlinear annotations, musical formatting, the blank Braille pattern
+            | '\u{180B}'..='\u{180F}' | '\u{17B4}' | '\u{17B5}' | '\u{206A}'..='\u{206F}'
+            | '\u{FFF9}'..='\u{FFFB}' | '\u{1D173}'..='\u{1D17A}' | '\u{2800}')
 }
 
 /// `https://` to any host, `http://` to a loopback host (RFC 8252 native apps), or a
@@ -245,7 +252,10 @@ fn is_hidden(c: char) -> bool {
 /// (the URL Standard, whose scheme grammar is RFC 3986's), since a browser follows the
 /// redirect; backslashes are refused because other parsers read them differently.
 pub fn is_redirect_uri(uri: &str) -> bool {
-    if uri.chars().count() > MAX_URI_CHARS
+    // ASCII only: an internationalised host must be written in its `xn--` form, so the consent
+    // page shows what a lookalike really is, and the `Location` header can carry it.
+    if !uri.is_ascii()
+        || uri.len() > MAX_URI_CHARS
         || uri.contains('#')
         || uri.chars().any(|c| c.is_control() || c == ' ' || c == '\\')
     {
@@ -259,7 +269,7 @@ pub fn is_redirect_uri(uri: &str) -> bool {
     }
     match url.scheme() {
         "https" => written_authority(uri, &url).is_some(),
-        "http" => written_authority(uri, &url).is_some() && is_loopback(&url),
+        "http" => written_authority(uri, &url).is_some_and(is_loopback_written),
         scheme => !REFUSED_SCHEMES.contains(&scheme),
     }
 }
@@ -287,9 +297,9 @@ pub fn redirect_matches(registered: &str, requested: &str) -> bool {
 /// parses without one, yet it was registered with one.
 fn is_portless_loopback(raw: &str, url: &Url) -> bool {
     url.scheme() == "http"
-        && is_loopback(url)
-        && written_authority(raw, url)
-            .is_some_and(|a| !a.rsplit(']').next().unwrap_or_default().contains(':'))
+        && written_authority(raw, url).is_some_and(|a| {
+            is_loopback_written(a) && !a.rsplit(']').next().unwrap_or_default().contains(':')
+        })
 }
 
 /// The authority as written right after `scheme://`, if not empty. The URL Standard reads
@@ -300,8 +310,19 @@ fn written_authority<'a>(raw: &'a str, url: &Url) -> Option<&'a str> {
     rest.split(['/', '?', '#']).next().filter(|a| !a.is_empty())
 }
 
-/// This machine, literally: `localhost`, `127.0.0.1` or `[::1]` (not `127.0.0.2`, and not
-/// a name that merely starts with `127.` or `localhost`).
+/// An authority as written (`host[:port]`) whose host is, letter for letter, `localhost`,
+/// `127.0.0.1` or `[::1]`: not `127.1`, `0x7f000001` or `LOCALHOST`, which mean the same
+/// address but show the person something else.
+fn is_loopback_written(authority: &str) -> bool {
+    let host = match authority.find(']') {
+        Some(end) if authority.starts_with('[') => &authority[..=end],
+        _ => authority.split(':').next().unwrap_or_default(),
+    };
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// This machine: `localhost`, `127.0.0.1` or `[::1]` (not `127.0.0.2`, and not a name that
+/// merely starts with `127.` or `localhost`).
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(name)) => name == "localhost",
@@ -392,6 +413,14 @@ mod tests {
             "http://localhost.evil.example/cb",
             "http://localhost./cb",
             "http://[::2]/cb",
+            // Loopback in another spelling, upper case, a lookalike host, a bidi override.
+            "http://127.1/cb",
+            "http://2130706433/cb",
+            "http://0x7f000001/cb",
+            "http://[0:0:0:0:0:0:0:1]/cb",
+            "http://LOCALHOST/cb",
+            "https://\u{430}pple.com/cb",
+            "https://app.example/\u{202E}bc",
             "https://claude.ai/cb#frag",
             "https://claude.ai/cb#",
             "javascript:alert(1)",
@@ -676,6 +705,7 @@ mod tests {
         assert!(missing.detail().contains("HTTP 404"));
         let not_json = fetch(Ok(200));
         assert_eq!(not_json, ClientError::Document("not JSON".into()));
-        assert_eq!(not_json.detail(), not_json.to_string());
+        assert_eq!(not_json.to_string(), "its client metadata document refused");
+        assert!(not_json.detail().ends_with("not JSON"));
     }
 }

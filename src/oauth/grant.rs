@@ -14,11 +14,12 @@
 //! refresh token is revoked when a grant ends.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::upstream::{IdpError, PersonTokens};
-use super::vault::{digest, random_hex, Sealer, Store, Vault, VaultError};
+use super::vault::{digest, hex, random_hex, Sealer, Store, Vault, VaultError};
 use super::AuthServer;
 use crate::http::HttpClient;
 
@@ -82,6 +83,9 @@ pub enum State {
         /// Unused refresh tokens lapse; each rotation moves this on.
         lapses_at: u64,
     },
+    /// The grant has ended; kept (without any secret) until its sign-in could no longer be
+    /// approved, so its id is never opened again.
+    Ended { until: u64 },
 }
 
 impl State {
@@ -90,13 +94,14 @@ impl State {
         match self {
             State::Approved { expires_at, .. } | State::Issued { expires_at, .. } => *expires_at,
             State::Active { lapses_at, .. } => *lapses_at,
+            State::Ended { until } => *until,
         }
     }
 
     /// The person's IdP tokens, once there are any (to revoke when the grant ends).
     fn person(&self) -> Option<&PersonTokens> {
         match self {
-            State::Approved { .. } => None,
+            State::Approved { .. } | State::Ended { .. } => None,
             State::Issued { grant, .. } | State::Active { grant, .. } => Some(&grant.person),
         }
     }
@@ -227,27 +232,70 @@ pub struct ObjectIo<'a, C, O, S> {
     pub sealer: &'a S,
 }
 
-/// `<grant>.<secret>`: the shape of every code and token, whose grant part finds the object.
-pub fn grant_of(token: &str) -> Option<&str> {
-    let (grant, secret) = token.split_once('.')?;
-    (is_id(grant) && secret.len() == 64 && is_hex(secret)).then_some(grant)
+/// Mints grant ids, codes and tokens that carry a MAC under a key of this deployment, and
+/// checks it: so a made-up id or token is refused at the edge, before it can wake a Durable
+/// Object (each costs money, and a flood on one grant's object would queue its person's calls).
+pub struct Minter {
+    key: [u8; 32],
 }
 
-/// A grant id: 32 lowercase hex digits (128 random bits).
-pub fn is_id(s: &str) -> bool {
-    s.len() == 32 && is_hex(s)
+/// A grant id: 16 random bytes and an 8-byte tag, in hex.
+const ID_HEX: usize = 48;
+/// A secret: 24 random bytes and a 16-byte tag over the grant id and them, in hex.
+const SECRET_HEX: usize = 80;
+
+impl Minter {
+    /// `secret` is `OAUTH_KV_KEY`; the MAC key is derived from it under its own label.
+    pub fn new(secret: &str) -> Self {
+        let key = Sha256::new()
+            .chain_update(b"camunda-mcp-edge oauth mint v1\0")
+            .chain_update(secret.as_bytes())
+            .finalize()
+            .into();
+        Minter { key }
+    }
+
+    fn tag(&self, label: &str, data: &str, bytes: usize) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("any key length");
+        mac.update(label.as_bytes());
+        mac.update(data.as_bytes());
+        hex(&mac.finalize().into_bytes()[..bytes])
+    }
+
+    pub fn new_id(&self) -> String {
+        let random = random_hex(16);
+        let tag = self.tag("id:", &random, 8);
+        random + &tag
+    }
+
+    /// Whether `id` is a grant id this deployment minted.
+    pub fn is_id(&self, id: &str) -> bool {
+        id.len() == ID_HEX && is_hex(id) && {
+            let (random, tag) = id.split_at(32);
+            same(&self.tag("id:", random, 8), tag)
+        }
+    }
+
+    /// A new code or token of grant `id`: `<id>.<secret>`.
+    pub fn new_token(&self, id: &str) -> String {
+        let random = random_hex(24);
+        let tag = self.tag("token:", &format!("{id}.{random}"), 16);
+        format!("{id}.{random}{tag}")
+    }
+
+    /// The grant of a code or token this deployment minted (revoked or not: the object knows).
+    pub fn grant_of<'t>(&self, token: &'t str) -> Option<&'t str> {
+        let (id, secret) = token.split_once('.')?;
+        if !self.is_id(id) || secret.len() != SECRET_HEX || !is_hex(secret) {
+            return None;
+        }
+        let (random, tag) = secret.split_at(48);
+        same(&self.tag("token:", &format!("{id}.{random}"), 16), tag).then_some(id)
+    }
 }
 
 fn is_hex(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-pub fn new_id() -> String {
-    random_hex(16)
-}
-
-fn new_token(grant: &str) -> String {
-    format!("{grant}.{}", random_hex(32))
 }
 
 /// Compares secrets in time independent of where they differ.
@@ -269,22 +317,33 @@ fn pkce_ok(verifier: &str, challenge: &str) -> bool {
     valid && same(&computed, challenge)
 }
 
-/// What a pure step decided: the state to store (`None`: the grant ends) and the answer.
+/// What a step decided: keep the grant as it is, store a new state, or end it; and the answer.
 enum Next {
     Keep(Reply),
-    Store(Box<State>, Reply),
+    Store(Box<State>, Reply, Failed),
     End(Reply),
 }
 
-/// Tokens for a grant, and the state that knows them.
-struct Issue {
-    access_ttl_s: u64,
-    refresh_ttl_s: u64,
+/// What to answer when the new state of a step could not be stored.
+enum Failed {
+    /// The grant is as it was: say so; the client tries again with the same secret.
+    Refuse,
+    /// The answer holds anyway: the person's IdP token was refreshed and is valid.
+    Answer,
+    /// The person's new IdP tokens would lead nowhere: revoke them, then refuse.
+    Revoke(PersonTokens),
 }
 
-impl Issue {
+/// Tokens for a grant, and the state that knows them.
+struct Issue<'a> {
+    access_ttl_s: u64,
+    refresh_ttl_s: u64,
+    minter: &'a Minter,
+}
+
+impl Issue<'_> {
     fn tokens(&self, id: &str, grant: Grant, code: String, retired: Vec<String>, now: u64) -> Next {
-        let (access, refresh) = (new_token(id), new_token(id));
+        let (access, refresh) = (self.minter.new_token(id), self.minter.new_token(id));
         let state = State::Active {
             grant,
             code,
@@ -299,7 +358,7 @@ impl Issue {
             refresh,
             expires_in: self.access_ttl_s,
         };
-        Next::Store(Box::new(state), reply)
+        Next::Store(Box::new(state), reply, Failed::Refuse)
     }
 }
 
@@ -308,7 +367,7 @@ fn refused(why: Refusal) -> Next {
 }
 
 /// `grant_type=authorization_code`, decided on the stored state.
-fn redeem(id: &str, state: State, op: &Op, issue: &Issue, now: u64) -> Next {
+fn redeem(id: &str, state: State, op: &Op, issue: &Issue<'_>, now: u64) -> Next {
     let Op::Redeem {
         code,
         client_id,
@@ -361,7 +420,7 @@ fn redeem(id: &str, state: State, op: &Op, issue: &Issue, now: u64) -> Next {
 
 /// `grant_type=refresh_token`: rotation, or reuse of a retired token ending the grant.
 /// (A lapsed grant never gets here: its deadline has passed.)
-fn refresh(id: &str, state: State, op: &Op, issue: &Issue, now: u64) -> Next {
+fn refresh(id: &str, state: State, op: &Op, issue: &Issue<'_>, now: u64) -> Next {
     let Op::Refresh {
         token,
         client_id,
@@ -435,11 +494,12 @@ fn revoke(state: &State, op: &Op) -> Next {
 }
 
 impl AuthServer {
-    fn issue(&self) -> Issue {
+    fn issue(&self) -> Issue<'_> {
         let s = self.idp.settings();
         Issue {
             access_ttl_s: u64::from(s.access_ttl_s),
             refresh_ttl_s: u64::from(s.refresh_ttl_s),
+            minter: &self.minter,
         }
     }
 
@@ -483,11 +543,11 @@ impl AuthServer {
                     verifier: verifier.clone(),
                     expires_at: now + LOGIN_TTL_S,
                 };
-                Next::Store(Box::new(state), Reply::Opened)
+                Next::Store(Box::new(state), Reply::Opened, Failed::Refuse)
             }
             (Some(_), Op::Open { .. }) => refused(Refusal::AlreadyOpen),
-            (None, Op::Revoke { .. }) => Next::Keep(Reply::Revoked),
-            (None, _) => refused(Refusal::Unknown),
+            (None | Some(State::Ended { .. }), Op::Revoke { .. }) => Next::Keep(Reply::Revoked),
+            (None | Some(State::Ended { .. }), _) => refused(Refusal::Unknown),
             (Some(state), _) if now >= state.deadline() => Next::End(match op {
                 Op::Revoke { .. } => Reply::Revoked,
                 _ => Reply::Refused(Refusal::Unknown),
@@ -508,9 +568,10 @@ impl AuthServer {
         now: u64,
     ) -> Result<(), String> {
         match self.load(io).await.map_err(|e| e.to_string())? {
+            Some(State::Ended { until }) if now >= until => io.storage.delete(RECORD).await,
             Some(state) if now >= state.deadline() => self.end(state.person(), io, now).await,
             Some(state) => io.storage.alarm(Some(state.deadline())).await,
-            None => io.storage.alarm(None).await,
+            None => Ok(()),
         }
     }
 
@@ -532,9 +593,16 @@ impl AuthServer {
     ) -> Reply {
         match next {
             Next::Keep(reply) => reply,
-            Next::Store(state, reply) => match self.save(&state, io).await {
+            Next::Store(state, reply, failed) => match self.save(&state, io).await {
                 Ok(()) => reply,
-                Err(why) => Reply::Refused(Refusal::Unavailable(why)),
+                Err(why) => match failed {
+                    Failed::Refuse => Reply::Refused(Refusal::Unavailable(why)),
+                    Failed::Answer => reply,
+                    Failed::Revoke(person) => {
+                        self.idp.revoke(io.client, now, &person).await;
+                        Reply::Refused(Refusal::Unavailable(why))
+                    }
+                },
             },
             Next::End(reply) => match self.end(person, io, now).await {
                 Ok(()) => reply,
@@ -554,25 +622,29 @@ impl AuthServer {
                 "a grant of {size} bytes is over the {MAX_RECORD_BYTES}-byte cap"
             ));
         }
+        // The alarm first: if the record then fails, an early or late alarm finds the stored
+        // state and acts on its own deadline; a record stored without its alarm would never end.
+        io.storage.alarm(Some(state.deadline())).await?;
         self.object_vault(io)
             .put(RECORD, state, 0)
             .await
-            .map_err(|e| e.to_string())?;
-        io.storage.alarm(Some(state.deadline())).await
+            .map_err(|e| e.to_string())
     }
 
-    /// Ends a grant: its record goes first (so it has ended even if the IdP does not answer),
-    /// then the IdP is told the person's refresh token is no longer wanted. A record that could
-    /// not be deleted is still there: the grant goes on, and the IdP is not told.
+    /// Ends a grant: a tombstone replaces its record first (so it has ended even if the IdP
+    /// does not answer), then the IdP is told the person's refresh token is no longer wanted.
+    /// A record that could not be replaced is still there: the grant goes on, the IdP is not
+    /// told.
     async fn end<C: HttpClient, O: ObjectStore, S: Sealer>(
         &self,
         person: Option<&PersonTokens>,
         io: &ObjectIo<'_, C, O, S>,
         now: u64,
     ) -> Result<(), String> {
-        io.storage.delete(RECORD).await?;
-        // A stale alarm finds no record and does nothing.
-        let _ = io.storage.alarm(None).await;
+        let tombstone = State::Ended {
+            until: now + LOGIN_TTL_S,
+        };
+        self.save(&tombstone, io).await?;
         if let Some(person) = person {
             self.idp.revoke(io.client, now, person).await;
         }
@@ -645,8 +717,9 @@ impl AuthServer {
                 return Next::End(back(params, Some(e.to_string())));
             }
         };
-        let code = new_token(id);
+        let code = self.minter.new_token(id);
         let reply = back(vec![("code", &code)], None);
+        let person_copy = person.clone();
         let grant = Grant {
             request,
             subject: who.subject,
@@ -657,7 +730,7 @@ impl AuthServer {
             code: digest(&code),
             expires_at: now + CODE_TTL_S,
         };
-        Next::Store(Box::new(issued), reply)
+        Next::Store(Box::new(issued), reply, Failed::Revoke(person_copy))
     }
 
     /// A tool call's token: the person's IdP token to call the cluster with, refreshed here
@@ -706,7 +779,7 @@ impl AuthServer {
                 if let State::Active { grant, .. } = &mut next {
                     grant.person = person;
                 }
-                Next::Store(Box::new(next), reply)
+                Next::Store(Box::new(next), reply, Failed::Answer)
             }
             Err(e @ IdpError::Refused { .. }) => {
                 Next::End(Reply::Refused(Refusal::Ended(e.to_string())))

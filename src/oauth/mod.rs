@@ -33,7 +33,7 @@ use crate::auth::{AuthError, Principal};
 use crate::config::OAuth;
 use crate::http::{HttpClient, Request, Response};
 use clients::{is_document_id, redirect_matches, Client, ClientError, Documents};
-use grant::{grant_of, is_id, same, AuthRequest, Grants, Op, Refusal, Reply};
+use grant::{same, AuthRequest, Grants, Minter, Op, Refusal, Reply};
 use upstream::{Idp, CALLBACK_PATH};
 use vault::{random_hex, Sealer, Store, Vault};
 
@@ -219,6 +219,7 @@ pub struct AuthServer {
     idp: Idp,
     documents: Documents,
     key: [u8; 32],
+    minter: Minter,
 }
 
 /// Whether a path is one of the authorization server's.
@@ -235,11 +236,23 @@ pub fn is_route(path: &str) -> bool {
 }
 
 /// The Rate Limiting binding that bounds anonymous calls of an endpoint, if any.
-pub fn limiter(path: &str) -> Option<&'static str> {
+fn limiter(path: &str) -> Option<&'static str> {
     match path {
         REGISTER_PATH => Some(REGISTER_LIMITER),
         AUTHORIZE_PATH | TOKEN_PATH | REVOKE_PATH | CALLBACK_PATH => Some(ENDPOINT_LIMITER),
         _ => None,
+    }
+}
+
+/// Who a limit counts: an IPv4 address, or an IPv6 /64 (one subscriber's whole network, which
+/// one attacker can spread over).
+fn address_key(address: &str) -> String {
+    match address.trim().parse::<std::net::Ipv6Addr>() {
+        Ok(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        _ => address.trim().chars().take(64).collect(),
     }
 }
 
@@ -267,12 +280,38 @@ fn allowed(path: &str) -> &'static str {
 }
 
 impl AuthServer {
+    /// The binding and key that bound a request to this endpoint, if any. `/token` and
+    /// `/revoke` calls that present a code or token this gateway minted count against their
+    /// grant — hosted clients (Claude.ai, ChatGPT) call them from a few shared addresses, which
+    /// a budget per address would lock out together; anything else counts against its address.
+    pub fn limit(&self, req: &Request, body: &[u8]) -> Option<(&'static str, String)> {
+        let binding = limiter(&req.path)?;
+        let presented = || {
+            let f = form(&String::from_utf8_lossy(body));
+            ["code", "refresh_token", "token"]
+                .into_iter()
+                .find_map(|name| field(&f, name).and_then(|t| self.minter.grant_of(t)))
+                .map(str::to_owned)
+        };
+        let grant = match req.path.as_str() {
+            TOKEN_PATH | REVOKE_PATH => presented(),
+            _ => None,
+        };
+        let by = match grant {
+            Some(grant) => format!("grant:{grant}"),
+            None => address_key(req.header("cf-connecting-ip").unwrap_or("unknown")),
+        };
+        Some((binding, format!("{}:{by}", req.path)))
+    }
+
     pub fn new(settings: OAuth) -> Self {
         let key = vault::seal_key(&settings.seal_key.0);
+        let minter = Minter::new(&settings.seal_key.0);
         AuthServer {
             idp: Idp::new(settings),
             documents: Documents::default(),
             key,
+            minter,
         }
     }
 
@@ -330,13 +369,23 @@ impl AuthServer {
             ("GET", AUTHORIZE_PATH) => self.authorize(req, &query(), io, now, is_resource).await,
             ("POST", AUTHORIZE_PATH) => self.decide(req, &form(&body), io, now).await,
             ("GET", CALLBACK_PATH) => self.callback(req, &query(), io).await,
-            ("POST", TOKEN_PATH) => match self.token(&form(&body), io).await {
-                Ok(resp) => resp.into(),
-                Err((e, note)) => Handled {
-                    response: e.response(),
-                    note,
-                },
-            },
+            ("POST", TOKEN_PATH) => {
+                let f = form(&body);
+                match self.token(&f, io).await {
+                    // A client in use keeps its registration, however long it only refreshes.
+                    Ok(resp) => Handled {
+                        response: resp,
+                        note: self
+                            .renew(field(&f, "client_id").unwrap_or_default(), io, now)
+                            .await
+                            .err(),
+                    },
+                    Err((e, note)) => Handled {
+                        response: e.response(),
+                        note,
+                    },
+                }
+            }
             ("POST", REGISTER_PATH) => self.register(&body, io, now).await,
             ("POST", REVOKE_PATH) => self.revoke(&form(&body), io).await,
             (_, path) => Response::json(405, json!({"error": "method_not_allowed"}).to_string())
@@ -416,7 +465,7 @@ impl AuthServer {
             };
         }
         let consent = Consent {
-            grant: grant::new_id(),
+            grant: self.minter.new_id(),
             request,
             csrf: random_hex(32),
             expires_at: now + grant::LOGIN_TTL_S,
@@ -617,7 +666,8 @@ impl AuthServer {
         }
     }
 
-    /// Pushes back the idle expiry of a registered client that is being used.
+    /// Pushes back the idle expiry of a registered client that is being used (a KV read; a
+    /// write at most once a day).
     async fn renew<C: HttpClient, K: Store, S: Sealer>(
         &self,
         client_id: &str,
@@ -650,7 +700,7 @@ impl AuthServer {
         io: &Io<'_, C, K, S>,
     ) -> Handled {
         let unknown = || page::error(400, None, "This sign-in is unknown or has expired.");
-        let Some(grant) = field(q, "state").filter(|s| is_id(s)) else {
+        let Some(grant) = field(q, "state").filter(|s| self.minter.is_id(s)) else {
             return unknown().into();
         };
         let name = cookie_name(grant);
@@ -762,7 +812,10 @@ impl AuthServer {
                 )))
             }
         };
-        let grant = grant_of(secret).ok_or_else(|| plain(Refusal::Unknown.token_error()))?;
+        let grant = self
+            .minter
+            .grant_of(secret)
+            .ok_or_else(|| plain(Refusal::Unknown.token_error()))?;
         match io.store.call(grant, &op).await {
             Ok(Reply::Tokens {
                 access,
@@ -798,7 +851,7 @@ impl AuthServer {
                 .response()
                 .into();
         };
-        let Some(grant) = grant_of(token) else {
+        let Some(grant) = self.minter.grant_of(token) else {
             return no_store(Response::new(200)).into();
         };
         let op = Op::Revoke {
@@ -884,7 +937,9 @@ impl AuthServer {
         resource: &str,
         io: &Io<'_, C, K, S>,
     ) -> Result<Admitted, AuthError> {
-        let grant = grant_of(token)
+        let grant = self
+            .minter
+            .grant_of(token)
             .ok_or_else(|| AuthError::InvalidToken("not a token of this gateway".into()))?;
         let op = Op::Admit {
             token: token.to_owned(),
@@ -936,4 +991,18 @@ fn rand_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
     getrandom::getrandom(&mut b).expect("the runtime provides randomness");
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_key;
+
+    #[test]
+    fn an_ipv6_subscriber_is_counted_by_its_64() {
+        assert_eq!(address_key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("2001:db8:1:2:ffff:0:0:9"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("198.51.100.7"), "198.51.100.7");
+        assert_eq!(address_key("::ffff:198.51.100.7"), "::ffff:198.51.100.7");
+        assert_eq!(address_key(&"x".repeat(500)).len(), 64);
+    }
 }

@@ -26,9 +26,15 @@ pub const STORE_DOWN: &str = "The gateway could not keep this sign-in. Try again
 
 /// No `form-action`: browsers apply it to every redirect after the form is sent, and approving
 /// goes through the IdP (which may hop through federated logins) to the client's redirect URI.
-/// Nothing on the page is unescaped input, so no injected form could exist to restrict.
-const CSP: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
+/// Nothing on the page is unescaped input, so no injected form could exist to restrict. The one
+/// script is [`ARM`], allowed by its hash.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-qllgUfKryy0acUPgJgYYYpWCwBFWL5cgV8scvRWOtb8='; base-uri 'none'; frame-ancestors 'none'";
+
+/// Approve starts disabled and is armed 600 ms after the page is first visible: a click meant
+/// for another window (double-clickjacking: an attacker's page swaps in the consent page under
+/// the second click of a double click) lands on a disabled button. `page::tests` checks its
+/// hash in [`CSP`].
+const ARM: &str = "const a=document.getElementById('approve');function arm(){if(document.visibilityState==='visible'){document.removeEventListener('visibilitychange',arm);setTimeout(function(){a.disabled=false},600)}}document.addEventListener('visibilitychange',arm);arm();";
 
 fn html(status: u16, body: String) -> Response {
     Response::new(status)
@@ -67,8 +73,8 @@ pub fn consent(c: &Consent<'_>) -> Response {
 <h1>Allow <span id="client">{name}</span> to use Camunda as you?</h1>
 <dl><dt>Client</dt><dd><span id="client-id">{client_id}</span> <em id="client-trust">({vouched})</em></dd><dt>Sends you back to</dt><dd id="redirect-uri">{redirect}</dd><dt>Access</dt><dd id="access">Call the Camunda tools at {resource} with your own Camunda permissions, until you revoke it.</dd><dt>Sign-in</dt><dd>You sign in at {idp}; this gateway never sees your password.</dd></dl>
 <form method="post" action="/authorize"><input type="hidden" name="consent" value="{sealed}"><input type="hidden" name="csrf" value="{csrf}">
-<button type="submit" name="decision" value="approve">Approve</button><button type="submit" name="decision" value="deny">Deny</button></form>
-<p><small>Only approve if you started connecting this client yourself, and you know the address it sends you back to.</small></p></body></html>"#,
+<button type="submit" name="decision" value="approve" id="approve" disabled>Approve</button><button type="submit" name="decision" value="deny">Deny</button></form>
+<p><small>Only approve if you started connecting this client yourself, and you know the address it sends you back to.</small></p><noscript><p>Approving needs JavaScript: it keeps a click meant for another window from approving.</p></noscript><script>{ARM}</script></body></html>"#,
         client_id = esc(&c.client.client_id),
         redirect = esc(c.redirect_uri),
         resource = esc(c.resource),
@@ -93,4 +99,17 @@ pub fn error(status: u16, client: Option<&Client>, message: &str) -> Response {
             esc(message)
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64ct::{Base64, Encoding};
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn the_one_script_is_the_one_the_policy_allows() {
+        let hash = Base64::encode_string(&Sha256::digest(ARM.as_bytes()));
+        assert!(CSP.contains(&format!("'sha256-{hash}'")), "{hash}");
+    }
 }

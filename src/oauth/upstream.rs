@@ -21,7 +21,7 @@ const MAX_BYTES: usize = 256 * 1024;
 pub enum IdpError {
     #[error("the identity provider at {0} could not be reached: {1}")]
     Unreachable(String, String),
-    /// The IdP refused (an OAuth error such as `invalid_grant`).
+    /// The IdP refused the grant itself (400/401 `invalid_grant` or `unauthorized_client`).
     #[error("the identity provider refused: {error}{}", description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Refused {
         error: String,
@@ -72,11 +72,21 @@ pub async fn token_request<C: HttpClient>(
     let json: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
     if !(200..300).contains(&resp.status) {
         let text = |k: &str| json.get(k).and_then(Value::as_str).map(short);
+        // Only a 400 or 401 refusing the grant itself is a verdict (it ends a person's
+        // grant): an IdP that is overloaded, down or misconfigured says nothing about them.
+        let verdict = matches!(resp.status, 400 | 401);
         return Err(match text("error") {
-            Some(error) => IdpError::Refused {
-                error,
-                description: text("error_description"),
-            },
+            Some(error)
+                if verdict && matches!(error.as_str(), "invalid_grant" | "unauthorized_client") =>
+            {
+                IdpError::Refused {
+                    error,
+                    description: text("error_description"),
+                }
+            }
+            Some(error) => {
+                IdpError::Unreachable(url.to_owned(), format!("HTTP {} {error}", resp.status))
+            }
             None => IdpError::Unreachable(url.to_owned(), format!("HTTP {}", resp.status)),
         });
     }

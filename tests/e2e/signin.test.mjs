@@ -10,7 +10,6 @@ import http from 'node:http';
 import os from 'node:os';
 import readline from 'node:readline';
 import net from 'node:net';
-import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { startUpstream } from '../support/upstream.mjs';
 import { startWorker, rpc } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
+import * as signin from '../support/signin.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = path.join(root, 'tests/artifacts');
@@ -130,69 +130,10 @@ async function startMcpRemote(endpoint) {
   return { port, waitFor, request, notify, close };
 }
 
-/** Registers a client sent back to the receiver (optionally as if from `address`). */
-async function register(base, address) {
-  const res = await fetch(`${base}/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(address ? { 'cf-connecting-ip': address } : {}) },
-    body: JSON.stringify({ redirect_uris: [receiver.url], client_name: 'Scripted client' }),
-  });
-  return { status: res.status, headers: res.headers, body: await res.json() };
-}
-
-/**
- * A sign-in as a browser does it, without the browser: register, open the consent page, approve
- * with its cookie, follow the mock IdP's redirect back to the callback. Returns what a client
- * holds before it redeems the code.
- */
-async function codeFor(base) {
-  const clientId = (await register(base)).body.client_id;
-  const verifier = crypto.randomBytes(32).toString('base64url');
-  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
-  const q = new URLSearchParams({
-    response_type: 'code', client_id: clientId, redirect_uri: receiver.url, state: 's1',
-    code_challenge: challenge, code_challenge_method: 'S256',
-  });
-  const page = await fetch(`${base}/authorize?${q}`);
-  assert.equal(page.status, 200);
-  const setCookie = page.headers.get('set-cookie');
-  const cookie = setCookie.split(';')[0];
-  const html = await page.text();
-  const field = (name) => html.match(new RegExp(`name="${name}" value="([^"]+)"`))[1];
-  const approved = await fetch(`${base}/authorize`, {
-    method: 'POST', redirect: 'manual', headers: { ...FORM, cookie },
-    body: new URLSearchParams({ consent: field('consent'), csrf: field('csrf'), decision: 'approve' }),
-  });
-  assert.equal(approved.status, 303);
-  const atIdp = await fetch(approved.headers.get('location'), { redirect: 'manual' });
-  const back = await fetch(atIdp.headers.get('location'), { redirect: 'manual', headers: { cookie } });
-  assert.equal(back.status, 302, await back.text());
-  const code = new URL(back.headers.get('location')).searchParams.get('code');
-  return { clientId, verifier, code, setCookie };
-}
-
-function redeem(base, { clientId, verifier, code }) {
-  return fetch(`${base}/token`, {
-    method: 'POST', headers: FORM,
-    body: new URLSearchParams({
-      grant_type: 'authorization_code', code, redirect_uri: receiver.url, client_id: clientId, code_verifier: verifier,
-    }),
-  });
-}
-
-function refreshWith(base, clientId, token) {
-  return fetch(`${base}/token`, {
-    method: 'POST', headers: FORM,
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: clientId }),
-  });
-}
-
-async function signedIn(base) {
-  const held = await codeFor(base);
-  const tokens = await (await redeem(base, held)).json();
-  assert.ok(tokens.access_token, JSON.stringify(tokens));
-  return { ...held, tokens };
-}
+const register = (base, address) => signin.register(base, receiver.url, address);
+const codeFor = (base) => signin.codeFor(base, receiver.url);
+const signedIn = (base) => signin.signedIn(base, receiver.url);
+const { redeem, refreshWith } = signin;
 
 const topology = (endpoint, token) => rpc(endpoint,
   { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'getTopology', arguments: {} } },

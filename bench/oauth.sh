@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The cost of an oauth-mode tool call (prints figures; asserts nothing): getTopology with a
+# signed-in person's gateway token, against the same call without auth, in interleaved rounds.
+# Targets, each its own Miniflare workerd process (its KV and Durable Objects simulated inside
+# it, so their CPU is counted with the gateway's):
+#   none    - the built gateway, MCP_AUTH_MODE=none (the floor)
+#   oauth   - the built gateway in oauth mode: every call asks the grant's Durable Object
+#   oauth-b - BENCH_AB=<dir>: another build in oauth mode (e.g. one that read grants from KV)
+# Usage: bench/oauth.sh [seconds per run]; BENCH_ROUNDS (default 3), BENCH_CONNS (default 10).
+# On Cloudflare the object runs in its own isolate, often elsewhere: its CPU is not the edge
+# Worker's, and its round trip is one location hop; locally both are on this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+CONNS=${BENCH_CONNS:-10}
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+bash scripts/setup.sh >&2
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >&2
+[ -f build/index.js ] || bash scripts/build.sh >&2
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+UP=18190
+declare -A port=([none]=18191 [oauth]=18192 [oauth-b]=18193) pid token dir=([none]=build [oauth]=build)
+targets="none oauth"
+if [ -n "${BENCH_AB:-}" ]; then dir[oauth-b]=$BENCH_AB; targets+=" oauth-b"; fi
+node tests/support/upstream.mjs --port $UP > "$work/upstream.log" 2>&1 & pids+=($!)
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$UP/" && break; sleep 0.1; done
+for t in $targets; do
+  mode=oauth; [ "$t" = none ] && mode=none
+  mkfifo "$work/$t.ready"
+  node bench/oauth.mjs "${dir[$t]}" "${port[$t]}" "http://127.0.0.1:$UP" $mode > "$work/$t.ready" 2> "$work/$t.log" & pids+=($!)
+  read -r line < "$work/$t.ready" || { cat "$work/$t.log" >&2; exit 1; }
+  pid[$t]=$(node -p "JSON.parse(process.argv[1]).pid" "$line")
+  token[$t]=$(node -p "JSON.parse(process.argv[1]).token" "$line")
+done
+printf '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getTopology","arguments":{}}}' > "$work/topology.json"
+for t in $targets; do
+  curl -sf -X POST -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' \
+    ${token[$t]:+-H "authorization: Bearer ${token[$t]}"} --data @"$work/topology.json" \
+    "http://127.0.0.1:${port[$t]}/mcp/cluster" | grep -q '"isError":false' \
+    || { echo "no getTopology answer from $t" >&2; cat "$work/$t.log" >&2; exit 1; }
+done
+
+run() { measure "$1" "http://127.0.0.1:${port[$1]}/mcp/cluster" "$2" "$work/topology.json" "${token[$1]}"; }
+echo "warm-up" >&2
+for t in $targets; do run "$t" 10 > /dev/null; done
+declare -A rps cpu p50s p99s errs
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round of $ROUNDS" >&2
+  for c in $CONNS; do
+    for t in $targets; do
+      read -r r p50 p99 us err <<<"$(run "$t" "$c")"
+      k=$t-$c
+      rps[$k]+="$r "; cpu[$k]+="$us "; p50s[$k]+="$p50 "; p99s[$k]+="$p99 "
+      [ "$err" = yes ] && errs[$k]=yes
+    done
+  done
+done
+
+echo "## oauth mode: the cost of a tool call"
+echo
+echo "$(date -u +%Y-%m-%d), $(nproc) cores; Miniflare $(node -p "require('./node_modules/miniflare/package.json').version")," \
+  "wrk -t1, ${DURATION} s per run, $ROUNDS interleaved rounds; getTopology, one signed-in person's token throughout." \
+  "CPU µs/req: user+system time of the target's workerd process (gateway, KV and Durable Objects) ÷ requests."
+echo
+echo "| target | c | CPU µs/req | req/s | p50 ms | p99 ms | errors |"
+echo "|---|---|---|---|---|---|---|"
+for c in $CONNS; do
+  for t in $targets; do
+    k=$t-$c
+    # shellcheck disable=SC2086
+    echo "| $t | $c | $(median ${cpu[$k]}) ($(spread ${cpu[$k]})) | $(median ${rps[$k]}) ($(spread ${rps[$k]}))" \
+      "| $(median ${p50s[$k]}) ($(spread ${p50s[$k]})) | $(median ${p99s[$k]}) | ${errs[$k]:-no} |"
+  done
+done
+echo
+for c in $CONNS; do
+  echo "- c=$c: CPU per call, oauth ÷ none $(figure cpu oauth-$c none-$c); p50 latency, oauth ÷ none $(figure p50s oauth-$c none-$c)"
+  [ -z "${BENCH_AB:-}" ] || echo "- c=$c: oauth-b ($BENCH_AB) ÷ none: CPU $(figure cpu oauth-b-$c none-$c), p50 $(figure p50s oauth-b-$c none-$c); oauth-b ÷ oauth: CPU $(figure cpu oauth-b-$c oauth-$c), p50 $(figure p50s oauth-b-$c oauth-$c)"
+done
