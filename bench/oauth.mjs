@@ -10,6 +10,8 @@ import { signedIn } from '../tests/support/signin.mjs';
 
 const [dir, port, upstream, mode] = process.argv.slice(2);
 const script = path.resolve(dir, 'index.js');
+// workerd serves the build's files from below its working directory, wherever the build is.
+process.chdir(path.resolve(dir));
 const vars = { CAMUNDA_REST_ADDRESS: upstream };
 let idp;
 if (mode === 'oauth') {
@@ -34,6 +36,11 @@ const mf = new Miniflare({
   ...(grants ? { durableObjects: { OAUTH_GRANTS: { className: 'GrantObject', useSQLite: true } } } : {}),
   host: '127.0.0.1',
   port: Number(port),
+  // The Worker's log lines go to stderr: stdout carries only the line above.
+  handleRuntimeStdio(stdout, stderr) {
+    stdout.pipe(process.stderr);
+    stderr.pipe(process.stderr);
+  },
 });
 const base = (await mf.ready).href.replace(/\/$/, '');
 /** The workerd process Miniflare started for us (the one whose CPU time is measured). */

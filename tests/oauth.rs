@@ -319,6 +319,16 @@ impl Grants for Objects {
     async fn call(&self, grant: &str, op: &Op) -> Result<Reply, String> {
         let op: Op = serde_json::from_str(&serde_json::to_string(op).unwrap()).unwrap();
         let object = self.object(grant);
+        let (server, sealer) = self.app.auth_server().unwrap();
+        // A tool call that changes nothing is answered without the turn, as the Worker does.
+        let io = ObjectIo {
+            client: &self.net,
+            storage: object.as_ref(),
+            sealer,
+        };
+        if let Some(reply) = server.grant_glance(&op, &io, self.now.get()).await {
+            return Ok(reply);
+        }
         for _ in 0..100_000 {
             if !object.busy.get() {
                 break;
@@ -327,12 +337,6 @@ impl Grants for Objects {
         }
         assert!(!object.busy.get(), "a step never ended");
         object.busy.set(true);
-        let (server, sealer) = self.app.auth_server().unwrap();
-        let io = ObjectIo {
-            client: &self.net,
-            storage: object.as_ref(),
-            sealer,
-        };
         let reply = server.grant_step(grant, &op, &io, self.now.get()).await;
         object.busy.set(false);
         Ok(serde_json::from_str(&serde_json::to_string(&reply).unwrap()).unwrap())
@@ -1286,43 +1290,62 @@ fn one_idp_refresh_per_grant_for_every_isolate_even_racing_a_rotation() {
     // Share the objects themselves: both isolates reach the same grant.
     *other.records.objects.map.borrow_mut() = w.records.objects.map.borrow().clone();
     w.now.set(NOW + 90); // the person's IdP token is due
+                         // Ten calls at once through both isolates: one IdP refresh for all of them.
+    let calls: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = Response>>>> = (0..10)
+        .map(|i| {
+            let side = if i % 2 == 0 { &w } else { &other };
+            Box::pin(side.serve(call_request(&access)))
+                as std::pin::Pin<Box<dyn std::future::Future<Output = Response>>>
+        })
+        .collect();
+    let answers = pollster::block_on(join_all(calls));
+    assert!(answers.iter().all(|r| r.status == 200));
+    assert_eq!(w.net.rotations.get(), 1, "one IdP refresh for the grant");
+    // Due again, and now racing a rotation of the client's refresh token.
+    w.now.set(NOW + 3600 + 60);
+    let (access, refresh) = {
+        let r = body_json(&w.refresh(&client, &refresh));
+        (
+            r["access_token"].as_str().unwrap().to_owned(),
+            r["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    };
     let mut futures: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = Response>>>> =
         Vec::new();
-    for i in 0..10 {
+    for i in 0..6 {
         let side = if i % 2 == 0 { &w } else { &other };
         futures.push(Box::pin(side.serve(call_request(&access))));
     }
     futures.push(Box::pin(w.serve(refresh_request(&client, &refresh))));
     let answers = pollster::block_on(join_all(futures));
-    assert!(
-        answers.iter().all(|r| r.status == 200),
-        "every call and the rotation went through"
+    assert_eq!(
+        answers.last().unwrap().status,
+        200,
+        "the rotation went through"
     );
-    assert_eq!(w.net.rotations.get(), 1, "one IdP refresh for the grant");
+    // A call the object took after the rotation holds a retired access token (401).
+    assert!(answers[..6]
+        .iter()
+        .all(|r| r.status == 200 || r.status == 401));
     // The rotation's tokens and the person's refreshed token live side by side.
     let rotated = body_json(answers.last().unwrap());
     let new_access = rotated["access_token"].as_str().unwrap();
     let new_refresh = rotated["refresh_token"].as_str().unwrap();
     assert_eq!(w.call(new_access, "/mcp/cluster").status, 200);
-    let last = w.net.cluster_calls().pop().unwrap();
-    assert_eq!(person_token_of(&last), "Bearer person-at-2");
-    let again = w.refresh(&client, new_refresh);
-    assert_eq!(again.status, 200, "the client's new refresh token works");
-    // An hour on, the person's token is due again: the object refreshes with the IdP's
-    // rotated refresh token, which a strictly rotating IdP still accepts.
-    w.now.set(NOW + 3660);
-    let fresh = body_json(&w.refresh(
-        &client,
-        body_json(&again)["refresh_token"].as_str().unwrap(),
-    ));
     assert_eq!(
-        w.call(fresh["access_token"].as_str().unwrap(), "/mcp/cluster")
-            .status,
-        200
+        w.net.rotations.get(),
+        2,
+        "one more IdP refresh, before or after the rotation"
     );
-    assert_eq!(w.net.rotations.get(), 2);
     let last = w.net.cluster_calls().pop().unwrap();
     assert_eq!(person_token_of(&last), "Bearer person-at-3");
+    // The second IdP refresh presented the IdP's rotated refresh token (a strictly rotating
+    // IdP refuses any other), so the rotation of ours kept the object's refreshed person.
+    assert_eq!(
+        w.refresh(&client, new_refresh).status,
+        200,
+        "the client's new refresh token works"
+    );
 }
 
 #[test]

@@ -112,6 +112,20 @@ impl DurableObject for GrantObject {
             .map_err(|e| worker::Error::RustError(format!("not a grant step: {e}")))?;
         let app = app_for(&self.env);
         let storage = ObjectStorage(self.state.storage());
+        let glanced = match app.as_ref().as_ref().ok().and_then(|a| a.auth_server()) {
+            Some((server, sealer)) => {
+                let io = ObjectIo {
+                    client: &Direct,
+                    storage: &storage,
+                    sealer,
+                };
+                server.grant_glance(&op, &io, now_s()).await
+            }
+            None => None,
+        };
+        if let Some(reply) = glanced {
+            return worker::Response::from_json(&reply);
+        }
         // One step at a time, IdP round trips included: nothing else reaches this object
         // until the step has stored its outcome.
         let reply = self

@@ -733,6 +733,29 @@ impl AuthServer {
         Next::Store(Box::new(issued), reply, Failed::Revoke(person_copy))
     }
 
+    /// Answers a tool call's `Admit` that changes nothing (most of them) without the object's
+    /// exclusive turn: a read, so parallel calls of one person do not queue. `None`: the step
+    /// changes the grant (the person's IdP token is due, or the deadline passed) and must run
+    /// with the turn, through [`AuthServer::grant_step`].
+    pub async fn grant_glance<C: HttpClient, O: ObjectStore, S: Sealer>(
+        &self,
+        op: &Op,
+        io: &ObjectIo<'_, C, O, S>,
+        now: u64,
+    ) -> Option<Reply> {
+        let Op::Admit { .. } = op else {
+            return None;
+        };
+        let state = self.load(io).await.ok()??;
+        if now >= state.deadline() {
+            return None;
+        }
+        match admission(&state, op, now) {
+            Admission::Decided(reply) => Some(reply),
+            Admission::RefreshPerson => None,
+        }
+    }
+
     /// A tool call's token: the person's IdP token to call the cluster with, refreshed here
     /// (once per grant, whichever isolate asks) when it is about to expire.
     async fn admit_step<C: HttpClient, O: ObjectStore, S: Sealer>(
@@ -742,39 +765,15 @@ impl AuthServer {
         io: &ObjectIo<'_, C, O, S>,
         now: u64,
     ) -> Next {
-        let Op::Admit { token, resource } = op else {
+        if let Admission::Decided(reply) = admission(&state, op, now) {
+            return Next::Keep(reply);
+        }
+        let State::Active { grant, .. } = &state else {
             return refused(Refusal::Unknown);
         };
-        let State::Active {
-            grant,
-            access,
-            access_expires_at,
-            ..
-        } = &state
-        else {
-            return refused(Refusal::Unknown);
-        };
-        if !same(&digest(token), access) {
-            return refused(Refusal::Unknown);
-        }
-        if now >= *access_expires_at {
-            return refused(Refusal::AccessExpired);
-        }
-        if grant.request.resource != *resource {
-            return refused(Refusal::OtherResource);
-        }
-        let admitted = |person: &PersonTokens, refreshed| Reply::Admitted {
-            person_token: person.access_token.clone(),
-            subject: grant.subject.clone(),
-            client_id: grant.request.client_id.clone(),
-            refreshed,
-        };
-        if grant.person.expires_at > now + REFRESH_MARGIN_S {
-            return Next::Keep(admitted(&grant.person, false));
-        }
         match self.idp.refresh(io.client, now, &grant.person).await {
             Ok(person) => {
-                let reply = admitted(&person, true);
+                let reply = admitted(grant, &person, true);
                 let mut next = state.clone();
                 if let State::Active { grant, .. } = &mut next {
                     grant.person = person;
@@ -786,5 +785,47 @@ impl AuthServer {
             }
             Err(e) => refused(Refusal::Unavailable(e.to_string())),
         }
+    }
+}
+
+/// What a tool call's token gets without any I/O, or that the person's IdP token is due.
+enum Admission {
+    Decided(Reply),
+    RefreshPerson,
+}
+
+fn admission(state: &State, op: &Op, now: u64) -> Admission {
+    let no = |why| Admission::Decided(Reply::Refused(why));
+    let (
+        Op::Admit { token, resource },
+        State::Active {
+            grant,
+            access,
+            access_expires_at,
+            ..
+        },
+    ) = (op, state)
+    else {
+        return no(Refusal::Unknown);
+    };
+    if !same(&digest(token), access) {
+        no(Refusal::Unknown)
+    } else if now >= *access_expires_at {
+        no(Refusal::AccessExpired)
+    } else if grant.request.resource != *resource {
+        no(Refusal::OtherResource)
+    } else if grant.person.expires_at > now + REFRESH_MARGIN_S {
+        Admission::Decided(admitted(grant, &grant.person, false))
+    } else {
+        Admission::RefreshPerson
+    }
+}
+
+fn admitted(grant: &Grant, person: &PersonTokens, refreshed: bool) -> Reply {
+    Reply::Admitted {
+        person_token: person.access_token.clone(),
+        subject: grant.subject.clone(),
+        client_id: grant.request.client_id.clone(),
+        refreshed,
     }
 }
