@@ -1437,6 +1437,10 @@ fn browser_binding_methods_and_loopback_ports() {
     let page = String::from_utf8_lossy(&resp.body).into_owned();
     assert!(page.contains(REDIRECT), "the full redirect URI is shown");
     assert!(
+        page.contains(r#"value="approve" id="approve" disabled"#),
+        "Approve is armed by the page's script, not at once (double-clickjacking)"
+    );
+    assert!(
         page.contains("unverified"),
         "a registered client is marked unverified"
     );

@@ -47,7 +47,7 @@ fn html(status: u16, body: String) -> Response {
         .with_body(body)
 }
 
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}h1{font-size:1.4rem}dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem}dt{color:#555}dd{margin:0;word-break:break-all}button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.6rem;border-radius:.3rem;border:1px solid #888;cursor:pointer}button[value=approve]{background:#fc5d0d;color:#fff;border-color:#fc5d0d}";
+const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}h1{font-size:1.4rem}dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem}dt{color:#555}dd{margin:0;word-break:break-all}button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.6rem;border-radius:.3rem;border:1px solid #888;cursor:pointer}button[value=approve]{background:#fc5d0d;color:#fff;border-color:#fc5d0d}button:disabled{opacity:.45;cursor:default}";
 
 /// Who asks, as the person should judge it: a client identified by its metadata document
 /// (an `https://` URL that vouches for it) or one that registered itself and is unverified.
