@@ -9,6 +9,7 @@ import path from 'node:path';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { COMPATIBILITY_DATE } from '../tests/support/worker.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const data = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
@@ -23,7 +24,7 @@ for (const f of ['index.js', 'index_bg.wasm']) fs.copyFileSync(path.join(root, '
 const [OPEN, GATED] = [18291, 18292];
 const text = (o) => Object.entries(o).map(([k, v]) => `(name = "${k}", text = "${v}")`).join(', ');
 const worker = (bindings) => `(modules = [(name = "index.js", esModule = embed "index.js"), (name = "index_bg.wasm", wasm = embed "index_bg.wasm")],
-  compatibilityDate = "2026-04-20", bindings = [${text(bindings)}], globalOutbound = "loopback")`;
+  compatibilityDate = "${COMPATIBILITY_DATE}", bindings = [${text(bindings)}], globalOutbound = "loopback")`;
 fs.writeFileSync(path.join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [

@@ -4,6 +4,7 @@
 # (WebCrypto). Usage: bench/auth.sh [tokens per algorithm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 bash scripts/setup.sh
 [ -f build/index.js ] || bash scripts/build.sh
 tokens=$(mktemp)

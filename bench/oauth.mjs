@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { signedIn } from '../tests/support/signin.mjs';
+import { COMPATIBILITY_DATE } from '../tests/support/worker.mjs';
 
 const [dir, port, upstream, mode] = process.argv.slice(2);
 const script = path.resolve(dir, 'index.js');
@@ -30,7 +31,7 @@ const mf = new Miniflare({
   scriptPath: script,
   modules: true,
   modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-  compatibilityDate: '2026-04-20',
+  compatibilityDate: COMPATIBILITY_DATE,
   bindings: vars,
   kvNamespaces: ['OAUTH_KV'],
   ...(grants ? { durableObjects: { OAUTH_GRANTS: { className: 'GrantObject', useSQLite: true } } } : {}),

@@ -11,6 +11,7 @@
 # Worker's, and its round trip is one location hop; locally both are on this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 DURATION=${1:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-10}

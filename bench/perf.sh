@@ -9,6 +9,7 @@
 # perf_event_paranoid ≤ 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 seconds=$1 body=$2; shift 2
 command -v perf >/dev/null || { echo "(perf is not installed: no native profile)"; exit 0; }
 work=$(mktemp -d)

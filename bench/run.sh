@@ -21,6 +21,7 @@
 # directory (e.g. by `scripts/build.sh -d DIR` from another commit), for A/B rounds. Prints a markdown report (bench/RESULTS.md is one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 DURATION=${1:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-10}
@@ -41,6 +42,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 UP=18090; JWKS=18089
+COMPAT_DATE=$(sed -n 's/^compatibility_date = "\(.*\)"/\1/p' wrangler.toml)
 declare -A port=([same-work]=18099 [ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096
   [load-ours]=18097 [load-peer]=18098 [mem-js]=18100 [agents]=18101 [load-agents]=18102
   [ours-b]=18103 [cold-ours]=18111 [cold-peer]=18112 [cold-agents]=18113 [cold-relay]=18114
@@ -76,7 +78,7 @@ config() {
 using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
-    (name = "w", worker = (modules = [$2], compatibilityDate = "2026-04-20", compatibilityFlags = [${4:-}],
+    (name = "w", worker = (modules = [$2], compatibilityDate = "$COMPAT_DATE", compatibilityFlags = [${4:-}],
       bindings = [(name = "CAMUNDA_REST_ADDRESS", text = "http://127.0.0.1:$UP")${3:+, $3}], globalOutbound = "loopback")),
     (name = "loopback", network = (allow = ["local", "private", "public"])),
   ],

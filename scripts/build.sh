@@ -4,6 +4,7 @@
 # Options are worker-build's (e.g. --no-opt for fast loops, -d DIR for another output directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}"
 export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/.bin/wasm-opt}"
 out=build optimised=yes

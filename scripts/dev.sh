@@ -7,6 +7,7 @@
 # Extra arguments go to wrangler dev (e.g. --var CAMUNDA_REST_ADDRESS:http://host:8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 bash scripts/setup.sh
 
 args=()

@@ -3,4 +3,5 @@
 #   scripts/fuzz.sh [cases per property, default 100000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 PROPTEST_CASES=${1:-100000} cargo test --release --locked --test fuzz

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the pinned toolchain this project needs, only where it is missing. Idempotent.
-# Sources: rustup (wasm32 target), crates.io (worker-build, wasm-bindgen-cli), npm (package-lock.json),
+# Sources: rustup (wasm32 target), crates.io (worker-build, wasm-bindgen-cli), npm (Node.js where the
+# machine's is older than 22.12, package-lock.json),
 # PyPI (the Python MCP client, in .venv), Debian (chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 
 WORKER_BUILD_VERSION=0.8.7
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
@@ -22,6 +24,14 @@ fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+# Node >= 22.12 (wrangler's floor); else Node $NODE_VERSION from the npm registry into .tools/.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 12) ? 0 : 1)' 2>/dev/null; then
+  say "installing Node.js $NODE_VERSION into .tools/ (the machine has $(node --version 2>/dev/null || echo none))"
+  case $(uname -m) in x86_64) arch=x64 ;; aarch64|arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  npm install --prefix .tools --no-save --no-package-lock --no-audit --no-fund --loglevel=error "node-linux-$arch@$NODE_VERSION"
+  mkdir -p .tools/bin
+  ln -sf "../node_modules/node-linux-$arch/bin/node" .tools/bin/node
 fi
 # npm ci when node_modules is older than the lockfile (or missing).
 if ! [ node_modules/.package-lock.json -nt package-lock.json ]; then

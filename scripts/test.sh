@@ -4,6 +4,7 @@
 # Installs what it needs first (scripts/setup.sh). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 
 step() { printf '\n== %s\n' "$*"; }

@@ -207,6 +207,12 @@ fn auth_section(f: &Facts<'_>) -> String {
     }
 }
 
+/// The exact packages the page's commands run: an unpinned `npx` runs whatever is latest (or
+/// whatever someone registers under a name nobody owns). tests/e2e/commands.test.mjs runs every
+/// command on this page as shown.
+pub const INSPECTOR: &str = "@modelcontextprotocol/inspector@2.12.0";
+pub const C8CTL: &str = "@camunda8/cli@4.1.0";
+
 fn clients_section(f: &Facts<'_>, url: &str) -> String {
     let bearer = matches!(f.config.auth, AuthMode::Oidc(_));
     let basic = matches!(f.config.auth, AuthMode::Basic);
@@ -226,27 +232,31 @@ fn clients_section(f: &Facts<'_>, url: &str) -> String {
             format!(",\n      \"headers\": {{ \"Authorization\": \"{scheme} ${{env:{var}}}\" }}")
         })
         .unwrap_or_default();
-    let u = esc(url);
-    let mut s = format!(
-        "<h3>Claude Code</h3><pre>claude mcp add --transport http camunda {u}{}</pre>",
-        esc(&cli_header)
-    );
-    s += &format!(
-        "<h3>Cursor</h3><p><code>~/.cursor/mcp.json</code></p><pre>{}</pre>",
-        esc(&format!(
-            "{{\n  \"mcpServers\": {{\n    \"camunda\": {{\n      \"url\": \"{url}\"{json_header}\n    }}\n  }}\n}}"
+    let pre = |text: String| format!("<pre>{}</pre>", esc(&text));
+    let config = |key: &str, kind: &str| {
+        pre(format!(
+            "{{\n  \"{key}\": {{\n    \"camunda\": {{\n{kind}      \"url\": \"{url}\"{json_header}\n    }}\n  }}\n}}"
         ))
-    );
-    s += &format!(
-        "<h3>VS Code</h3><p><code>.vscode/mcp.json</code></p><pre>{}</pre>",
-        esc(&format!(
-            "{{\n  \"servers\": {{\n    \"camunda\": {{\n      \"type\": \"http\",\n      \"url\": \"{url}\"{json_header}\n    }}\n  }}\n}}"
-        ))
-    );
-    s += &format!(
-        "<h3>MCP Inspector</h3><pre>npx @modelcontextprotocol/inspector --cli {u} --transport http --method tools/list{}</pre>",
-        esc(&cli_header)
-    );
+    };
+    let http = "      \"type\": \"http\",\n";
+    let mut s = String::new();
+    if matches!(f.config.auth, AuthMode::OAuth(_)) {
+        s += "<p>Clients sign in through the browser when they first connect: give them the URL \
+              and nothing else.</p>";
+    }
+    s += "<h3>Try it: MCP Inspector</h3><p>Lists the tools, then calls one (Node.js 22.19 or newer).</p>";
+    s += &pre(format!(
+        "npx -y {INSPECTOR} --cli {url} --transport http --method tools/list{cli_header}"
+    ));
+    s += &pre(format!(
+        "npx -y {INSPECTOR} --cli {url} --transport http --method tools/call --tool-name getTopology{cli_header}"
+    ));
+    s += "<h3>Claude Code</h3><p><code>.mcp.json</code> in your project</p>";
+    s += &config("mcpServers", http);
+    s += "<h3>Cursor</h3><p><code>~/.cursor/mcp.json</code></p>";
+    s += &config("mcpServers", "");
+    s += "<h3>VS Code</h3><p><code>.vscode/mcp.json</code></p>";
+    s += &config("servers", http);
     // c8ctl takes the REST-style base and appends the MCP path itself.
     let base = url.strip_suffix(MCP_PATH).unwrap_or(url);
     let env = match &f.config.auth {
@@ -254,13 +264,12 @@ fn clients_section(f: &Facts<'_>, url: &str) -> String {
         AuthMode::Basic => "CAMUNDA_AUTH_STRATEGY=BASIC CAMUNDA_BASIC_AUTH_USERNAME=… CAMUNDA_BASIC_AUTH_PASSWORD=… \\\n  ",
         AuthMode::None | AuthMode::OAuth(_) => "",
     };
-    s += &format!(
-        "<h3>c8ctl mcp-proxy</h3><p>A stdio bridge that fetches and refreshes tokens for clients \
-         that cannot; point its base at this gateway.</p><pre>{}</pre>",
-        esc(&format!(
-            "CAMUNDA_REST_ADDRESS={base} {env}npx c8ctl mcp-proxy {MCP_PATH}"
-        ))
-    );
+    s += "<h3>c8ctl mcp-proxy</h3><p>A stdio bridge (Camunda's CLI, npm package \
+          <code>@camunda8/cli</code>) that fetches and refreshes tokens for clients that cannot; \
+          point its base at this gateway.</p>";
+    s += &pre(format!(
+        "CAMUNDA_REST_ADDRESS={base} {env}npx -y {C8CTL} mcp-proxy {MCP_PATH}"
+    ));
     if variable.is_some() {
         s += "<p><small>Set <code>CAMUNDA_TOKEN</code> (or <code>CAMUNDA_BASIC</code>, the Basic \
               credentials in base64) in the environment first; nothing secret is shown here.</small></p>";
@@ -278,6 +287,17 @@ fn tools_section(f: &Facts<'_>) -> String {
         offered.len(),
         f.catalogue.tools().len()
     );
+    if !f.config.toolsets.is_empty() {
+        s += &format!(
+            " Operator toolsets turned on (<code>MCP_TOOLSETS</code>): {}.",
+            f.config
+                .toolsets
+                .iter()
+                .map(|t| format!("<code>{}</code>", t.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let ro = &f.config.governance.read_only;
     if ro.contains(&Reach::Any) {
         s += " The gateway is read-only: no tool changes the cluster.";

@@ -138,3 +138,19 @@ fn stated_rate_limits_match_the_bindings() {
         }
     }
 }
+
+/// The test setups run the Worker as wrangler.toml does: one compatibility date everywhere.
+#[test]
+fn every_wrangler_file_has_the_same_compatibility_date() {
+    let date = |path: &str| {
+        let file: Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        file["compatibility_date"].as_str().unwrap().to_owned()
+    };
+    let ours = date("wrangler.toml");
+    for entry in std::fs::read_dir("tests/support").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            assert_eq!(date(path.to_str().unwrap()), ours, "{}", path.display());
+        }
+    }
+}

@@ -512,11 +512,11 @@ fn the_page_for_people_says_what_and_how_and_never_a_secret() {
     let html = String::from_utf8(resp.body.clone()).unwrap();
     for want in [
         "https://mcp.example.com/mcp/cluster",
-        "claude mcp add --transport http camunda",
+        ".mcp.json",
         "mcpServers",
         "&quot;type&quot;: &quot;http&quot;",
-        "@modelcontextprotocol/inspector",
-        "c8ctl mcp-proxy",
+        "npx -y @modelcontextprotocol/inspector@2.12.0 --cli",
+        "npx -y @camunda8/cli@4.1.0 mcp-proxy",
         ISSUER,
         "14 of 18 tools",
         "read-only",

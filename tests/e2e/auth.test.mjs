@@ -11,7 +11,7 @@ import { Miniflare } from 'miniflare';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startUpstream } from '../support/upstream.mjs';
-import { startWorker, rpc, callTool } from '../support/worker.mjs';
+import { startWorker, rpc, callTool, COMPATIBILITY_DATE } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 import { startIdp, hmacToken, unsignedToken, foreignToken, AUDIENCE } from '../support/idp.mjs';
 
@@ -294,7 +294,7 @@ test('another Worker of the zone cannot plant keys in the shared cache', async (
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'rsa-1', alg: 'ES256', use: 'sig' };
   const attacker = new Miniflare({
-    modules: true, compatibilityDate: '2026-04-20', cachePersist: store,
+    modules: true, compatibilityDate: COMPATIBILITY_DATE, cachePersist: store,
     script: `export default { async fetch() {
       await caches.default.put(${JSON.stringify(idp.jwksUri)}, new Response(${JSON.stringify(JSON.stringify({ keys: [jwk] }))},
         { headers: { 'content-type': 'application/json', 'cache-control': 'max-age=86400' } }));

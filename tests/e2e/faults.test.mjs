@@ -1,8 +1,9 @@
 // Upstream faults through the built Worker under Miniflare and under wrangler dev (started the
 // way scripts/dev.sh starts it, with a 1,024 open-file hard limit as on many machines and
-// containers), each followed by a normal call that must succeed: an oversized answer without
-// Content-Length, a large answer within the cap, a hang past the timeout, and a slow answer
-// within it. wrangler dev used to wedge for good on the first (scripts/wrangler-dev.sh says why).
+// containers, and at the machine's own limit), each followed by a normal call that must succeed:
+// an oversized answer without Content-Length, a large answer within the cap, both also in 1 KB
+// chunks as a chatty server sends them, a hang past the timeout, and a slow answer within it.
+// wrangler dev before 4.100 wedged for good on large or chatty answers (scripts/wrangler-dev.sh).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -12,14 +13,15 @@ import { startWranglerDev } from '../support/wrangler.mjs';
 
 let up;
 const runtimes = {};
-/** The answer size each runtime refuses above: the default, and what wrangler-dev.sh sets. */
-const cap = { miniflare: 16 * 1024 * 1024, 'wrangler dev': 1024 * 1024 };
+/** The answer size refused above: the default, the same under every runtime. */
+const CAP = 16 * 1024 * 1024;
 
 before(async () => {
   up = await startUpstream();
   const vars = { CAMUNDA_REST_ADDRESS: up.url, CAMUNDA_REQUEST_TIMEOUT_MS: '3000', MCP_BODY_TIMEOUT_MS: '1500' };
   runtimes.miniflare = await startWorker(vars);
   runtimes['wrangler dev'] = await startWranglerDev(vars, { fileLimit: 1024 });
+  runtimes['wrangler dev, own file limit'] = await startWranglerDev(vars);
 });
 after(async () => {
   for (const r of Object.values(runtimes)) await r.close();
@@ -45,18 +47,38 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     const r = await within(30_000, callTool(endpoint, 'getTopology', {}));
     assert.equal(r.isError, true);
     assert.equal(r.structuredContent.status, 502);
-    assert.match(r.structuredContent.detail, new RegExp(`larger than ${cap[runtime]} bytes`));
+    assert.match(r.structuredContent.detail, new RegExp(`larger than ${CAP} bytes`));
     await recovers(endpoint);
   });
 
   test(`${runtime}: a large answer just within the cap is read, and the next call works`, async () => {
     const { endpoint } = runtimes[runtime];
-    up.script({ path: '/v2/topology', bodyBytes: cap[runtime] - 64 * 1024 });
+    up.script({ path: '/v2/topology', bodyBytes: CAP - 64 * 1024 });
     const r = await within(30_000, callTool(endpoint, 'getTopology', {}));
     assert.equal(r.isError, false);
     await recovers(endpoint);
   });
 
+}
+
+// What wedged wrangler dev: many small chunks (its inspector proxy once made a request per
+// chunk it saw). At a 1,024 open-file limit and at the machine's own, each followed by a call.
+for (const runtime of ['miniflare', 'wrangler dev', 'wrangler dev, own file limit']) {
+  test(`${runtime}: a large answer in 1 KB chunks is read, one over the cap refused, and the gateway recovers`, async () => {
+    const { endpoint } = runtimes[runtime];
+    up.script({ path: '/v2/topology', bodyBytes: 8 * 1024 * 1024, chunkBytes: 1024 });
+    const within_cap = await within(60_000, callTool(endpoint, 'getTopology', {}));
+    assert.equal(within_cap.isError, false, JSON.stringify(within_cap).slice(0, 300));
+    await recovers(endpoint);
+    up.script({ path: '/v2/topology', bodyBytes: 50 * 1024 * 1024, chunkBytes: 1024 });
+    const over = await within(60_000, callTool(endpoint, 'getTopology', {}));
+    assert.equal(over.isError, true);
+    assert.match(over.structuredContent.detail, new RegExp(`larger than ${CAP} bytes`));
+    await recovers(endpoint);
+  });
+}
+
+for (const runtime of ['miniflare', 'wrangler dev']) {
   // Successful JSON answers larger than one read are compacted chunk by chunk as they arrive.
   test(`${runtime}: a large answer that turns bad after many chunks is a tool error naming the byte`, async () => {
     const { endpoint } = runtimes[runtime];

@@ -349,13 +349,16 @@ export async function startUpstream({ port = 0, log = false, demo = false } = {}
     const send = () => {
       if (a.bodyBytes) { // a huge body, streamed so the stand-in itself stays small
         res.writeHead(a.status ?? 200, { 'content-type': 'application/json' });
-        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        // `chunkBytes`: small writes, each sent on its own turn, as a chatty server sends them.
+        const small = a.chunkBytes !== undefined;
+        const chunk = Buffer.alloc(a.chunkBytes ?? 64 * 1024, 0x20);
         let left = a.bodyBytes;
         res.write('[');
         const pump = () => {
           while (left > 0) {
             left -= chunk.length;
             if (!res.write(chunk)) return res.once('drain', pump);
+            if (small) return setImmediate(pump);
           }
           res.end(']');
         };

@@ -7,6 +7,9 @@ import fs from 'node:fs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MCP = '/mcp/cluster';
+/** wrangler.toml's compatibility date: Miniflare runs the Worker as wrangler dev and deploy do. */
+export const COMPATIBILITY_DATE = fs.readFileSync(path.join(root, 'wrangler.toml'), 'utf8')
+  .match(/^compatibility_date = "([^"]+)"/m)[1];
 
 /**
  * `cachePersist`: a folder for the Cache API store, to share it between Worker instances.
@@ -24,7 +27,7 @@ export async function startWorker(vars = {}, { cachePersist, ratelimits, kvNames
     scriptPath: script,
     modules: true,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: '2026-04-20',
+    compatibilityDate: COMPATIBILITY_DATE,
     bindings: vars,
     ...(cachePersist ? { cachePersist } : {}),
     ...(ratelimits ? { ratelimits } : {}),
