@@ -1,7 +1,8 @@
 // The official MCP conformance suites of both eras against the same built Worker endpoint, in
 // baseline mode: 0.1.16 for MCP 2025-11-25 (tests/conformance/baseline.yml) and
 // 0.2.0-alpha.12 for 2026-07-28 (baseline-2026-07-28.yml). Each baseline lists the scenarios
-// that do not apply, with reasons. The suites need Node 22; npx brings it as the package node@22.
+// that do not apply, with reasons. The suites need Node 22 or newer: they run on the project's
+// Node (scripts/env.sh).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -27,7 +28,7 @@ after(async () => {
 /** Runs one suite; returns its exit code, the summary, and the output folder. */
 async function conformance(version, extra) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'conformance-'));
-  const args = ['-y', '-p', 'node@22', '-p', `@modelcontextprotocol/conformance@${version}`, '--',
+  const args = ['-y', '-p', `@modelcontextprotocol/conformance@${version}`, '--',
     'conformance', 'server', '--url', worker.endpoint, '-o', out, ...extra];
   const proc = spawn('npx', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
   let text = '';
