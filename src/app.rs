@@ -15,6 +15,7 @@ use crate::camunda::tools::{Catalogue, ToolClass};
 use crate::config::{
     is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config, ConfigError, UpstreamAuth,
 };
+use crate::confirm;
 use crate::http::{BodySource, HttpClient, Request, Response, TraceContext};
 use crate::landing;
 use crate::mcp::era::{self, Lane, Params};
@@ -90,6 +91,10 @@ pub struct Trace {
     /// The argument names of a `tools/call`, when `MCP_AUDIT_ARGUMENTS=keys` (audit only).
     #[serde(skip)]
     pub argument_keys: Option<Vec<String>>,
+    /// `MCP_CONFIRM_WRITES`: what became of the confirmation (`asked`, `accepted`, `declined`,
+    /// `refused_state`) and the state's nonce, which shows a replayed acceptance (audit only).
+    #[serde(skip)]
+    pub confirmation: Option<(&'static str, String)>,
 }
 
 /// Everything that does not depend on the request: settings, the MCP server with its prepared
@@ -121,6 +126,19 @@ impl<S: Signatures + Sealer> App<S> {
             &config.toolsets,
         ));
         let policy = Policy::new(&config.governance, server.catalogue())?;
+        if let Some(confirm::Confirm {
+            cover: confirm::Cover::Tools(names),
+            ..
+        }) = &config.confirm
+        {
+            if let Some(unknown) = names.iter().find(|n| server.catalogue().index(n).is_none()) {
+                return Err(ConfigError {
+                    name: "MCP_CONFIRM_WRITES",
+                    value: unknown.clone(),
+                    reason: "not a tool of this gateway (the 18 tools and the toolsets turned on)",
+                });
+            }
+        }
         let gate = Gate::new(&config.auth, signatures.clone());
         let machine = match &config.upstream {
             UpstreamAuth::ClientCredentials(settings) => Some(MachineToken::new(settings.clone())),
@@ -453,8 +471,22 @@ impl<S: Signatures + Sealer> App<S> {
             if self.policy.audit_argument_keys {
                 trace.argument_keys = Some(argument_keys(&params));
             }
+            let confirming = Confirming {
+                lane,
+                route: self.confirm_route(target),
+                now,
+            };
             let checked = self
-                .check_call(req, &params, &offer, &dest, &caller, outside.limits, trace)
+                .check_call(
+                    req,
+                    &params,
+                    &offer,
+                    &dest,
+                    &caller,
+                    &confirming,
+                    outside.limits,
+                    trace,
+                )
                 .await;
             if let Err(refusal) = checked {
                 return match refusal {
@@ -467,6 +499,10 @@ impl<S: Signatures + Sealer> App<S> {
                     }
                     CallRefusal::Limited(err, retry_after) => error(429, Some(&id), &err)
                         .with_header("retry-after", retry_after.to_string()),
+                    CallRefusal::Answer(result) => {
+                        Response::json(200, jsonrpc::success_body(&id, &result))
+                    }
+                    CallRefusal::Invalid(err) => error(200, Some(&id), &err),
                 };
             }
         }
@@ -511,6 +547,7 @@ impl<S: Signatures + Sealer> App<S> {
         offer: &Offer,
         dest: &Destination<'_>,
         caller: &Caller,
+        confirming: &Confirming,
         limits: &L,
         trace: &mut Trace,
     ) -> Result<(), CallRefusal> {
@@ -559,8 +596,10 @@ impl<S: Signatures + Sealer> App<S> {
                 tool: trace.tool.clone(),
             }));
         }
-        let key = || caller.principal.rate_key(req.header("cf-connecting-ip"));
-        match limits.check(binding_name(class), key).await {
+        // Asked before the rate limit: only a call that runs counts.
+        let who = caller.principal.rate_key(req.header("cf-connecting-ip"));
+        self.confirmation(params, &name, class, &who, confirming, trace)?;
+        match limits.check(binding_name(class), || who).await {
             LimitCheck::Unlimited | LimitCheck::Allowed => Ok(()),
             LimitCheck::Failed(why) => {
                 trace.auth = Some(format!("rate limiter failed, call let through: {why}"));
@@ -593,6 +632,82 @@ impl<S: Signatures + Sealer> App<S> {
                 Err(CallRefusal::Limited(err, retry_after))
             }
         }
+    }
+
+    /// Ask before acting (`MCP_CONFIRM_WRITES`): on the 2026-07-28 lane, for a client that can
+    /// elicit, a covered call runs only once the person has accepted this very call. Clients
+    /// that cannot ask (and the 2025 lane, which cannot carry the question) run as before; a
+    /// platform team pairs them with read-only routes or scopes (README).
+    fn confirmation(
+        &self,
+        params: &Params<'_>,
+        name: &str,
+        class: ToolClass,
+        who: &str,
+        confirming: &Confirming,
+        trace: &mut Trace,
+    ) -> Result<(), CallRefusal> {
+        let Some(confirm) = &self.config.confirm else {
+            return Ok(());
+        };
+        let capabilities = params.meta.as_ref().and_then(|m| m.client_capabilities);
+        if !confirm.covers(name, class == ToolClass::Write)
+            || confirming.lane != Lane::Modern
+            || !confirm::client_elicits(capabilities.map(|c| c.get()))
+        {
+            return Ok(());
+        }
+        let call = confirm::Call {
+            caller: who,
+            route: &confirming.route,
+            tool: name,
+            arguments: params.arguments.map(|a| a.get()),
+            now: confirming.now,
+        };
+        let request_state = era::string(params.request_state);
+        let answer = confirm::Answer {
+            request_state: request_state.as_deref(),
+            input_responses: params.input_responses.map(|r| r.get()),
+        };
+        match confirm.decide(&call, &answer, &confirm_message(&call, &confirming.route)) {
+            confirm::Decision::Accepted(nonce) => {
+                trace.confirmation = Some(("accepted", nonce));
+                Ok(())
+            }
+            confirm::Decision::Ask(mut members) => {
+                trace.confirmation = Some(("asked", String::new()));
+                trace.refused = Some("confirmation_asked");
+                members["resultType"] = json!("input_required");
+                Err(CallRefusal::Answer(members.to_string()))
+            }
+            confirm::Decision::Declined(nonce) => {
+                trace.confirmation = Some(("declined", nonce));
+                trace.refused = Some("confirmation_declined");
+                let text = format!(
+                    "Not done: the person declined to confirm {name}. Nothing was sent to the cluster."
+                );
+                let result = json!({"resultType": "complete", "isError": true,
+                    "content": [{"type": "text", "text": text}]});
+                Err(CallRefusal::Answer(result.to_string()))
+            }
+            confirm::Decision::Refused(why) => {
+                trace.confirmation = Some(("refused_state", String::new()));
+                trace.refused = Some("confirmation_refused");
+                let err = RpcError::invalid_params(format!(
+                    "Invalid params: {why}. Nothing was sent to the cluster."
+                ));
+                Err(CallRefusal::Invalid(err))
+            }
+        }
+    }
+
+    /// The route a confirmation is bound to: the MCP path as called, and a digest of the
+    /// cluster it reaches (so no address is written into the client's hands).
+    fn confirm_route(&self, target: &Target<'_>) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(target.address.as_bytes());
+        let short: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{} {short}", target.path)
     }
 
     /// Browsers on an allowed origin (e.g. a web-based inspector) may call the endpoint.
@@ -639,6 +754,30 @@ enum CallRefusal {
     Scope(AuthError),
     /// HTTP 429; the seconds for `Retry-After`.
     Limited(RpcError, u32),
+    /// A result instead of the call: the person is asked first, or declined.
+    Answer(String),
+    /// A confirmation that does not hold (tampered, expired, for another call).
+    Invalid(RpcError),
+}
+
+/// What a confirmation of a `tools/call` is bound to besides the call itself.
+struct Confirming {
+    lane: Lane,
+    /// The MCP path and a digest of the cluster's address (the state is the client's to read).
+    route: String,
+    now: u64,
+}
+
+/// What the person is asked: the call as it will run, where, and that it changes the cluster.
+/// Built from the call alone: fetching the incident or instance first would add a cluster
+/// round trip per question, and its answer could differ from what the call acts on.
+fn confirm_message(call: &confirm::Call<'_>, route: &str) -> String {
+    let args: String = call.arguments.unwrap_or("{}").chars().take(400).collect();
+    let path = route.split(' ').next().unwrap_or(route);
+    format!(
+        "Allow {} on the cluster of {path} with {args}? It changes the cluster; approve only if you asked for this.",
+        call.tool
+    )
 }
 
 /// The names of a call's arguments, for an audit record that must not hold their values.
@@ -770,6 +909,10 @@ pub fn audit_line(trace: &Trace, at_ms: u64, duration_ms: u64) -> Option<String>
         traceparent: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         argument_keys: Option<&'a [String]>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        confirmation: Option<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        confirmation_nonce: Option<&'a str>,
     }
     if trace.rpc.as_deref() != Some("tools/call") {
         return None;
@@ -809,6 +952,12 @@ pub fn audit_line(trace: &Trace, at_ms: u64, duration_ms: u64) -> Option<String>
         ms: duration_ms,
         traceparent: trace.traceparent.as_deref(),
         argument_keys: trace.argument_keys.as_deref(),
+        confirmation: trace.confirmation.as_ref().map(|c| c.0),
+        confirmation_nonce: trace
+            .confirmation
+            .as_ref()
+            .map(|c| c.1.as_str())
+            .filter(|n| !n.is_empty()),
     };
     serde_json::to_string(&record).ok()
 }

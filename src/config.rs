@@ -7,11 +7,13 @@ use thiserror::Error;
 
 use crate::camunda::tools::{HintMode, ToolClass};
 use crate::camunda::toolsets::Toolset;
+use crate::confirm::{self, Confirm, Cover};
 
 /// The settings that are secrets: set with `wrangler secret put`, never in `wrangler.toml`
 /// (tests/config_files.rs checks the shipped file names none of them as a var).
-pub const SECRETS: [&str; 4] = [
+pub const SECRETS: [&str; 5] = [
     "MCP_CACHE_SECRET",
+    "MCP_CONFIRM_SECRET",
     "OAUTH_KV_KEY",
     "OAUTH_UPSTREAM_CLIENT_SECRET",
     "CAMUNDA_CLIENT_SECRET",
@@ -55,6 +57,8 @@ pub struct Config {
     pub processes: Option<ProcessesServer>,
     /// Which tools are offered, to whom and how often; what the audit record holds.
     pub governance: Governance,
+    /// Which calls a person confirms first (`MCP_CONFIRM_WRITES`), or none.
+    pub confirm: Option<Confirm>,
     /// Things worth one log line at start (e.g. a cleartext key source allowed for loopback).
     pub warnings: Vec<String>,
 }
@@ -420,9 +424,39 @@ impl Config {
             toolsets,
             processes,
             governance,
+            confirm: confirmations(&get)?,
             warnings,
         })
     }
+}
+
+/// `MCP_CONFIRM_WRITES`: `off` (the default), `elicit` (every tool that changes the cluster),
+/// or tool names; with `MCP_CONFIRM_SECRET` (keys, comma-separated: the first signs, every one
+/// verifies) and `MCP_CONFIRM_TTL_S`.
+fn confirmations(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Confirm>, ConfigError> {
+    let cover = match get("MCP_CONFIRM_WRITES").as_deref() {
+        None | Some("off") => return Ok(None),
+        Some("elicit") => Cover::Writes,
+        Some(v) => Cover::Tools(list(Some(v.to_owned()))),
+    };
+    let secret = required(
+        get,
+        "MCP_CONFIRM_SECRET",
+        "confirmations are signed with keys derived from this secret (wrangler secret put MCP_CONFIRM_SECRET; 32 or more random characters, comma-separated to rotate)",
+    )?;
+    let secrets: Vec<&str> = secret.split(',').map(str::trim).collect();
+    if secrets.iter().any(|s| s.len() < 32) {
+        return Err(ConfigError {
+            name: "MCP_CONFIRM_SECRET",
+            value: "(secret)".into(),
+            reason: "each key must be 32 or more characters",
+        });
+    }
+    Ok(Some(Confirm {
+        cover,
+        keys: secrets.iter().map(|s| confirm::key(s)).collect(),
+        ttl_s: number(get, "MCP_CONFIRM_TTL_S", 300, 30..=3600)?,
+    }))
 }
 
 fn governance(

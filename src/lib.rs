@@ -30,6 +30,8 @@
 //!   cluster is called with (the caller's, the gateway's machine token, the person's).
 //! - [`flight`]: one fetch shared by the requests that wait for it (the machine token).
 //! - [`policy`]: governance: which tools a route offers, which a caller may call, how often.
+//! - [`confirm`]: a person confirms covered tool calls first (MCP 2026-07-28 multi round-trip
+//!   requests, with a signed `requestState`).
 //! - [`config`]: settings from Worker vars, parsed once per isolate.
 //!
 //! Everything but [`edge`] is plain Rust, tested natively with `cargo test`.
@@ -38,6 +40,7 @@ pub mod app;
 pub mod auth;
 pub mod camunda;
 pub mod config;
+pub mod confirm;
 pub mod flight;
 pub mod http;
 pub mod landing;

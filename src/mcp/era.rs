@@ -92,6 +92,12 @@ pub struct Params<'a> {
     /// `initialize` (legacy): the version the client asks for.
     #[serde(borrow, rename = "protocolVersion", default)]
     pub protocol_version: Option<&'a RawValue>,
+    /// 2026-07-28 multi round-trip requests: the state the server gave, echoed.
+    #[serde(borrow, rename = "requestState", default)]
+    pub request_state: Option<&'a RawValue>,
+    /// ... and the answers to its input requests, by key.
+    #[serde(borrow, rename = "inputResponses", default)]
+    pub input_responses: Option<&'a RawValue>,
 }
 
 /// Per-request protocol fields of MCP 2026-07-28, and W3C trace context (either era).

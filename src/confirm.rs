@@ -1,0 +1,426 @@
+//! Ask before acting (`MCP_CONFIRM_WRITES`): a person confirms a covered tool call before it
+//! reaches the cluster, through MCP 2026-07-28's multi round-trip requests, with nothing kept
+//! on the server. The first `tools/call` is answered `input_required` with one form elicitation
+//! and a `requestState` the gateway signs; the client asks the person and calls again with
+//! their answer and the state echoed. The state binds who asked, where, which tool, a digest
+//! of the exact arguments and an expiry: it cannot be moved to another caller, cluster, tool
+//! or argument, and is worthless after its expiry. Replaying an accepted state within its
+//! expiry repeats a call the same caller could make anyway; each use is in the audit record,
+//! with the state's nonce, so repeats are visible.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// Which calls are confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cover {
+    /// Every tool that changes the cluster (the write class).
+    Writes,
+    /// The named tools only.
+    Tools(Vec<String>),
+}
+
+/// The settings: what is covered, the signing keys (the first signs; all verify, so a key can
+/// be rotated in), how long a question stays answerable.
+#[derive(Clone, PartialEq)]
+pub struct Confirm {
+    pub cover: Cover,
+    pub keys: Vec<[u8; 32]>,
+    pub ttl_s: u64,
+}
+
+impl std::fmt::Debug for Confirm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Confirm")
+            .field("cover", &self.cover)
+            .field("keys", &self.keys.len())
+            .field("ttl_s", &self.ttl_s)
+            .finish()
+    }
+}
+
+/// The call a state is bound to.
+pub struct Call<'a> {
+    /// Who asks (a stable identity of the caller, never a credential).
+    pub caller: &'a str,
+    /// The MCP endpoint and cluster the call goes to.
+    pub route: &'a str,
+    pub tool: &'a str,
+    /// The call's `arguments` as sent (`None`: none).
+    pub arguments: Option<&'a str>,
+    pub now: u64,
+}
+
+/// What the retry carried.
+pub struct Answer<'a> {
+    pub request_state: Option<&'a str>,
+    pub input_responses: Option<&'a str>,
+}
+
+/// What to do with a covered call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Ask the person: the `input_required` result's members.
+    Ask(Value),
+    /// The person accepted this very call: run it. The nonce goes to the audit record.
+    Accepted(String),
+    /// The person declined or cancelled: nothing is done.
+    Declined(String),
+    /// The state is not one the gateway gave for this call, or has expired.
+    Refused(&'static str),
+}
+
+/// The signed contents of a `requestState`.
+#[derive(Serialize, Deserialize)]
+struct State {
+    v: u8,
+    caller: String,
+    route: String,
+    tool: String,
+    /// SHA-256 of the canonical arguments, base64url.
+    args: String,
+    exp: u64,
+    nonce: String,
+}
+
+/// The elicitation's key in `inputRequests` / `inputResponses`.
+const KEY: &str = "confirm";
+
+impl Confirm {
+    pub fn covers(&self, tool: &str, writes: bool) -> bool {
+        match &self.cover {
+            Cover::Writes => writes,
+            Cover::Tools(names) => names.iter().any(|n| n == tool),
+        }
+    }
+
+    /// Decides a covered call from what its request carried.
+    pub fn decide(&self, call: &Call<'_>, answer: &Answer<'_>, message: &str) -> Decision {
+        let Some(raw) = answer.request_state else {
+            return self.ask(call, message);
+        };
+        let state = match self.open(raw) {
+            Some(state) => state,
+            None => return Decision::Refused("the requestState was not issued by this gateway"),
+        };
+        if call.now >= state.exp {
+            return Decision::Refused("the confirmation has expired; call the tool again");
+        }
+        let bound = state.caller == call.caller
+            && state.route == call.route
+            && state.tool == call.tool
+            && state.args == digest(call.arguments);
+        if !bound {
+            return Decision::Refused(
+                "the confirmation was given for another call (caller, cluster, tool or arguments differ)",
+            );
+        }
+        match response_action(answer.input_responses) {
+            Some("accept") => Decision::Accepted(state.nonce),
+            Some(_) => Decision::Declined(state.nonce),
+            // No answer yet: ask again.
+            None => self.ask(call, message),
+        }
+    }
+
+    fn ask(&self, call: &Call<'_>, message: &str) -> Decision {
+        let mut nonce = [0u8; 16];
+        getrandom::getrandom(&mut nonce).expect("the runtime provides randomness");
+        let state = State {
+            v: 1,
+            caller: call.caller.to_owned(),
+            route: call.route.to_owned(),
+            tool: call.tool.to_owned(),
+            args: digest(call.arguments),
+            exp: call.now + self.ttl_s,
+            nonce: Base64UrlUnpadded::encode_string(&nonce),
+        };
+        let request = json!({
+            "method": "elicitation/create",
+            "params": {
+                "mode": "form",
+                "message": message,
+                // Accept or decline is the whole answer: nothing to fill in.
+                "requestedSchema": {"type": "object", "properties": {}},
+            },
+        });
+        Decision::Ask(json!({
+            "inputRequests": {KEY: request},
+            "requestState": self.seal(&state),
+        }))
+    }
+
+    fn seal(&self, state: &State) -> String {
+        let body = Base64UrlUnpadded::encode_string(
+            &serde_json::to_vec(state).expect("a state serialises"),
+        );
+        let tag = tag(&self.keys[0], &body);
+        format!("{body}.{tag}")
+    }
+
+    /// The state, if one of the keys signed it.
+    fn open(&self, raw: &str) -> Option<State> {
+        let (body, tag_text) = raw.split_once('.')?;
+        let valid = self
+            .keys
+            .iter()
+            .any(|k| constant_eq(tag(k, body).as_bytes(), tag_text.as_bytes()));
+        if !valid {
+            return None;
+        }
+        let bytes = Base64UrlUnpadded::decode_vec(body).ok()?;
+        serde_json::from_slice::<State>(&bytes)
+            .ok()
+            .filter(|s| s.v == 1)
+    }
+}
+
+fn tag(key: &[u8; 32], body: &str) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    mac.update(b"camunda-mcp-edge confirm v1\0");
+    mac.update(body.as_bytes());
+    Base64UrlUnpadded::encode_string(&mac.finalize().into_bytes())
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A signing key from a secret: hashed with a label, so a secret used elsewhere gives another
+/// key here.
+pub fn key(secret: &str) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"camunda-mcp-edge confirm key v1\0")
+        .chain_update(secret.as_bytes())
+        .finalize()
+        .into()
+}
+
+/// SHA-256 of the arguments in canonical form (members sorted, no spaces): the same call
+/// written differently is the same call; any changed value is another.
+fn digest(arguments: Option<&str>) -> String {
+    let value = arguments
+        .and_then(|a| serde_json::from_str::<Value>(a).ok())
+        .unwrap_or(Value::Null);
+    let value = match value {
+        Value::Null => Value::Object(Default::default()),
+        other => other,
+    };
+    let mut text = String::new();
+    canonical(&value, &mut text);
+    Base64UrlUnpadded::encode_string(&Sha256::digest(text.as_bytes()))
+}
+
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut members: Vec<_> = map.iter().collect();
+            members.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, v)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The person's action in `inputResponses.confirm` (`accept`, `decline`, `cancel`).
+fn response_action(responses: Option<&str>) -> Option<&'static str> {
+    let responses: Value = serde_json::from_str(responses?).ok()?;
+    match responses.get(KEY)?.get("action")?.as_str()? {
+        "accept" => Some("accept"),
+        "decline" => Some("decline"),
+        "cancel" => Some("cancel"),
+        _ => None,
+    }
+}
+
+/// Whether the request's client capabilities (2026-07-28 `_meta`) offer form elicitation.
+pub fn client_elicits(capabilities: Option<&str>) -> bool {
+    let Some(caps) = capabilities.and_then(|c| serde_json::from_str::<Value>(c).ok()) else {
+        return false;
+    };
+    match caps.get("elicitation") {
+        // `{}` is form mode (2025-06-18); otherwise `form` must be named.
+        Some(Value::Object(e)) => e.is_empty() || e.contains_key("form"),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn confirm() -> Confirm {
+        Confirm {
+            cover: Cover::Writes,
+            keys: vec![key("secret-one-of-more-than-32-characters!")],
+            ttl_s: 300,
+        }
+    }
+
+    fn call<'a>(arguments: Option<&'a str>, now: u64) -> Call<'a> {
+        Call {
+            caller: "sub:ada",
+            route: "/mcp/cluster",
+            tool: "resolveIncident",
+            arguments,
+            now,
+        }
+    }
+
+    fn state_of(d: &Decision) -> String {
+        match d {
+            Decision::Ask(v) => v["requestState"].as_str().unwrap().to_owned(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const ACCEPT: &str = r#"{"confirm":{"action":"accept","content":{}}}"#;
+
+    #[test]
+    fn a_call_is_asked_then_accepted_declined_or_asked_again() {
+        let c = confirm();
+        let args = Some(r#"{"incidentKey":"2251799813685249"}"#);
+        let asked = c.decide(
+            &call(args, 100),
+            &Answer {
+                request_state: None,
+                input_responses: None,
+            },
+            "Resolve?",
+        );
+        let state = state_of(&asked);
+        let answer = |responses| Answer {
+            request_state: Some(&state),
+            input_responses: responses,
+        };
+        assert!(matches!(
+            c.decide(&call(args, 150), &answer(Some(ACCEPT)), "m"),
+            Decision::Accepted(_)
+        ));
+        let declined = r#"{"confirm":{"action":"decline"}}"#;
+        assert!(matches!(
+            c.decide(&call(args, 150), &answer(Some(declined)), "m"),
+            Decision::Declined(_)
+        ));
+        assert!(matches!(
+            c.decide(&call(args, 150), &answer(None), "m"),
+            Decision::Ask(_)
+        ));
+        // The same arguments written otherwise are the same call.
+        let spaced = Some(r#"{ "incidentKey" : "2251799813685249" }"#);
+        assert!(matches!(
+            c.decide(&call(spaced, 150), &answer(Some(ACCEPT)), "m"),
+            Decision::Accepted(_)
+        ));
+    }
+
+    #[test]
+    fn states_are_bound_expire_and_rotate() {
+        let c = confirm();
+        let args = Some(r#"{"incidentKey":"1"}"#);
+        let state = state_of(&c.decide(
+            &call(args, 100),
+            &Answer {
+                request_state: None,
+                input_responses: None,
+            },
+            "m",
+        ));
+        let retry = |call: Call<'_>, c: &Confirm| {
+            c.decide(
+                &call,
+                &Answer {
+                    request_state: Some(&state),
+                    input_responses: Some(ACCEPT),
+                },
+                "m",
+            )
+        };
+        assert!(matches!(
+            retry(call(Some(r#"{"incidentKey":"2"}"#), 150), &c),
+            Decision::Refused(_)
+        ));
+        assert!(matches!(
+            retry(
+                Call {
+                    tool: "createProcessInstance",
+                    ..call(args, 150)
+                },
+                &c
+            ),
+            Decision::Refused(_)
+        ));
+        assert!(matches!(
+            retry(
+                Call {
+                    caller: "sub:eve",
+                    ..call(args, 150)
+                },
+                &c
+            ),
+            Decision::Refused(_)
+        ));
+        assert!(matches!(
+            retry(
+                Call {
+                    route: "/bru-2/x/mcp/cluster",
+                    ..call(args, 150)
+                },
+                &c
+            ),
+            Decision::Refused(_)
+        ));
+        assert!(
+            matches!(retry(call(args, 400), &c), Decision::Refused(_)),
+            "expired"
+        );
+        // A new key signs; the old one still verifies until it is dropped.
+        let rotated = Confirm {
+            keys: vec![key("the next secret of more than 32 chars"), c.keys[0]],
+            ..c.clone()
+        };
+        assert!(matches!(
+            retry(call(args, 150), &rotated),
+            Decision::Accepted(_)
+        ));
+        let dropped = Confirm {
+            keys: vec![key("the next secret of more than 32 chars")],
+            ..c
+        };
+        assert!(matches!(
+            retry(call(args, 150), &dropped),
+            Decision::Refused(_)
+        ));
+    }
+
+    #[test]
+    fn elicitation_capability_is_read_from_the_request() {
+        assert!(client_elicits(Some(r#"{"elicitation":{}}"#)));
+        assert!(client_elicits(Some(r#"{"elicitation":{"form":{}}}"#)));
+        assert!(!client_elicits(Some(r#"{"elicitation":{"url":{}}}"#)));
+        assert!(!client_elicits(Some(r#"{}"#)));
+        assert!(!client_elicits(None));
+    }
+}
