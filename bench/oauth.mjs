@@ -1,7 +1,8 @@
-// One benchmark target of bench/oauth.sh: a gateway build under Miniflare (its own workerd
-// process) in oauth mode with a signed-in person, or without auth. Prints one JSON line
+// One benchmark target of bench/oauth.sh and bench/confirm.sh: a gateway build under Miniflare
+// (its own workerd process) in oauth mode with a signed-in person, without auth, or without
+// auth and with MCP_CONFIRM_WRITES=elicit. Prints one JSON line
 // {"pid": <workerd pid>, "token": <gateway access token or "">} and serves until killed.
-// node bench/oauth.mjs BUILD_DIR PORT UPSTREAM_URL oauth|none
+// node bench/oauth.mjs BUILD_DIR PORT UPSTREAM_URL oauth|none|confirm
 import fs from 'node:fs';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
@@ -15,6 +16,9 @@ const script = path.resolve(dir, 'index.js');
 process.chdir(path.resolve(dir));
 const vars = { CAMUNDA_REST_ADDRESS: upstream };
 let idp;
+if (mode === 'confirm') {
+  Object.assign(vars, { MCP_CONFIRM_WRITES: 'elicit', MCP_CONFIRM_SECRET: 'a-bench-confirmation-secret-of-32-chars+' });
+}
 if (mode === 'oauth') {
   idp = new OAuth2Server();
   await idp.issuer.keys.generate('RS256');

@@ -27,4 +27,4 @@ step "build the Worker"
 bash scripts/build.sh
 
 step "end-to-end tests against the built Worker"
-node --test --test-concurrency=1 tests/e2e/
+node --test --test-concurrency=1 'tests/e2e/*.test.mjs'

@@ -1,17 +1,29 @@
 // Ask before acting (MCP_CONFIRM_WRITES=elicit) through the built Worker, under Miniflare and
-// wrangler dev: the TypeScript SDK v2 client, in the 2026-07-28 lane, with an elicitation
-// handler that accepts — the stand-in cluster sees exactly one request, after the person was
+// wrangler dev: the TypeScript SDK v2 client and the Python mcp 2.x client, in the 2026-07-28
+// lane, with an elicitation handler that accepts — the stand-in cluster sees exactly one request, after the person was
 // asked — and one that declines — the cluster sees none. A raw retry with a state changed by one
 // byte is refused with nothing upstream; a client without elicitation and the 2025 lane run the
 // call as before.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startUpstream } from '../support/upstream.mjs';
 import { startWorker, rpc, callTool } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 
 const V = '2026-07-28';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The Python `mcp` 2.x client (tests/clients/python_confirm.py) answering `action`. */
+function pythonPerson(endpoint, action) {
+  return new Promise((resolve, reject) => {
+    execFile(path.join(root, '.venv/bin/python'), [path.join(root, 'tests/clients/python_confirm.py'), endpoint, action],
+      { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
+  });
+}
 let up;
 const runtimes = {};
 
@@ -90,6 +102,21 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     } finally {
       await client.close();
     }
+  });
+
+  test(`${runtime}: the Python mcp client: accepted runs once, declined runs nothing`, async () => {
+    const { endpoint } = runtimes[runtime];
+    const perCall = await requestsOfOneCall(endpoint);
+    const accepted = await pythonPerson(endpoint, 'accept');
+    assert.equal(accepted.protocolVersion, V);
+    assert.equal(accepted.asked.length, 1);
+    assert.equal(accepted.isError, false, accepted.text);
+    assert.equal(up.requests.length, perCall);
+    up.reset();
+    const declined = await pythonPerson(endpoint, 'decline');
+    assert.equal(declined.isError, true);
+    assert.match(declined.text, /declined/);
+    assert.equal(up.requests.length, 0);
   });
 
   test(`${runtime}: a changed state is refused; clients that cannot ask and the 2025 lane run as before`, async () => {
