@@ -49,33 +49,15 @@ printf '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{%s,%s,"requestSt
 # An accepted state may be replayed within its expiry (300 s): each request runs the call.
 run() { measure "$1" "http://127.0.0.1:${port[$1]}/mcp/cluster" "$2" "$work/$1.json" "" "$HEADERS"; }
 targets="plain ask accept"
-echo "warm-up" >&2
-for t in $targets; do run "$t" 10 > /dev/null; done
 declare -A rps cpu p50s p99s errs
-for round in $(seq 1 "$ROUNDS"); do
-  echo "round $round of $ROUNDS" >&2
-  for c in $CONNS; do
-    for t in $targets; do
-      read -r r p50 p99 us err <<<"$(run "$t" "$c")"
-      k=$t-$c
-      rps[$k]+="$r "; cpu[$k]+="$us "; p50s[$k]+="$p50 "; p99s[$k]+="$p99 "
-      [ "$err" = yes ] && errs[$k]=yes
-    done
-  done
-done
+# shellcheck disable=SC2086
+interleave $targets
 echo "## MCP_CONFIRM_WRITES: the cost of a confirmed call"
 echo
 echo "$(date -u +%Y-%m-%d), $(nproc) cores; Miniflare $(node -p "require('./node_modules/miniflare/package.json').version"), wrk -t1, ${DURATION} s per run, $ROUNDS interleaved rounds; resolveIncident (its REST calls on the stand-in) from a 2026-07-28 client that can elicit."
 echo
-echo "| target | c | CPU µs/req | req/s | p50 ms | p99 ms | errors |"
-echo "|---|---|---|---|---|---|---|"
-for c in $CONNS; do
-  for t in $targets; do
-    k=$t-$c
-    # shellcheck disable=SC2086
-    echo "| $t | $c | $(median ${cpu[$k]}) ($(spread ${cpu[$k]})) | $(median ${rps[$k]}) ($(spread ${rps[$k]})) | $(median ${p50s[$k]}) | $(median ${p99s[$k]}) | ${errs[$k]:-no} |"
-  done
-done
+# shellcheck disable=SC2086
+target_table $targets
 echo
 for c in $CONNS; do
   echo "- c=$c: CPU per request, accept ÷ plain $(figure cpu accept-$c plain-$c), ask ÷ plain $(figure cpu ask-$c plain-$c)"

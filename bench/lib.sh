@@ -34,3 +34,39 @@ per_round() {
   echo "${out[@]}"
 }
 figure() { local v; v=$(per_round "$@"); echo "$(median $v) ($(spread $v))"; } # shellcheck disable=SC2086
+
+# interleave TARGETS...: a warm-up run of each target (V8 compiles hot paths in its first
+# thousands of requests: not charged to whichever ran first), then $ROUNDS rounds of
+# `run TARGET CONNS` (the caller's) for each target and each of $CONNS, into the caller's
+# tables rps, cpu, p50s, p99s and errs, keyed TARGET-CONNS.
+interleave() {
+  local t c round r p50 p99 us err k
+  echo "warm-up" >&2
+  for t in "$@"; do run "$t" 10 > /dev/null; done
+  for round in $(seq 1 "$ROUNDS"); do
+    echo "round $round of $ROUNDS" >&2
+    for c in $CONNS; do
+      for t in "$@"; do
+        read -r r p50 p99 us err <<<"$(run "$t" "$c")"
+        k=$t-$c
+        rps[$k]+="$r "; cpu[$k]+="$us "; p50s[$k]+="$p50 "; p99s[$k]+="$p99 "
+        [ "$err" = yes ] && errs[$k]=yes
+      done
+    done
+  done
+}
+
+# target_table TARGETS...: the markdown table of those targets' medians (spread in brackets).
+target_table() {
+  local t c k
+  echo "| target | c | CPU µs/req | req/s | p50 ms | p99 ms | errors |"
+  echo "|---|---|---|---|---|---|---|"
+  for c in $CONNS; do
+    for t in "$@"; do
+      k=$t-$c
+      # shellcheck disable=SC2086
+      echo "| $t | $c | $(median ${cpu[$k]}) ($(spread ${cpu[$k]})) | $(median ${rps[$k]}) ($(spread ${rps[$k]}))" \
+        "| $(median ${p50s[$k]}) ($(spread ${p50s[$k]})) | $(median ${p99s[$k]}) | ${errs[$k]:-no} |"
+    done
+  done
+}

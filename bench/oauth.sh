@@ -49,20 +49,9 @@ for t in $targets; do
 done
 
 run() { measure "$1" "http://127.0.0.1:${port[$1]}/mcp/cluster" "$2" "$work/topology.json" "${token[$1]}"; }
-echo "warm-up" >&2
-for t in $targets; do run "$t" 10 > /dev/null; done
 declare -A rps cpu p50s p99s errs
-for round in $(seq 1 "$ROUNDS"); do
-  echo "round $round of $ROUNDS" >&2
-  for c in $CONNS; do
-    for t in $targets; do
-      read -r r p50 p99 us err <<<"$(run "$t" "$c")"
-      k=$t-$c
-      rps[$k]+="$r "; cpu[$k]+="$us "; p50s[$k]+="$p50 "; p99s[$k]+="$p99 "
-      [ "$err" = yes ] && errs[$k]=yes
-    done
-  done
-done
+# shellcheck disable=SC2086
+interleave $targets
 
 echo "## oauth mode: the cost of a tool call"
 echo
@@ -70,16 +59,8 @@ echo "$(date -u +%Y-%m-%d), $(nproc) cores; Miniflare $(node -p "require('./node
   "wrk -t1, ${DURATION} s per run, $ROUNDS interleaved rounds; getTopology, one signed-in person's token throughout." \
   "CPU µs/req: user+system time of the target's workerd process (gateway, KV and Durable Objects) ÷ requests."
 echo
-echo "| target | c | CPU µs/req | req/s | p50 ms | p99 ms | errors |"
-echo "|---|---|---|---|---|---|---|"
-for c in $CONNS; do
-  for t in $targets; do
-    k=$t-$c
-    # shellcheck disable=SC2086
-    echo "| $t | $c | $(median ${cpu[$k]}) ($(spread ${cpu[$k]})) | $(median ${rps[$k]}) ($(spread ${rps[$k]}))" \
-      "| $(median ${p50s[$k]}) ($(spread ${p50s[$k]})) | $(median ${p99s[$k]}) | ${errs[$k]:-no} |"
-  done
-done
+# shellcheck disable=SC2086
+target_table $targets
 echo
 for c in $CONNS; do
   echo "- c=$c: CPU per call, oauth ÷ none $(figure cpu oauth-$c none-$c); p50 latency, oauth ÷ none $(figure p50s oauth-$c none-$c)"

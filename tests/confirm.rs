@@ -8,10 +8,8 @@ mod common;
 
 use camunda_mcp_edge::app::Outside;
 use camunda_mcp_edge::oauth::vault::NoStore;
-use camunda_mcp_edge::policy::{LimitCheck, Limiter};
-use common::{app_with, body_json, meta, modern, send, App, Recorder, NOW};
+use common::{app_with, body_json, meta, modern, send, App, Counting, Recorder, NOW};
 use serde_json::{json, Value};
-use std::cell::Cell;
 
 const SECRET: &str = "a-confirmation-secret-of-more-than-32-chars";
 const ARGS: &str = r#"{"incidentKey":"2251799813685249"}"#;
@@ -190,22 +188,14 @@ fn clients_that_cannot_ask_and_the_2025_lane_run_as_before() {
     assert_eq!(v["result"]["resultType"], "input_required");
 }
 
-/// Counts checks of the write limiter.
-#[derive(Default)]
-struct Counting(Cell<u32>);
-
-impl Limiter for Counting {
-    async fn check(&self, _binding: &'static str, _key: impl FnOnce() -> String) -> LimitCheck {
-        self.0.set(self.0.get() + 1);
-        LimitCheck::Allowed
-    }
-}
-
 #[test]
 fn a_confirmed_call_is_counted_once_and_audited_with_its_outcome() {
     let app = confirming("elicit");
     let rec = Recorder::default();
-    let limits = Counting::default();
+    let limits = Counting {
+        limit: u32::MAX,
+        ..Counting::default()
+    };
     let serve = |req: camunda_mcp_edge::http::Request| {
         let outside = Outside {
             client: &rec,
@@ -222,7 +212,7 @@ fn a_confirmed_call_is_counted_once_and_audited_with_its_outcome() {
     let audit: Value =
         serde_json::from_str(&camunda_mcp_edge::app::audit_line(&trace, 0, 1).unwrap()).unwrap();
     assert_eq!(audit["confirmation"], "asked");
-    assert_eq!(limits.0.get(), 0, "asking is no call");
+    assert_eq!(limits.checks(), 0, "asking is no call");
     rec.answer(204, Value::Null);
     let accept =
         json!({"requestState": state, "inputResponses": {"confirm": {"action": "accept"}}});
@@ -230,7 +220,7 @@ fn a_confirmed_call_is_counted_once_and_audited_with_its_outcome() {
     let first: Value =
         serde_json::from_str(&camunda_mcp_edge::app::audit_line(&trace, 0, 1).unwrap()).unwrap();
     assert_eq!(first["confirmation"], "accepted");
-    assert_eq!(limits.0.get(), 1);
+    assert_eq!(limits.checks(), 1);
     // A replay within the expiry repeats the call; the audit shows the same nonce twice.
     rec.answer(204, Value::Null);
     let (_, trace) = serve(asking("resolveIncident", accept));

@@ -7,12 +7,10 @@
 mod common;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use camunda_mcp_edge::app::{audit_line, Outside, Trace};
 use camunda_mcp_edge::http::Request;
 use camunda_mcp_edge::oauth::vault::NoStore;
-use camunda_mcp_edge::policy::{LimitCheck, Limiter};
 use chrono::{TimeZone, Utc};
 use common::*;
 use jwt_compact::alg::Es256;
@@ -236,26 +234,6 @@ fn public_lists_stay_public_without_scopes() {
     let app = app_with(&[("MCP_READ_ONLY", "true")]);
     let resp = send(&app, &Recorder::default(), modern("tools/list", json!({})));
     assert_eq!(body_json(&resp)["result"]["cacheScope"], "public");
-}
-
-/// A rate limiter that allows `limit` calls per key and binding (one per tool class), and
-/// remembers the keys.
-struct Counting {
-    limit: u32,
-    seen: RefCell<HashMap<(&'static str, String), u32>>,
-}
-
-impl Limiter for Counting {
-    async fn check(&self, binding: &'static str, key: impl FnOnce() -> String) -> LimitCheck {
-        let mut seen = self.seen.borrow_mut();
-        let n = seen.entry((binding, key())).or_default();
-        *n += 1;
-        if *n > self.limit {
-            LimitCheck::Exceeded
-        } else {
-            LimitCheck::Allowed
-        }
-    }
 }
 
 fn serve(

@@ -17,7 +17,7 @@ use camunda_mcp_edge::http::{
 use camunda_mcp_edge::oauth::grant::{Grants, ObjectIo, ObjectStore, Op, Reply};
 use camunda_mcp_edge::oauth::vault::Store;
 use camunda_mcp_edge::policy::NoLimits;
-use common::{body_json, post, App, NOW};
+use common::{body_json, post, yield_now, App, Counting, NOW};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -62,6 +62,16 @@ fn id_token(sub: &str) -> String {
 }
 
 impl Net {
+    /// How often the IdP was told a person's refresh token is no longer wanted.
+    fn revocations(&self) -> usize {
+        let revoke = format!("{IDP}/revoke");
+        self.seen
+            .borrow()
+            .iter()
+            .filter(|r| r.url == revoke)
+            .count()
+    }
+
     fn cluster_calls(&self) -> Vec<UpstreamRequest> {
         self.seen
             .borrow()
@@ -221,21 +231,6 @@ struct Object {
     storage: Kv,
     alarm: Cell<Option<u64>>,
     busy: Cell<bool>,
-}
-
-/// Lets other futures run, as a real storage round trip does.
-async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            std::task::Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        }
-    })
-    .await;
 }
 
 impl Store for Object {
@@ -1215,12 +1210,7 @@ fn parallel_refreshes_with_one_token_one_wins_and_the_reuse_rule_ends_the_grant(
     assert_eq!(error_of(&w.refresh(&client, &new_refresh)), "invalid_grant");
     assert!(w.net.cluster_calls().is_empty());
     // The person's IdP refresh token was revoked at the IdP when the grant ended.
-    assert!(w
-        .net
-        .seen
-        .borrow()
-        .iter()
-        .any(|r| r.url == format!("{IDP}/revoke")));
+    assert!(w.net.revocations() > 0);
 }
 
 #[test]
@@ -1386,14 +1376,7 @@ fn a_failed_write_leaves_the_grant_as_it_was() {
 fn alarms_end_unfinished_sign_ins_unredeemed_codes_and_lapsed_grants() {
     let w = world(&oauth_vars());
     let client = w.register();
-    let revocations = || {
-        w.net
-            .seen
-            .borrow()
-            .iter()
-            .filter(|r| r.url == format!("{IDP}/revoke"))
-            .count()
-    };
+    let revocations = || w.net.revocations();
     // Approved, never back from the IdP: gone after the login window.
     let (grant, cookie) = w.approve(&client);
     w.now.set(NOW + 601);
@@ -1480,35 +1463,12 @@ fn browser_binding_methods_and_loopback_ports() {
     assert_eq!(w.send(reg).status, 400);
 }
 
-/// A Rate Limiting binding that allows `n` calls per binding and key.
-struct Budget {
-    n: u32,
-    seen: RefCell<HashMap<(&'static str, String), u32>>,
-}
-
-impl camunda_mcp_edge::policy::Limiter for Budget {
-    async fn check(
-        &self,
-        binding: &'static str,
-        key: impl FnOnce() -> String,
-    ) -> camunda_mcp_edge::policy::LimitCheck {
-        let mut seen = self.seen.borrow_mut();
-        let count = seen.entry((binding, key())).or_default();
-        *count += 1;
-        if *count > self.n {
-            camunda_mcp_edge::policy::LimitCheck::Exceeded
-        } else {
-            camunda_mcp_edge::policy::LimitCheck::Allowed
-        }
-    }
-}
-
 #[test]
 fn anonymous_endpoints_have_a_budget_per_client_address() {
     let w = world(&oauth_vars());
-    let limits = Budget {
-        n: 3,
-        seen: RefCell::default(),
+    let limits = Counting {
+        limit: 3,
+        ..Counting::default()
     };
     let send = |mut req: Request, address: &str| {
         req.headers
@@ -1596,12 +1556,7 @@ fn an_overloaded_idp_is_no_verdict_on_the_person() {
         200,
         "the grant was kept"
     );
-    assert!(!w
-        .net
-        .seen
-        .borrow()
-        .iter()
-        .any(|r| r.url == format!("{IDP}/revoke")));
+    assert_eq!(w.net.revocations(), 0);
 }
 
 #[test]

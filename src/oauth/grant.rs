@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::upstream::{IdpError, PersonTokens};
-use super::vault::{digest, hex, random_hex, Sealer, Store, Vault, VaultError};
+use super::vault::{digest, hex, random_hex, Sealer, Store, VaultError};
 use super::AuthServer;
 use crate::http::HttpClient;
 
@@ -503,17 +503,6 @@ impl AuthServer {
         }
     }
 
-    fn object_vault<'a, O: Store, S: Sealer>(
-        &'a self,
-        io: &ObjectIo<'a, impl HttpClient, O, S>,
-    ) -> Vault<'a, O, S> {
-        Vault {
-            store: io.storage,
-            sealer: io.sealer,
-            key: &self.key,
-        }
-    }
-
     /// Runs one step on grant `id`'s object. The host runs one step at a time.
     pub async fn grant_step<C: HttpClient, O: ObjectStore, S: Sealer>(
         &self,
@@ -579,7 +568,9 @@ impl AuthServer {
         &self,
         io: &ObjectIo<'_, C, O, S>,
     ) -> Result<Option<State>, VaultError> {
-        self.object_vault(io).get::<State>(RECORD).await
+        self.sealed(io.storage, io.sealer)
+            .get::<State>(RECORD)
+            .await
     }
 
     /// Stores what a step decided, then answers. A store that fails answers `Unavailable`
@@ -625,7 +616,7 @@ impl AuthServer {
         // The alarm first: if the record then fails, an early or late alarm finds the stored
         // state and acts on its own deadline; a record stored without its alarm would never end.
         io.storage.alarm(Some(state.deadline())).await?;
-        self.object_vault(io)
+        self.sealed(io.storage, io.sealer)
             .put(RECORD, state, 0)
             .await
             .map_err(|e| e.to_string())

@@ -323,9 +323,14 @@ impl AuthServer {
         &'a self,
         io: &Io<'a, impl HttpClient, K, S>,
     ) -> Vault<'a, K, S> {
+        self.sealed(io.store, io.sealer)
+    }
+
+    /// `store`'s records, sealed with this deployment's key.
+    fn sealed<'a, K: Store, S: Sealer>(&'a self, store: &'a K, sealer: &'a S) -> Vault<'a, K, S> {
         Vault {
-            store: io.store,
-            sealer: io.sealer,
+            store,
+            sealer,
             key: &self.key,
         }
     }

@@ -75,20 +75,56 @@ impl Recorder {
     }
 }
 
+/// Lets other futures run once, as a real network or storage round trip does: concurrent
+/// requests in a test then interleave.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+/// A rate limiter that allows `limit` calls per binding and key, and remembers them.
+#[derive(Default)]
+pub struct Counting {
+    pub limit: u32,
+    pub seen: RefCell<std::collections::HashMap<(&'static str, String), u32>>,
+}
+
+impl Counting {
+    /// Checks made, over every binding and key.
+    pub fn checks(&self) -> u32 {
+        self.seen.borrow().values().sum()
+    }
+}
+
+impl camunda_mcp_edge::policy::Limiter for Counting {
+    async fn check(
+        &self,
+        binding: &'static str,
+        key: impl FnOnce() -> String,
+    ) -> camunda_mcp_edge::policy::LimitCheck {
+        let mut seen = self.seen.borrow_mut();
+        let n = seen.entry((binding, key())).or_default();
+        *n += 1;
+        if *n > self.limit {
+            camunda_mcp_edge::policy::LimitCheck::Exceeded
+        } else {
+            camunda_mcp_edge::policy::LimitCheck::Allowed
+        }
+    }
+}
+
 impl HttpClient for Recorder {
     async fn pause(&self, _ms: u32) {
-        // Yield once, so that concurrent requests in a test make progress.
-        let mut yielded = false;
-        std::future::poll_fn(|cx| {
-            if yielded {
-                std::task::Poll::Ready(())
-            } else {
-                yielded = true;
-                cx.waker().wake_by_ref();
-                std::task::Poll::Pending
-            }
-        })
-        .await;
+        yield_now().await;
     }
 
     async fn shared_get(&self, key: &str) -> Option<Vec<u8>> {
