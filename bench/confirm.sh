@@ -13,27 +13,13 @@ cd "$(dirname "$0")/.."
 DURATION=${1:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-10}
-bash scripts/setup.sh >&2
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >&2
-[ -f build/index.js ] || bash scripts/build.sh >&2
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
 UP=18290
-declare -A port=([plain]=18291 [confirm]=18292) pid
-node tests/support/upstream.mjs --port $UP > "$work/upstream.log" 2>&1 & pids+=($!)
-for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$UP/" && break; sleep 0.1; done
-for t in plain confirm; do
-  mode=confirm; [ "$t" = plain ] && mode=none
-  mkfifo "$work/$t.ready"
-  node bench/oauth.mjs build "${port[$t]}" "http://127.0.0.1:$UP" $mode > "$work/$t.ready" 2> "$work/$t.log" & pids+=($!)
-  read -r line < "$work/$t.ready" || { cat "$work/$t.log" >&2; exit 1; }
-  pid[$t]=$(node -p "JSON.parse(process.argv[1]).pid" "$line")
-done
+prepare
+declare -A port=([plain]=18291 [confirm]=18292) pid token
+start_target plain build none
+start_target confirm build confirm
 pid[ask]=${pid[confirm]}; pid[accept]=${pid[confirm]}; port[ask]=${port[confirm]}; port[accept]=${port[confirm]}
 META='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"elicitation":{"form":{}}}}'
 CALL='"name":"resolveIncident","arguments":{"incidentKey":"2251799813685249"}'

@@ -70,3 +70,27 @@ target_table() {
     done
   done
 }
+
+# prepare: what a Miniflare bench needs first (the toolchain, wrk, a built Worker), a work folder
+# and the list `pids` of what it starts, both cleared at exit, and the stand-in cluster on $UP.
+prepare() {
+  bash scripts/setup.sh >&2
+  command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >&2
+  [ -f build/index.js ] || bash scripts/build.sh >&2
+  work=$(mktemp -d)
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+  node tests/support/upstream.mjs --port "$UP" > "$work/upstream.log" 2>&1 & pids+=($!)
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$UP/" && break; sleep 0.1; done
+}
+
+# start_target NAME BUILD_DIR MODE: bench/oauth.mjs serving that build on ${port[NAME]}; sets
+# pid[NAME] (its workerd process) and token[NAME] (a signed-in person's, in oauth mode).
+start_target() {
+  local line
+  mkfifo "$work/$1.ready"
+  node bench/oauth.mjs "$2" "${port[$1]}" "http://127.0.0.1:$UP" "$3" > "$work/$1.ready" 2> "$work/$1.log" & pids+=($!)
+  read -r line < "$work/$1.ready" || { cat "$work/$1.log" >&2; exit 1; }
+  pid[$1]=$(node -p "JSON.parse(process.argv[1]).pid" "$line")
+  token[$1]=$(node -p "JSON.parse(process.argv[1]).token" "$line")
+}

@@ -16,29 +16,16 @@ DURATION=${1:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-10}
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
-bash scripts/setup.sh >&2
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >&2
-[ -f build/index.js ] || bash scripts/build.sh >&2
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
 UP=18190
+prepare
 declare -A port=([none]=18191 [oauth]=18192 [oauth-b]=18193) pid token dir=([none]=build [oauth]=build)
 targets="none oauth"
 if [ -n "${BENCH_AB:-}" ]; then dir[oauth-b]=$BENCH_AB; targets+=" oauth-b"; fi
-node tests/support/upstream.mjs --port $UP > "$work/upstream.log" 2>&1 & pids+=($!)
-for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$UP/" && break; sleep 0.1; done
 for t in $targets; do
   mode=oauth; [ "$t" = none ] && mode=none
-  mkfifo "$work/$t.ready"
-  node bench/oauth.mjs "${dir[$t]}" "${port[$t]}" "http://127.0.0.1:$UP" $mode > "$work/$t.ready" 2> "$work/$t.log" & pids+=($!)
-  read -r line < "$work/$t.ready" || { cat "$work/$t.log" >&2; exit 1; }
-  pid[$t]=$(node -p "JSON.parse(process.argv[1]).pid" "$line")
-  token[$t]=$(node -p "JSON.parse(process.argv[1]).token" "$line")
+  start_target "$t" "${dir[$t]}" $mode
 done
 printf '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getTopology","arguments":{}}}' > "$work/topology.json"
 for t in $targets; do
