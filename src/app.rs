@@ -598,7 +598,8 @@ impl<S: Signatures + Sealer> App<S> {
         }
         // Asked before the rate limit: only a call that runs counts.
         let who = caller.principal.rate_key(req.header("cf-connecting-ip"));
-        self.confirmation(params, &name, class, &who, confirming, trace)?;
+        let bound = confirm_caller(&caller.principal, &who, req.header("authorization"));
+        self.confirmation(params, &name, class, &bound, confirming, trace)?;
         match limits.check(binding_name(class), || who).await {
             LimitCheck::Unlimited | LimitCheck::Allowed => Ok(()),
             LimitCheck::Failed(why) => {
@@ -669,13 +670,18 @@ impl<S: Signatures + Sealer> App<S> {
             request_state: request_state.as_deref(),
             input_responses: params.input_responses.map(|r| r.get()),
         };
-        match confirm.decide(&call, &answer, &confirm_message(&call, &confirming.route)) {
+        // What is asked is built from the call itself: fetching the incident or instance first
+        // would add a cluster round trip to every question, and its answer could differ from
+        // what the call then acts on.
+        let path = confirming.route.split(' ').next().unwrap_or_default();
+        let message = confirm::message(name, path, call.arguments);
+        match confirm.decide(&call, &answer, &message) {
             confirm::Decision::Accepted(nonce) => {
                 trace.confirmation = Some(("accepted", nonce));
                 Ok(())
             }
-            confirm::Decision::Ask(mut members) => {
-                trace.confirmation = Some(("asked", String::new()));
+            confirm::Decision::Ask(mut members, nonce) => {
+                trace.confirmation = Some(("asked", nonce));
                 trace.refused = Some("confirmation_asked");
                 members["resultType"] = json!("input_required");
                 Err(CallRefusal::Answer(members.to_string()))
@@ -768,16 +774,27 @@ struct Confirming {
     now: u64,
 }
 
-/// What the person is asked: the call as it will run, where, and that it changes the cluster.
-/// Built from the call alone: fetching the incident or instance first would add a cluster
-/// round trip per question, and its answer could differ from what the call acts on.
-fn confirm_message(call: &confirm::Call<'_>, route: &str) -> String {
-    let args: String = call.arguments.unwrap_or("{}").chars().take(400).collect();
-    let path = route.split(' ').next().unwrap_or(route);
-    format!(
-        "Allow {} on the cluster of {path} with {args}? It changes the cluster; approve only if you asked for this.",
-        call.tool
-    )
+/// Who a confirmation is bound to: the caller's stable identity (a token's subject or client,
+/// the Basic credential); where there is none (no auth at the edge, a token naming neither),
+/// also the credentials the call would carry upstream, so another caller behind the same
+/// address cannot use the state.
+fn confirm_caller(principal: &Principal, who: &str, authorization: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    let stable = match principal {
+        Principal::Token {
+            subject, client_id, ..
+        } => subject.is_some() || client_id.is_some(),
+        Principal::Basic { .. } => true,
+        Principal::Anonymous => false,
+    };
+    match authorization {
+        Some(credentials) if !stable => {
+            let digest = Sha256::digest(credentials.as_bytes());
+            let short: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+            format!("{who} {short}")
+        }
+        _ => who.to_owned(),
+    }
 }
 
 /// The names of a call's arguments, for an audit record that must not hold their values.

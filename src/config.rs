@@ -437,7 +437,17 @@ fn confirmations(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Confirm
     let cover = match get("MCP_CONFIRM_WRITES").as_deref() {
         None | Some("off") => return Ok(None),
         Some("elicit") => Cover::Writes,
-        Some(v) => Cover::Tools(list(Some(v.to_owned()))),
+        Some(v) => {
+            let names = list(Some(v.to_owned()));
+            if names.is_empty() {
+                return Err(ConfigError {
+                    name: "MCP_CONFIRM_WRITES",
+                    value: v.to_owned(),
+                    reason: "expected off, elicit or tool names",
+                });
+            }
+            Cover::Tools(names)
+        }
     };
     let secret = required(
         get,

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::text::{shortened, visible};
+
 /// Which calls are confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cover {
@@ -42,7 +44,10 @@ impl std::fmt::Debug for Confirm {
     }
 }
 
-/// The call a state is bound to.
+/// The call a state is bound to. The arguments are bound as the client sent them (trimmed):
+/// a client retries with the very arguments it sent, and any other text — another number
+/// spelling, a re-encoded string — is another call, so nothing a parser might read differently
+/// can slip through.
 pub struct Call<'a> {
     /// Who asks (a stable identity of the caller, never a credential).
     pub caller: &'a str,
@@ -63,8 +68,8 @@ pub struct Answer<'a> {
 /// What to do with a covered call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    /// Ask the person: the `input_required` result's members.
-    Ask(Value),
+    /// Ask the person: the `input_required` result's members, and the new state's nonce.
+    Ask(Value, String),
     /// The person accepted this very call: run it. The nonce goes to the audit record.
     Accepted(String),
     /// The person declined or cancelled: nothing is done.
@@ -73,15 +78,12 @@ pub enum Decision {
     Refused(&'static str),
 }
 
-/// The signed contents of a `requestState`.
+/// What a `requestState` shows: only its expiry and nonce. The call it is bound to (caller,
+/// route, tool, arguments) is in its MAC, never in the clear: a state in a client's log tells
+/// nothing about who asked or where.
 #[derive(Serialize, Deserialize)]
 struct State {
     v: u8,
-    caller: String,
-    route: String,
-    tool: String,
-    /// SHA-256 of the canonical arguments, base64url.
-    args: String,
     exp: u64,
     nonce: String,
 }
@@ -102,21 +104,13 @@ impl Confirm {
         let Some(raw) = answer.request_state else {
             return self.ask(call, message);
         };
-        let state = match self.open(raw) {
-            Some(state) => state,
-            None => return Decision::Refused("the requestState was not issued by this gateway"),
+        let Some(state) = self.open(raw, call) else {
+            return Decision::Refused(
+                "the requestState was not issued by this gateway for this call (caller, cluster, tool and arguments)",
+            );
         };
         if call.now >= state.exp {
             return Decision::Refused("the confirmation has expired; call the tool again");
-        }
-        let bound = state.caller == call.caller
-            && state.route == call.route
-            && state.tool == call.tool
-            && state.args == digest(call.arguments);
-        if !bound {
-            return Decision::Refused(
-                "the confirmation was given for another call (caller, cluster, tool or arguments differ)",
-            );
         }
         match response_action(answer.input_responses) {
             Some("accept") => Decision::Accepted(state.nonce),
@@ -130,14 +124,13 @@ impl Confirm {
         let mut nonce = [0u8; 16];
         getrandom::getrandom(&mut nonce).expect("the runtime provides randomness");
         let state = State {
-            v: 1,
-            caller: call.caller.to_owned(),
-            route: call.route.to_owned(),
-            tool: call.tool.to_owned(),
-            args: digest(call.arguments),
+            v: 2,
             exp: call.now + self.ttl_s,
             nonce: Base64UrlUnpadded::encode_string(&nonce),
         };
+        let body = Base64UrlUnpadded::encode_string(
+            &serde_json::to_vec(&state).expect("a state serialises"),
+        );
         let request = json!({
             "method": "elicitation/create",
             "params": {
@@ -147,41 +140,39 @@ impl Confirm {
                 "requestedSchema": {"type": "object", "properties": {}},
             },
         });
-        Decision::Ask(json!({
-            "inputRequests": {KEY: request},
-            "requestState": self.seal(&state),
-        }))
+        let sealed = format!("{body}.{}", tag(&self.keys[0], &body, call));
+        Decision::Ask(
+            json!({"inputRequests": {KEY: request}, "requestState": sealed}),
+            state.nonce,
+        )
     }
 
-    fn seal(&self, state: &State) -> String {
-        let body = Base64UrlUnpadded::encode_string(
-            &serde_json::to_vec(state).expect("a state serialises"),
-        );
-        let tag = tag(&self.keys[0], &body);
-        format!("{body}.{tag}")
-    }
-
-    /// The state, if one of the keys signed it.
-    fn open(&self, raw: &str) -> Option<State> {
+    /// The state, if one of the keys signed it for this very call.
+    fn open(&self, raw: &str, call: &Call<'_>) -> Option<State> {
         let (body, tag_text) = raw.split_once('.')?;
         let valid = self
             .keys
             .iter()
-            .any(|k| constant_eq(tag(k, body).as_bytes(), tag_text.as_bytes()));
+            .any(|k| constant_eq(tag(k, body, call).as_bytes(), tag_text.as_bytes()));
         if !valid {
             return None;
         }
         let bytes = Base64UrlUnpadded::decode_vec(body).ok()?;
         serde_json::from_slice::<State>(&bytes)
             .ok()
-            .filter(|s| s.v == 1)
+            .filter(|s| s.v == 2)
     }
 }
 
-fn tag(key: &[u8; 32], body: &str) -> String {
+/// The MAC of a state's visible part and the call it is bound to, each field length-prefixed.
+fn tag(key: &[u8; 32], body: &str, call: &Call<'_>) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
-    mac.update(b"camunda-mcp-edge confirm v1\0");
-    mac.update(body.as_bytes());
+    mac.update(b"camunda-mcp-edge confirm v2\0");
+    let arguments = call.arguments.unwrap_or("").trim();
+    for part in [body, call.caller, call.route, call.tool, arguments] {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part.as_bytes());
+    }
     Base64UrlUnpadded::encode_string(&mac.finalize().into_bytes())
 }
 
@@ -199,49 +190,45 @@ pub fn key(secret: &str) -> [u8; 32] {
         .into()
 }
 
-/// SHA-256 of the arguments in canonical form (members sorted, no spaces): the same call
-/// written differently is the same call; any changed value is another.
-fn digest(arguments: Option<&str>) -> String {
-    let value = arguments
-        .and_then(|a| serde_json::from_str::<Value>(a).ok())
-        .unwrap_or(Value::Null);
-    let value = match value {
-        Value::Null => Value::Object(Default::default()),
-        other => other,
-    };
-    let mut text = String::new();
-    canonical(&value, &mut text);
-    Base64UrlUnpadded::encode_string(&Sha256::digest(text.as_bytes()))
-}
-
-fn canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut members: Vec<_> = map.iter().collect();
-            members.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (k, v)) in members.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                canonical(v, out);
+/// What the person is asked: the tool, where, and every top-level argument exactly as it will
+/// be sent — the call's keys first (names ending in `Key` or `Id`), then the rest by name —
+/// with hidden characters written out and long values shortened, saying so. The model chose the
+/// arguments' text and order; the person must see what the call acts on, not a preview it
+/// could push out of view.
+pub fn message(tool: &str, path: &str, arguments: Option<&str>) -> String {
+    const MAX_MEMBERS: usize = 24;
+    const MAX_VALUE: usize = 160;
+    let show = |text: &str, max| shortened(&visible(text), max);
+    let raw = arguments
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != "null");
+    let members = raw.and_then(|a| {
+        serde_json::from_str::<std::collections::BTreeMap<String, &serde_json::value::RawValue>>(a).ok()
+    });
+    let mut lines = Vec::new();
+    match (raw, members) {
+        (None, _) => lines.push("• no arguments".to_owned()),
+        (Some(_), Some(members)) => {
+            let mut members: Vec<_> = members.into_iter().collect();
+            members.sort_by_key(|(k, _)| !(k.ends_with("Key") || k.ends_with("Id")));
+            for (k, v) in members.iter().take(MAX_MEMBERS) {
+                lines.push(format!("• {}: {}", show(k, 60), show(v.get(), MAX_VALUE)));
             }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical(v, out);
+            if members.len() > MAX_MEMBERS {
+                lines.push(format!(
+                    "(+{} more arguments not shown)",
+                    members.len() - MAX_MEMBERS
+                ));
             }
-            out.push(']');
         }
-        other => out.push_str(&other.to_string()),
+        (Some(text), None) => lines.push(format!("• arguments: {}", show(text, MAX_VALUE))),
     }
+    format!(
+        "Allow {} on the cluster of {}?\n{}\nIt changes the cluster; approve only if you asked for this.",
+        show(tool, 100),
+        show(path, 200),
+        lines.join("\n")
+    )
 }
 
 /// The person's action in `inputResponses.confirm` (`accept`, `decline`, `cancel`).
@@ -291,7 +278,7 @@ mod tests {
 
     fn state_of(d: &Decision) -> String {
         match d {
-            Decision::Ask(v) => v["requestState"].as_str().unwrap().to_owned(),
+            Decision::Ask(v, _) => v["requestState"].as_str().unwrap().to_owned(),
             other => panic!("{other:?}"),
         }
     }
@@ -326,13 +313,24 @@ mod tests {
         ));
         assert!(matches!(
             c.decide(&call(args, 150), &answer(None), "m"),
-            Decision::Ask(_)
+            Decision::Ask(..)
         ));
-        // The same arguments written otherwise are the same call.
-        let spaced = Some(r#"{ "incidentKey" : "2251799813685249" }"#);
+        // The arguments are bound as sent: another spelling of the same value is another call,
+        // so nothing a parser might read differently can slip through.
+        let respelled = Some(r#"{"incidentKey":"2251799813685249","n":1e0}"#);
+        let first = Some(r#"{"incidentKey":"2251799813685249","n":1}"#);
+        let none = Answer {
+            request_state: None,
+            input_responses: None,
+        };
+        let s2 = state_of(&c.decide(&call(first, 100), &none, "m"));
+        let retry = Answer {
+            request_state: Some(&s2),
+            input_responses: Some(ACCEPT),
+        };
         assert!(matches!(
-            c.decide(&call(spaced, 150), &answer(Some(ACCEPT)), "m"),
-            Decision::Accepted(_)
+            c.decide(&call(respelled, 150), &retry, "m"),
+            Decision::Refused(_)
         ));
     }
 
@@ -413,6 +411,53 @@ mod tests {
             retry(call(args, 150), &dropped),
             Decision::Refused(_)
         ));
+    }
+
+    #[test]
+    fn the_question_shows_every_argument_keys_first_hidden_characters_written_out() {
+        let padding = "harmless ".repeat(60);
+        let args = format!(
+            r#"{{"variables":{{"note":"{padding}"}},"processDefinitionId":"wire-all-funds","x":"a\u202eb"}}"#
+        );
+        let m = message("createProcessInstance", "/mcp/cluster", Some(&args));
+        let key = m.find("processDefinitionId").unwrap();
+        assert!(key < m.find("variables").unwrap(), "{m}");
+        assert!(m.contains("wire-all-funds"));
+        assert!(m.contains("characters not shown"));
+        assert!(!m.contains('\u{202e}'));
+        assert!(m.contains("\\u202e"), "escapes are shown as sent: {m}");
+        assert!(message("t", "/p", None).contains("no arguments"));
+        let many: String = (0..30)
+            .map(|i| format!(r#""k{i}":{i}"#))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(message("t", "/p", Some(&format!("{{{many}}}")))
+            .contains("(+6 more arguments not shown)"));
+    }
+
+    #[test]
+    fn the_state_shows_nothing_of_the_call() {
+        let c = confirm();
+        let secret_route = Call {
+            route: "/mcp/cluster internal-host.example",
+            ..call(None, 1)
+        };
+        let state = state_of(&c.decide(
+            &secret_route,
+            &Answer {
+                request_state: None,
+                input_responses: None,
+            },
+            "m",
+        ));
+        let body = Base64UrlUnpadded::decode_vec(state.split('.').next().unwrap()).unwrap();
+        let text = String::from_utf8(body).unwrap();
+        assert!(
+            !text.contains("ada")
+                && !text.contains("internal")
+                && !text.contains("resolveIncident"),
+            "{text}"
+        );
     }
 
     #[test]

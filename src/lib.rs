@@ -33,6 +33,7 @@
 //! - [`confirm`]: a person confirms covered tool calls first (MCP 2026-07-28 multi round-trip
 //!   requests, with a signed `requestState`).
 //! - [`config`]: settings from Worker vars, parsed once per isolate.
+//! - [`text`]: what text written by others may not show as it is (hidden characters).
 //!
 //! Everything but [`edge`] is plain Rust, tested natively with `cargo test`.
 
@@ -47,6 +48,7 @@ pub mod landing;
 pub mod mcp;
 pub mod oauth;
 pub mod policy;
+pub mod text;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

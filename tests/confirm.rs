@@ -114,13 +114,13 @@ fn tampered_expired_or_rebound_states_are_refused_with_nothing_upstream() {
     };
     assert!(refused(asking("resolveIncident", accept(&bent))).contains("not issued"));
     // Another tool, other arguments.
-    assert!(refused(asking("createProcessInstance", accept(&state))).contains("another call"));
+    assert!(refused(asking("createProcessInstance", accept(&state))).contains("for this call"));
     let mut other = asking("resolveIncident", accept(&state));
     other.body = String::from_utf8(other.body)
         .unwrap()
         .replace("2251799813685249", "2251799813685250")
         .into_bytes();
-    assert!(refused(other).contains("another call"));
+    assert!(refused(other).contains("for this call"));
     // Another caller (a Basic user) on a gateway that knows callers.
     let basic = app_with(&[
         ("MCP_CONFIRM_WRITES", "elicit"),
@@ -139,7 +139,18 @@ fn tampered_expired_or_rebound_states_are_refused_with_nothing_upstream() {
     assert!(v["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("another call"));
+        .contains("for this call"));
+    // With no auth at the edge, the credentials the call carries upstream are bound too: the
+    // same address with another cluster token cannot use the state.
+    let with_token = |token: &str, extra| {
+        let mut req = asking("resolveIncident", extra);
+        req.headers.push(("authorization".into(), format!("Bearer {token}")));
+        req
+    };
+    let v = result(&send(&app, &rec, with_token("token-of-ada", json!({}))));
+    let adas = v["result"]["requestState"].as_str().unwrap().to_owned();
+    let v = result(&send(&app, &rec, with_token("token-of-eve", accept(&adas))));
+    assert!(v["error"]["message"].as_str().unwrap().contains("for this call"));
     // Expired (300 s by default).
     let late =
         pollster::block_on(app.handle(&asking("resolveIncident", accept(&state)), &rec, NOW + 301))

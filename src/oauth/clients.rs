@@ -12,6 +12,7 @@ use serde_json::Value;
 use url::{Host, Url};
 
 use crate::http::{max_age, HttpClient, Method, UpstreamRequest};
+use crate::text::is_hidden;
 
 /// CIMD documents are small; the draft suggests servers cap them at 5 KB.
 pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024;
@@ -225,25 +226,6 @@ pub fn display_name(raw: &str) -> String {
         .collect::<String>()
         .trim_end()
         .to_owned()
-}
-
-/// Characters that print nothing or change how the text around them reads.
-fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            // bidi marks, embeddings, overrides and isolates
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-            // zero-width and invisible formatting
-            | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}'
-            | '\u{180E}' | '\u{034F}'
-            // Hangul fillers, which render blank
-            | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
-            // tags and variation selectors
-            | '\u{E0000}'..='\u{E007F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'
-            // Mongolian selectors, Khmer inherent vowels, deprecated format controls,
-            // interlinear annotations, musical formatting, the blank Braille pattern
-            | '\u{180B}'..='\u{180F}' | '\u{17B4}' | '\u{17B5}' | '\u{206A}'..='\u{206F}'
-            | '\u{FFF9}'..='\u{FFFB}' | '\u{1D173}'..='\u{1D17A}' | '\u{2800}')
 }
 
 /// `https://` to any host, `http://` to a loopback host (RFC 8252 native apps), or a
