@@ -30,7 +30,11 @@ export async function startWorker(vars = {}, { cachePersist, ratelimits, kvNames
     compatibilityDate: COMPATIBILITY_DATE,
     bindings: vars,
     ...(cachePersist ? { cachePersist } : {}),
-    ...(ratelimits ? { ratelimits } : {}),
+    // Miniflare wants each binding's namespace_id, as wrangler.toml gives it.
+    ...(ratelimits ? {
+      ratelimits: Object.fromEntries(Object.entries(ratelimits)
+        .map(([name, limit], i) => [name, { namespace_id: String(9000 + i), ...limit }])),
+    } : {}),
     ...(kvNamespaces ? { kvNamespaces } : {}),
     ...(durableObjects ? {
       durableObjects: Object.fromEntries(Object.entries(durableObjects)
