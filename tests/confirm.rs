@@ -144,13 +144,17 @@ fn tampered_expired_or_rebound_states_are_refused_with_nothing_upstream() {
     // same address with another cluster token cannot use the state.
     let with_token = |token: &str, extra| {
         let mut req = asking("resolveIncident", extra);
-        req.headers.push(("authorization".into(), format!("Bearer {token}")));
+        req.headers
+            .push(("authorization".into(), format!("Bearer {token}")));
         req
     };
     let v = result(&send(&app, &rec, with_token("token-of-ada", json!({}))));
     let adas = v["result"]["requestState"].as_str().unwrap().to_owned();
     let v = result(&send(&app, &rec, with_token("token-of-eve", accept(&adas))));
-    assert!(v["error"]["message"].as_str().unwrap().contains("for this call"));
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("for this call"));
     // Expired (300 s by default).
     let late =
         pollster::block_on(app.handle(&asking("resolveIncident", accept(&state)), &rec, NOW + 301))
@@ -304,4 +308,48 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&v["error"]["code"], &json!(-32602), "{}", v);
         proptest::prop_assert_eq!(rec.calls().len(), 0);
     }
+}
+
+#[test]
+fn operator_toolset_writes_and_process_starts_are_covered_reads_are_not() {
+    let app = app_with(&[
+        ("MCP_CONFIRM_WRITES", "elicit"),
+        ("MCP_CONFIRM_SECRET", SECRET),
+        ("MCP_TOOLSETS", "operate"),
+        ("MCP_PROCESSES", "true"),
+        ("CAMUNDA_API_VERSION", "8.10"),
+    ]);
+    let rec = Recorder::default();
+    let cancel = asking(
+        "cancelProcessInstance",
+        json!({"arguments": {"processInstanceKey": "2251799813690001"}}),
+    );
+    let v = result(&send(&app, &rec, cancel));
+    assert_eq!(v["result"]["resultType"], "input_required", "{v}");
+    // A process tool on /mcp/processes starts an instance: covered; getProcessState reads.
+    let mut start = asking("requestVacation", json!({"arguments": {"employee": "ada"}}));
+    start.path = "/mcp/processes".into();
+    start.headers.retain(|(k, _)| k != "mcp-name");
+    start
+        .headers
+        .push(("mcp-name".into(), "requestVacation".into()));
+    let v = result(&send(&app, &rec, start));
+    assert_eq!(v["result"]["resultType"], "input_required", "{v}");
+    let mut state = asking(
+        "getProcessState",
+        json!({"arguments": {"processInstanceKey": "2251799813690001"}}),
+    );
+    state.path = "/mcp/processes".into();
+    state.headers.retain(|(k, _)| k != "mcp-name");
+    state
+        .headers
+        .push(("mcp-name".into(), "getProcessState".into()));
+    let v = result(&send(&app, &rec, state));
+    assert_ne!(v["result"]["resultType"], "input_required", "{v}");
+    let writes: Vec<_> = rec
+        .calls()
+        .into_iter()
+        .filter(|(_, url, _)| url.contains("/cancellation") || url.contains("/messages/"))
+        .collect();
+    assert!(writes.is_empty(), "a write reached the cluster: {writes:?}");
 }
