@@ -240,23 +240,29 @@ fn clients_section(f: &Facts<'_>, url: &str) -> String {
     };
     let http = "      \"type\": \"http\",\n";
     let mut s = String::new();
-    if matches!(f.config.auth, AuthMode::OAuth(_)) {
+    // The Inspector's CLI and c8ctl cannot do the browser sign-in: not shown in oauth mode.
+    let oauth = matches!(f.config.auth, AuthMode::OAuth(_));
+    if oauth {
         s += "<p>Clients sign in through the browser when they first connect: give them the URL \
               and nothing else.</p>";
+    } else {
+        s += "<h3>Try it: MCP Inspector</h3><p>Lists the tools, then calls one (Node.js 22.19 or newer).</p>";
+        s += &pre(format!(
+            "npx -y {INSPECTOR} --cli {url} --transport http --method tools/list{cli_header}"
+        ));
+        s += &pre(format!(
+            "npx -y {INSPECTOR} --cli {url} --transport http --method tools/call --tool-name getTopology{cli_header}"
+        ));
     }
-    s += "<h3>Try it: MCP Inspector</h3><p>Lists the tools, then calls one (Node.js 22.19 or newer).</p>";
-    s += &pre(format!(
-        "npx -y {INSPECTOR} --cli {url} --transport http --method tools/list{cli_header}"
-    ));
-    s += &pre(format!(
-        "npx -y {INSPECTOR} --cli {url} --transport http --method tools/call --tool-name getTopology{cli_header}"
-    ));
     s += "<h3>Claude Code</h3><p><code>.mcp.json</code> in your project</p>";
     s += &config("mcpServers", http);
     s += "<h3>Cursor</h3><p><code>~/.cursor/mcp.json</code></p>";
     s += &config("mcpServers", "");
     s += "<h3>VS Code</h3><p><code>.vscode/mcp.json</code></p>";
     s += &config("servers", http);
+    if oauth {
+        return s;
+    }
     // c8ctl takes the REST-style base and appends the MCP path itself.
     let base = url.strip_suffix(MCP_PATH).unwrap_or(url);
     let env = match &f.config.auth {

@@ -1633,3 +1633,17 @@ fn an_ended_grant_id_is_never_opened_again() {
     w.records.objects.fire_alarms();
     assert!(w.records.objects.records().is_empty());
 }
+
+#[test]
+fn the_page_shows_only_clients_that_can_sign_in() {
+    let w = world(&oauth_vars());
+    let mut req = request("GET", "/");
+    req.headers.push(("accept".into(), "text/html".into()));
+    let html = String::from_utf8(w.send(req).body).unwrap();
+    assert!(html.contains("sign in through the browser"), "{html}");
+    assert!(html.contains(".vscode/mcp.json"));
+    assert!(
+        !html.contains("inspector") && !html.contains("c8ctl"),
+        "no command that cannot sign in"
+    );
+}
