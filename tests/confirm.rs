@@ -246,13 +246,7 @@ fn a_confirmed_call_is_counted_once_and_audited_with_its_outcome() {
 
 #[test]
 fn settings_are_checked() {
-    let cfg = |vars: &[(&str, &str)]| {
-        camunda_mcp_edge::config::Config::from_vars(|n| {
-            vars.iter()
-                .find(|(k, _)| *k == n)
-                .map(|(_, v)| v.to_string())
-        })
-    };
+    let cfg = common::config_of;
     assert_eq!(
         cfg(&[("MCP_CONFIRM_WRITES", "elicit")]).unwrap_err().name,
         "MCP_CONFIRM_SECRET"

@@ -1112,13 +1112,7 @@ async fn join_all<F: std::future::Future + Unpin>(mut futures: Vec<F>) -> Vec<F:
 
 #[test]
 fn settings_are_checked() {
-    let cfg = |vars: &[(&str, &str)]| {
-        camunda_mcp_edge::config::Config::from_vars(|n| {
-            vars.iter()
-                .find(|(k, _)| *k == n)
-                .map(|(_, v)| v.to_string())
-        })
-    };
+    let cfg = common::config_of;
     let mut short_key = oauth_vars();
     short_key.retain(|(k, _)| *k != "OAUTH_KV_KEY");
     short_key.push(("OAUTH_KV_KEY", "short"));

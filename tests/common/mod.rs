@@ -156,6 +156,15 @@ pub type App = app::App<RustCrypto>;
 
 pub const BASE: &str = "http://cluster.test:8080";
 
+/// Settings from `vars` alone (no default cluster address added).
+pub fn config_of(vars: &[(&str, &str)]) -> Result<Config, camunda_mcp_edge::config::ConfigError> {
+    Config::from_vars(|n| {
+        vars.iter()
+            .find(|(k, _)| *k == n)
+            .map(|(_, v)| v.to_string())
+    })
+}
+
 pub fn app_with(vars: &[(&str, &str)]) -> App {
     let mut vars: Vec<(String, String)> = vars
         .iter()
