@@ -270,16 +270,13 @@ fn settings_are_checked() {
         .unwrap()
         .confirm
         .is_none());
-    let unknown = camunda_mcp_edge::config::Config::from_vars(|n| {
-        [
-            ("MCP_CONFIRM_WRITES", "noSuchTool"),
-            ("MCP_CONFIRM_SECRET", SECRET),
-        ]
-        .iter()
-        .find(|(k, _)| *k == n)
-        .map(|(_, v)| v.to_string())
-    })
+    let unknown = cfg(&[
+        ("MCP_CONFIRM_WRITES", "noSuchTool"),
+        ("MCP_CONFIRM_SECRET", SECRET),
+    ])
     .unwrap();
+    let empty = [("MCP_CONFIRM_WRITES", ","), ("MCP_CONFIRM_SECRET", SECRET)];
+    assert_eq!(cfg(&empty).unwrap_err().name, "MCP_CONFIRM_WRITES");
     assert!(common::App::new(unknown, camunda_mcp_edge::auth::signature::RustCrypto).is_err());
 }
 
