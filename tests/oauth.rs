@@ -41,6 +41,8 @@ struct Net {
     /// the one it was given ever after. Counts refreshes.
     rotations: Rc<Cell<u32>>,
     person_expires_in: Rc<Cell<u64>>,
+    /// The `nonce` of the last login the gateway sent to the IdP, echoed in its ID token.
+    nonce: Rc<RefCell<String>>,
     machine_fetches: Rc<Cell<u32>>,
 }
 
@@ -54,10 +56,9 @@ fn answer(status: u16, body: Value) -> Result<UpstreamResponse, FetchError> {
     })
 }
 
-fn id_token(sub: &str) -> String {
+fn id_token(sub: &str, nonce: &str) -> String {
     let b = |v: Value| Base64UrlUnpadded::encode_string(v.to_string().as_bytes());
-    let claims =
-        json!({"iss": IDP, "aud": "gw", "sub": sub, "exp": NOW + 300, "preferred_username": "ada"});
+    let claims = json!({"iss": IDP, "aud": "gw", "sub": sub, "exp": NOW + 300, "preferred_username": "ada", "nonce": nonce});
     format!("{}.{}.sig", b(json!({"alg": "RS256"})), b(claims))
 }
 
@@ -117,7 +118,7 @@ impl HttpClient for Net {
             return match form["grant_type"].as_str() {
                 "authorization_code" => answer(
                     200,
-                    json!({"access_token": "person-at-1", "refresh_token": "person-rt", "expires_in": expires, "id_token": id_token("ada-7")}),
+                    json!({"access_token": "person-at-1", "refresh_token": "person-rt", "expires_in": expires, "id_token": id_token("ada-7", &self.nonce.borrow())}),
                 ),
                 "refresh_token" if self.refresh_overloaded.get() => {
                     answer(503, json!({"error": "temporarily_unavailable"}))
@@ -542,6 +543,7 @@ impl World {
         let login = resp.header("location").unwrap();
         assert!(login.starts_with(&format!("{IDP}/authorize?")), "{login}");
         let q = query_of(login);
+        *self.net.nonce.borrow_mut() = q["nonce"].clone();
         assert!(cookie.starts_with(&format!("__Host-mcp_login_{}=", &q["state"][..16])));
         assert_eq!(q["code_challenge_method"], "S256");
         assert_eq!(q["redirect_uri"], "https://gw.test/oauth/callback");
@@ -1640,4 +1642,18 @@ fn the_page_shows_only_clients_that_can_sign_in() {
         !html.contains("inspector") && !html.contains("c8ctl"),
         "no command that cannot sign in"
     );
+}
+
+#[test]
+fn an_id_token_of_another_login_ends_the_sign_in() {
+    let w = world(&oauth_vars());
+    let client = w.register();
+    let (grant, cookie) = w.approve(&client);
+    // The IdP answers with an ID token whose nonce is not this login's.
+    *w.net.nonce.borrow_mut() = "nonce-of-another-login".into();
+    let resp = w.come_back(&grant, Some(&cookie));
+    assert_eq!(resp.status, 302);
+    let q = query_of(resp.header("location").unwrap());
+    assert_eq!(q["error"], "server_error");
+    assert!(!q.contains_key("code"));
 }

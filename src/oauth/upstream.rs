@@ -232,7 +232,8 @@ impl Idp {
             .append_pair("scope", &scope)
             .append_pair("state", state)
             .append_pair("code_challenge", &challenge)
-            .append_pair("code_challenge_method", "S256");
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("nonce", &nonce_of(verifier));
         if let Some(audience) = &self.settings.audience {
             query.append_pair("audience", audience);
         }
@@ -273,7 +274,7 @@ impl Idp {
             ],
         )
         .await?;
-        let person = self.person(answer.id_token.as_deref(), now)?;
+        let person = self.person(answer.id_token.as_deref(), now, &nonce_of(verifier))?;
         Ok((tokens(answer, None, now), person))
     }
 
@@ -330,8 +331,8 @@ impl Idp {
 
     /// The person named by the ID token. It came straight from the token endpoint over a
     /// verified connection, which OIDC Core (3.1.3.7) accepts in place of its signature; its
-    /// issuer, audience and expiry are still checked.
-    fn person(&self, id_token: Option<&str>, now: u64) -> Result<Person, IdpError> {
+    /// issuer, audience, expiry and `nonce` are still checked.
+    fn person(&self, id_token: Option<&str>, now: u64, nonce: &str) -> Result<Person, IdpError> {
         let invalid = |why: &str| IdpError::Invalid(format!("ID token: {why}"));
         let payload = id_token
             .ok_or_else(|| invalid("missing (is openid among OAUTH_UPSTREAM_SCOPES?)"))?
@@ -355,6 +356,9 @@ impl Idp {
         if !aud_ok {
             return Err(invalid("issued for another client"));
         }
+        if text("nonce") != Some(nonce) {
+            return Err(invalid("issued for another login (nonce)"));
+        }
         if claims
             .get("exp")
             .and_then(Value::as_u64)
@@ -373,6 +377,18 @@ impl Idp {
             name: name.map(short),
         })
     }
+}
+
+/// The OIDC `nonce` of a login, derived from its PKCE verifier (a secret of that one login):
+/// the ID token the IdP returns is bound to the login that asked for it, with nothing more to
+/// keep. PKCE already binds the code; this binds the identity claims as well.
+fn nonce_of(verifier: &str) -> String {
+    Base64UrlUnpadded::encode_string(
+        &Sha256::new()
+            .chain_update(b"camunda-mcp-edge oidc nonce\0")
+            .chain_update(verifier.as_bytes())
+            .finalize(),
+    )
 }
 
 fn tokens(answer: TokenAnswer, old_refresh: Option<String>, now: u64) -> PersonTokens {
