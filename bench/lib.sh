@@ -50,7 +50,7 @@ interleave() {
         read -r r p50 p99 us err <<<"$(run "$t" "$c")"
         k=$t-$c
         rps[$k]+="$r "; cpu[$k]+="$us "; p50s[$k]+="$p50 "; p99s[$k]+="$p99 "
-        [ "$err" = yes ] && errs[$k]=yes
+        if [ "$err" = yes ]; then errs[$k]=yes; fi
       done
     done
   done
