@@ -473,7 +473,8 @@ impl<S: Signatures + Sealer> App<S> {
             }
             let confirming = Confirming {
                 lane,
-                route: self.confirm_route(target),
+                path: target.path,
+                address: &target.address,
                 now,
             };
             let checked = self
@@ -547,7 +548,7 @@ impl<S: Signatures + Sealer> App<S> {
         offer: &Offer,
         dest: &Destination<'_>,
         caller: &Caller,
-        confirming: &Confirming,
+        confirming: &Confirming<'_>,
         limits: &L,
         trace: &mut Trace,
     ) -> Result<(), CallRefusal> {
@@ -597,10 +598,9 @@ impl<S: Signatures + Sealer> App<S> {
             }));
         }
         // Asked before the rate limit: only a call that runs counts.
-        let who = caller.principal.rate_key(req.header("cf-connecting-ip"));
-        let bound = confirm_caller(&caller.principal, &who, req.header("authorization"));
-        self.confirmation(params, &name, class, &bound, confirming, trace)?;
-        match limits.check(binding_name(class), || who).await {
+        self.confirmation(req, params, &name, class, caller, confirming, trace)?;
+        let key = || caller.principal.rate_key(req.header("cf-connecting-ip"));
+        match limits.check(binding_name(class), key).await {
             LimitCheck::Unlimited | LimitCheck::Allowed => Ok(()),
             LimitCheck::Failed(why) => {
                 trace.auth = Some(format!("rate limiter failed, call let through: {why}"));
@@ -639,13 +639,15 @@ impl<S: Signatures + Sealer> App<S> {
     /// elicit, a covered call runs only once the person has accepted this very call. Clients
     /// that cannot ask (and the 2025 lane, which cannot carry the question) run as before; a
     /// platform team pairs them with read-only routes or scopes (README).
+    #[allow(clippy::too_many_arguments)] // the request's parts a confirmation binds, each once
     fn confirmation(
         &self,
+        req: &Request,
         params: &Params<'_>,
         name: &str,
         class: ToolClass,
-        who: &str,
-        confirming: &Confirming,
+        caller: &Caller,
+        confirming: &Confirming<'_>,
         trace: &mut Trace,
     ) -> Result<(), CallRefusal> {
         let Some(confirm) = &self.config.confirm else {
@@ -658,9 +660,14 @@ impl<S: Signatures + Sealer> App<S> {
         {
             return Ok(());
         }
+        // Computed only for a covered call: hashing for nothing is per-call work.
+        let who = caller.principal.rate_key(req.header("cf-connecting-ip"));
+        let who = confirm_caller(&caller.principal, &who, req.header("authorization"));
+        // The state's MAC binds the route; nothing of it is written into the client's hands.
+        let route = format!("{} {}", confirming.path, confirming.address);
         let call = confirm::Call {
-            caller: who,
-            route: &confirming.route,
+            caller: &who,
+            route: &route,
             tool: name,
             arguments: params.arguments.map(|a| a.get()),
             now: confirming.now,
@@ -673,9 +680,8 @@ impl<S: Signatures + Sealer> App<S> {
         // What is asked is built from the call itself: fetching the incident or instance first
         // would add a cluster round trip to every question, and its answer could differ from
         // what the call then acts on.
-        let path = confirming.route.split(' ').next().unwrap_or_default();
-        let message = confirm::message(name, path, call.arguments);
-        match confirm.decide(&call, &answer, &message) {
+        let message = || confirm::message(name, confirming.path, call.arguments);
+        match confirm.decide(&call, &answer, message) {
             confirm::Decision::Accepted(nonce) => {
                 trace.confirmation = Some(("accepted", nonce));
                 Ok(())
@@ -705,15 +711,6 @@ impl<S: Signatures + Sealer> App<S> {
                 Err(CallRefusal::Invalid(err))
             }
         }
-    }
-
-    /// The route a confirmation is bound to: the MCP path as called, and a digest of the
-    /// cluster it reaches (so no address is written into the client's hands).
-    fn confirm_route(&self, target: &Target<'_>) -> String {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(target.address.as_bytes());
-        let short: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        format!("{} {short}", target.path)
     }
 
     /// Browsers on an allowed origin (e.g. a web-based inspector) may call the endpoint.
@@ -767,10 +764,11 @@ enum CallRefusal {
 }
 
 /// What a confirmation of a `tools/call` is bound to besides the call itself.
-struct Confirming {
+struct Confirming<'a> {
     lane: Lane,
-    /// The MCP path and a digest of the cluster's address (the state is the client's to read).
-    route: String,
+    /// The MCP path as called, and the cluster it reaches.
+    path: &'a str,
+    address: &'a str,
     now: u64,
 }
 

@@ -100,7 +100,13 @@ impl Confirm {
     }
 
     /// Decides a covered call from what its request carried.
-    pub fn decide(&self, call: &Call<'_>, answer: &Answer<'_>, message: &str) -> Decision {
+    /// `message` is asked for only when the person is to be asked.
+    pub fn decide(
+        &self,
+        call: &Call<'_>,
+        answer: &Answer<'_>,
+        message: impl FnOnce() -> String,
+    ) -> Decision {
         let Some(raw) = answer.request_state else {
             return self.ask(call, message);
         };
@@ -120,7 +126,7 @@ impl Confirm {
         }
     }
 
-    fn ask(&self, call: &Call<'_>, message: &str) -> Decision {
+    fn ask(&self, call: &Call<'_>, message: impl FnOnce() -> String) -> Decision {
         let mut nonce = [0u8; 16];
         getrandom::getrandom(&mut nonce).expect("the runtime provides randomness");
         let state = State {
@@ -135,7 +141,7 @@ impl Confirm {
             "method": "elicitation/create",
             "params": {
                 "mode": "form",
-                "message": message,
+                "message": message(),
                 // Accept or decline is the whole answer: nothing to fill in.
                 "requestedSchema": {"type": "object", "properties": {}},
             },
@@ -283,6 +289,10 @@ mod tests {
         }
     }
 
+    fn m() -> String {
+        "the question".into()
+    }
+
     const ACCEPT: &str = r#"{"confirm":{"action":"accept","content":{}}}"#;
 
     #[test]
@@ -295,7 +305,7 @@ mod tests {
                 request_state: None,
                 input_responses: None,
             },
-            "Resolve?",
+            m,
         );
         let state = state_of(&asked);
         let answer = |responses| Answer {
@@ -303,16 +313,16 @@ mod tests {
             input_responses: responses,
         };
         assert!(matches!(
-            c.decide(&call(args, 150), &answer(Some(ACCEPT)), "m"),
+            c.decide(&call(args, 150), &answer(Some(ACCEPT)), m),
             Decision::Accepted(_)
         ));
         let declined = r#"{"confirm":{"action":"decline"}}"#;
         assert!(matches!(
-            c.decide(&call(args, 150), &answer(Some(declined)), "m"),
+            c.decide(&call(args, 150), &answer(Some(declined)), m),
             Decision::Declined(_)
         ));
         assert!(matches!(
-            c.decide(&call(args, 150), &answer(None), "m"),
+            c.decide(&call(args, 150), &answer(None), m),
             Decision::Ask(..)
         ));
         // The arguments are bound as sent: another spelling of the same value is another call,
@@ -323,13 +333,13 @@ mod tests {
             request_state: None,
             input_responses: None,
         };
-        let s2 = state_of(&c.decide(&call(first, 100), &none, "m"));
+        let s2 = state_of(&c.decide(&call(first, 100), &none, m));
         let retry = Answer {
             request_state: Some(&s2),
             input_responses: Some(ACCEPT),
         };
         assert!(matches!(
-            c.decide(&call(respelled, 150), &retry, "m"),
+            c.decide(&call(respelled, 150), &retry, m),
             Decision::Refused(_)
         ));
     }
@@ -344,7 +354,7 @@ mod tests {
                 request_state: None,
                 input_responses: None,
             },
-            "m",
+            m,
         ));
         let retry = |call: Call<'_>, c: &Confirm| {
             c.decide(
@@ -353,7 +363,7 @@ mod tests {
                     request_state: Some(&state),
                     input_responses: Some(ACCEPT),
                 },
-                "m",
+                m,
             )
         };
         assert!(matches!(
@@ -448,7 +458,7 @@ mod tests {
                 request_state: None,
                 input_responses: None,
             },
-            "m",
+            m,
         ));
         let body = Base64UrlUnpadded::decode_vec(state.split('.').next().unwrap()).unwrap();
         let text = String::from_utf8(body).unwrap();
