@@ -1390,15 +1390,22 @@ fn alarms_end_unfinished_sign_ins_unredeemed_codes_and_lapsed_grants() {
         error_of(&w.exchange(&client, &code, VERIFIER)),
         "invalid_grant"
     );
-    // A grant nobody refreshes lapses (OAUTH_REFRESH_TTL defaults to 30 days).
+    // A grant nobody refreshes lapses (OAUTH_REFRESH_TOKEN_TTL_S defaults to 30 days).
     let (_, refresh) = w.tokens(&client);
     let before = revocations();
     w.now.set(NOW + 31 * 86_400);
     w.records.objects.fire_alarms();
     assert_eq!(revocations(), before + 1);
+    assert_eq!(
+        w.records.objects.records().len(),
+        1,
+        "earlier tombstones are gone; only the lapsed grant's is left"
+    );
+    w.now.set(NOW + 31 * 86_400 + 601);
+    w.records.objects.fire_alarms();
     assert!(
-        w.records.objects.records().len() <= 1,
-        "ended grants leave no record"
+        w.records.objects.records().is_empty(),
+        "and then it goes too"
     );
     assert_eq!(error_of(&w.refresh(&client, &refresh)), "invalid_grant");
 }

@@ -258,7 +258,7 @@ fn address_key(address: &str) -> String {
 
 /// The answer to a caller over its limit: a page for the browser's endpoints, else JSON.
 pub fn limited(path: &str) -> Response {
-    let text = format!("Too many requests from this address; retry in {LIMIT_PERIOD_S} s.");
+    let text = format!("Too many requests; retry in {LIMIT_PERIOD_S} s.");
     let resp = match path {
         AUTHORIZE_PATH | CALLBACK_PATH => page::error(429, None, &text),
         _ => no_store(Response::json(
