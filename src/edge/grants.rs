@@ -9,10 +9,11 @@ use worker::wasm_bindgen::{self, JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{console_error, console_warn, durable_object, DurableObject, Env, ScheduledTime};
 
-use super::{app_for, lines, BROKEN, TIMEOUT, TOO_LARGE};
+use super::{app_for, lines, Shared, WebCrypto, BROKEN, TIMEOUT, TOO_LARGE};
 use crate::http::{FetchError, HttpClient, UpstreamRequest, UpstreamResponse};
 use crate::oauth::grant::{Grants, ObjectIo, ObjectStore, Op, Refusal, Reply};
 use crate::oauth::vault::Store;
+use crate::oauth::AuthServer;
 
 /// The Workers KV namespace of client registrations.
 pub const KV_BINDING: &str = "OAUTH_KV";
@@ -110,17 +111,9 @@ impl DurableObject for GrantObject {
         let id = req.path().trim_start_matches('/').to_owned();
         let op: Op = serde_json::from_str(&req.text().await?)
             .map_err(|e| worker::Error::RustError(format!("not a grant step: {e}")))?;
-        let app = app_for(&self.env);
-        let storage = ObjectStorage(self.state.storage());
-        let glanced = match app.as_ref().as_ref().ok().and_then(|a| a.auth_server()) {
-            Some((server, sealer)) => {
-                let io = ObjectIo {
-                    client: &Direct,
-                    storage: &storage,
-                    sealer,
-                };
-                server.grant_glance(&op, &io, now_s()).await
-            }
+        let host = self.host();
+        let glanced = match host.parts() {
+            Some((server, io)) => server.grant_glance(&op, &io, now_s()).await,
             None => None,
         };
         if let Some(reply) = glanced {
@@ -131,18 +124,10 @@ impl DurableObject for GrantObject {
         let reply = self
             .state
             .block_concurrency_while(async move {
-                let reply = match app.as_ref().as_ref().ok().and_then(|a| a.auth_server()) {
-                    Some((server, sealer)) => {
-                        let io = ObjectIo {
-                            client: &Direct,
-                            storage: &storage,
-                            sealer,
-                        };
-                        server.grant_step(&id, &op, &io, now_s()).await
-                    }
+                Ok(match host.parts() {
+                    Some((server, io)) => server.grant_step(&id, &op, &io, now_s()).await,
                     None => Reply::Refused(Refusal::Unavailable("not in oauth mode".into())),
-                };
-                Ok(reply)
+                })
             })
             .await?;
         if let Reply::Refused(Refusal::Unavailable(why) | Refusal::Ended(why)) = &reply {
@@ -152,24 +137,14 @@ impl DurableObject for GrantObject {
     }
 
     async fn alarm(&self) -> worker::Result<worker::Response> {
-        let app = app_for(&self.env);
-        let storage = ObjectStorage(self.state.storage());
+        let host = self.host();
         let done = self
             .state
             .block_concurrency_while(async move {
-                Ok(
-                    match app.as_ref().as_ref().ok().and_then(|a| a.auth_server()) {
-                        Some((server, sealer)) => {
-                            let io = ObjectIo {
-                                client: &Direct,
-                                storage: &storage,
-                                sealer,
-                            };
-                            server.grant_alarm(&io, now_s()).await
-                        }
-                        None => Err("not in oauth mode".to_owned()),
-                    },
-                )
+                Ok(match host.parts() {
+                    Some((server, io)) => server.grant_alarm(&io, now_s()).await,
+                    None => Err("not in oauth mode".to_owned()),
+                })
             })
             .await?;
         // A failed alarm is retried by the runtime (with backoff) only if it fails here: the
@@ -179,6 +154,34 @@ impl DurableObject for GrantObject {
             worker::Error::RustError(why)
         })?;
         worker::Response::ok("")
+    }
+}
+
+impl GrantObject {
+    fn host(&self) -> Host {
+        Host {
+            app: app_for(&self.env),
+            storage: ObjectStorage(self.state.storage()),
+        }
+    }
+}
+
+/// What a step of an object runs with: the isolate's authorization server (oauth mode) and the
+/// object's own storage. Owned, so a step can move it into `blockConcurrencyWhile`.
+struct Host {
+    app: Shared,
+    storage: ObjectStorage,
+}
+
+impl Host {
+    fn parts(&self) -> Option<(&AuthServer, ObjectIo<'_, Direct, ObjectStorage, WebCrypto>)> {
+        let (server, sealer) = self.app.as_ref().as_ref().ok()?.auth_server()?;
+        let io = ObjectIo {
+            client: &Direct,
+            storage: &self.storage,
+            sealer,
+        };
+        Some((server, io))
     }
 }
 
