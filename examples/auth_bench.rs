@@ -7,10 +7,13 @@
 mod native {
     use std::time::Instant;
 
+    use camunda_mcp_edge::auth::mode::{Issuer, Oidc};
     use camunda_mcp_edge::auth::signature::RustCrypto;
     use camunda_mcp_edge::auth::verifier::Verifier;
-    use camunda_mcp_edge::config::{Algorithm, Issuer, Oidc, Reach};
-    use camunda_mcp_edge::http::{FetchError, HttpClient, UpstreamRequest, UpstreamResponse};
+    use camunda_mcp_edge::http::{FetchError, UpstreamRequest, UpstreamResponse};
+    use camunda_mcp_edge::ports::Algorithm;
+    use camunda_mcp_edge::ports::HttpClient;
+    use camunda_mcp_edge::routes::Reach;
     use serde_json::Value;
 
     struct Jwks(Vec<u8>);

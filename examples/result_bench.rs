@@ -15,9 +15,9 @@ mod native {
     use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
     use std::time::Instant;
 
-    use camunda_mcp_edge::http::{
-        FetchError, HttpClient, Request, UpstreamRequest, UpstreamResponse,
-    };
+    use camunda_mcp_edge::http::{FetchError, Request, UpstreamRequest, UpstreamResponse};
+
+    use camunda_mcp_edge::ports::HttpClient;
     use serde_json::json;
 
     /// Counts live heap bytes and their high-water mark.

@@ -6,62 +6,31 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::auth::signature::Signatures;
-use crate::auth::{AuthError, Caller, Destination, Gate, Principal, METADATA_PATH};
+use crate::auth::oauth::grant::{Op, Reply};
+use crate::auth::oauth::{self, AuthServer, Io};
+use crate::auth::{AuthError, Caller, Gate, Principal};
 use crate::camunda::client::Cluster;
+use crate::camunda::credentials::UpstreamAuth;
 use crate::camunda::credentials::{Credentials, MachineToken};
 use crate::camunda::processes;
 use crate::camunda::tools::{Catalogue, ToolClass};
-use crate::config::{
-    is_cluster_id, is_physical_tenant_id, ApiVersion, AuthMode, Config, ConfigError, UpstreamAuth,
-};
+use crate::config::Config;
 use crate::confirm;
-use crate::http::{BodySource, HttpClient, Request, Response, TraceContext};
+use crate::http::{BodySource, Request, Response, TraceContext};
 use crate::landing;
 use crate::mcp::era::{self, Lane, Params};
 use crate::mcp::jsonrpc::{self, ErrorCode, Id, Incoming, RpcError};
-use crate::mcp::server::{Endpoint, Offer, ProcessesOffer, Server};
 use crate::mcp::transport;
-use crate::oauth::grant::Grants;
-use crate::oauth::vault::{NoStore, Sealer, Store};
-use crate::oauth::{self, AuthServer, Io};
-use crate::policy::{binding_name, LimitCheck, Limiter, NoLimits, Policy};
-
-/// The MCP endpoint of a single-cluster gateway, as on a Camunda cluster.
-pub const MCP_PATH: &str = "/mcp/cluster";
-/// Camunda 8.10's processes-as-tools server (`MCP_PROCESSES=true`).
-pub const PROCESSES_PATH: &str = "/mcp/processes";
-
-/// Which MCP server a path names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Cluster,
-    Processes,
-}
-
-/// The MCP server a path ends with, and what comes before it.
-fn split_kind(path: &str) -> Option<(&str, Kind)> {
-    path.strip_suffix(MCP_PATH)
-        .map(|p| (p, Kind::Cluster))
-        .or_else(|| {
-            path.strip_suffix(PROCESSES_PATH)
-                .map(|p| (p, Kind::Processes))
-        })
-}
-
-/// The cluster one request is for.
-struct Target<'a> {
-    /// REST base without `/v2`, with a physical tenant's prefix when routed to one.
-    address: Cow<'a, str>,
-    /// The MCP path the request came to (names the RFC 9728 resource).
-    path: &'a str,
-    region: Option<&'a str>,
-    /// The cluster id a token may name (`https://camunda.com/clusterId`), if any is known.
-    cluster: Option<&'a str>,
-    /// A Camunda 8.10 physical tenant (Self-Managed), when the path names one.
-    tenant: Option<&'a str>,
-    kind: Kind,
-}
+use crate::policy::{binding_name, Policy};
+use crate::ports::Grants;
+use crate::ports::HttpClient;
+use crate::ports::Signatures;
+use crate::ports::{LimitCheck, Limiter, NoLimits};
+use crate::ports::{NoStore, Sealer, Store};
+use crate::routes::METADATA_PATH;
+use crate::routes::{Destination, Kind, Target, MCP_PATH};
+use crate::server::{Endpoint, Offer, ProcessesOffer, Server};
+use crate::settings::ConfigError;
 
 /// What one request did, for the structured log line. Never tokens, headers or bodies.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
@@ -121,7 +90,7 @@ impl<S: Signatures + Sealer> App<S> {
         S: Clone,
     {
         let server = Server::new(Catalogue::with_toolsets(
-            config.api_version,
+            config.routes.api_version,
             config.governance.hints,
             &config.toolsets,
         ));
@@ -135,7 +104,8 @@ impl<S: Signatures + Sealer> App<S> {
                 return Err(ConfigError {
                     name: "MCP_CONFIRM_WRITES",
                     value: unknown.clone(),
-                    reason: "not a tool of this gateway (the 18 tools and the toolsets turned on)",
+                    reason: "not a tool of this gateway (the 18 tools and the toolsets turned on)"
+                        .into(),
                 });
             }
         }
@@ -189,7 +159,7 @@ impl<S: Signatures + Sealer> App<S> {
 
     /// Answers one request whose body comes from `body`, read only once the caller is admitted;
     /// `limits` are the rate limits of tool calls.
-    pub async fn serve<'b, C: HttpClient, L: Limiter, K: Store + Grants>(
+    pub async fn serve<'b, C: HttpClient, L: Limiter, K: Store + Grants<Op, Reply>>(
         &self,
         req: &Request,
         body: impl BodySource<'b>,
@@ -198,10 +168,11 @@ impl<S: Signatures + Sealer> App<S> {
     ) -> (Response, Trace) {
         let mut trace = Trace::default();
         let is_get = req.method == "GET" || req.method == "HEAD";
-        let resp = if let Some(target) = self.route(&req.path) {
-            trace.region = target.region.map(str::to_owned);
-            trace.cluster = target.cluster.map(str::to_owned);
-            trace.tenant = target.tenant.map(str::to_owned);
+        let routes = &self.config.routes;
+        let resp = if let Some(target) = routes.target(&req.path) {
+            trace.region = target.dest.region.map(str::to_owned);
+            trace.cluster = target.dest.cluster.map(str::to_owned);
+            trace.tenant = target.dest.tenant.map(str::to_owned);
             self.mcp(req, body, outside, now, &target, &mut trace).await
         } else if let (Gate::OAuth(server), true) = (&self.gate, oauth::is_route(&req.path)) {
             self.authorization(server, req, body, outside, now, &mut trace)
@@ -210,7 +181,8 @@ impl<S: Signatures + Sealer> App<S> {
             // RFC 9728: the root document describes the default endpoint; a suffixed one, the
             // endpoint at that path.
             let resource = if rest.is_empty() { MCP_PATH } else { rest };
-            self.route(resource)
+            routes
+                .target(resource)
                 .and_then(|_| self.gate.metadata(&req.origin, resource))
                 .unwrap_or_else(|| not_found(req, None))
         } else if req.path == "/" && is_get && wants_html(req) {
@@ -226,93 +198,16 @@ impl<S: Signatures + Sealer> App<S> {
                 200,
                 json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}).to_string(),
             )
-        } else if let Some(why) = split_kind(&req.path)
-            .filter(|(_, kind)| *kind == Kind::Processes)
-            .and_then(|_| self.serves_processes().err())
-        {
-            not_found(req, Some(why))
-        } else if physical_tenant(&req.path).is_some() {
-            not_found(
-                req,
-                Some("Physical tenants exist on Camunda 8.10 clusters: set CAMUNDA_API_VERSION=8.10 to route to them."),
-            )
         } else {
-            not_found(req, None)
+            not_found(req, routes.why_not(&req.path))
         };
         (self.with_cors(req, resp), trace)
-    }
-
-    /// The cluster an MCP path is for: `/mcp/cluster` is the configured one; with SaaS routing,
-    /// `/{region}/{clusterId}/mcp/cluster` fills the URL template — only when the region is
-    /// allowed and the id is a UUID, so no input can steer the upstream anywhere else; on 8.10,
-    /// a physical tenant's path adds its prefix to the configured cluster's address.
-    fn route<'p>(&'p self, path: &'p str) -> Option<Target<'p>> {
-        let configured = || match &self.config.auth {
-            AuthMode::Oidc(oidc) => oidc.cluster_id.as_deref(),
-            _ => None,
-        };
-        let target = if let Some((tenant, kind)) = physical_tenant(path) {
-            if self.config.api_version < ApiVersion::V8_10 {
-                return None;
-            }
-            let base = self.config.rest_address.as_deref()?;
-            Target {
-                address: Cow::Owned(format!("{base}/physical-tenants/{tenant}")),
-                path,
-                region: None,
-                cluster: configured(),
-                tenant: Some(tenant),
-                kind,
-            }
-        } else {
-            let (prefix, kind) = split_kind(path)?;
-            if prefix.is_empty() {
-                Target {
-                    address: Cow::Borrowed(self.config.rest_address.as_deref()?),
-                    path,
-                    region: None,
-                    cluster: configured(),
-                    tenant: None,
-                    kind,
-                }
-            } else {
-                let saas = self.config.saas.as_ref()?;
-                let (region, cluster) = prefix.strip_prefix('/')?.split_once('/')?;
-                if !saas.regions.iter().any(|r| r == region) || !is_cluster_id(cluster) {
-                    return None;
-                }
-                let address = saas
-                    .template
-                    .replace("{region}", region)
-                    .replace("{clusterId}", cluster);
-                Target {
-                    address: Cow::Owned(address),
-                    path,
-                    region: Some(region),
-                    cluster: Some(cluster),
-                    tenant: None,
-                    kind,
-                }
-            }
-        };
-        (target.kind == Kind::Cluster || self.serves_processes().is_ok()).then_some(target)
-    }
-
-    /// Whether `/mcp/processes` is served, or why not.
-    fn serves_processes(&self) -> Result<(), &'static str> {
-        if self.config.processes.is_none() {
-            Err("The processes MCP server is off: set MCP_PROCESSES=true to serve it.")
-        } else if self.config.api_version < ApiVersion::V8_10 {
-            Err("The processes MCP server needs a Camunda 8.10 cluster (its tools are message start events marked as tools): set CAMUNDA_API_VERSION=8.10.")
-        } else {
-            Ok(())
-        }
     }
 
     /// The authorization server's endpoints (oauth mode). Anyone may call them, so each client
     /// address (or grant) has a budget per endpoint (Rate Limiting bindings) before any work
     /// beyond reading the small body.
-    async fn authorization<'b, C: HttpClient, L: Limiter, K: Store + Grants>(
+    async fn authorization<'b, C: HttpClient, L: Limiter, K: Store + Grants<Op, Reply>>(
         &self,
         server: &AuthServer,
         req: &Request,
@@ -327,7 +222,9 @@ impl<S: Signatures + Sealer> App<S> {
         let body = if req.method == "POST" {
             match body.read(oauth::MAX_BODY_BYTES).await {
                 Ok(body) => body,
-                Err(err) => return transport::Refusal::of_body(&err, &self.config).response(None),
+                Err(err) => {
+                    return transport::Refusal::of_body(&err, &self.config.transport).response(None)
+                }
             }
         } else {
             Cow::Borrowed(&[][..])
@@ -346,7 +243,7 @@ impl<S: Signatures + Sealer> App<S> {
         };
         let is_resource = |url: &str| {
             url.strip_prefix(req.origin.as_str())
-                .is_some_and(|path| self.route(path).is_some())
+                .is_some_and(|path| self.config.routes.target(path).is_some())
         };
         let handled = server.handle(req, &body, &io, now, is_resource).await;
         if handled.note.is_some() {
@@ -355,7 +252,7 @@ impl<S: Signatures + Sealer> App<S> {
         handled.response
     }
 
-    async fn mcp<'b, C: HttpClient, L: Limiter, K: Store + Grants>(
+    async fn mcp<'b, C: HttpClient, L: Limiter, K: Store + Grants<Op, Reply>>(
         &self,
         req: &Request,
         body: impl BodySource<'b>,
@@ -368,7 +265,7 @@ impl<S: Signatures + Sealer> App<S> {
         if req.method == "OPTIONS" {
             return self.preflight(req);
         }
-        if let Err(refusal) = transport::check(req, &self.config) {
+        if let Err(refusal) = transport::check(req, &self.config.transport) {
             // The id is echoed when the body is small enough to be worth reading for it.
             let id = match refusal {
                 transport::Refusal::PayloadTooLarge(_) => None,
@@ -381,11 +278,7 @@ impl<S: Signatures + Sealer> App<S> {
             return refusal.response(id.as_ref());
         }
         let challenge = || self.gate.challenge(&req.origin, target.path);
-        let dest = Destination {
-            cluster: target.cluster,
-            region: target.region,
-            tenant: target.tenant,
-        };
+        let dest = target.dest;
         let io = Io {
             client,
             store: outside.store,
@@ -400,9 +293,11 @@ impl<S: Signatures + Sealer> App<S> {
             }
         };
         trace.auth = caller.note.clone();
-        let body = match body.read(self.config.max_body_bytes).await {
+        let body = match body.read(self.config.transport.max_body_bytes).await {
             Ok(body) => body,
-            Err(err) => return transport::Refusal::of_body(&err, &self.config).response(None),
+            Err(err) => {
+                return transport::Refusal::of_body(&err, &self.config.transport).response(None)
+            }
         };
         let (id, method, params) = match jsonrpc::parse(&body) {
             Ok(Incoming::Request { id, method, params }) => (id, method, params),
@@ -508,8 +403,8 @@ impl<S: Signatures + Sealer> App<S> {
             }
         }
 
-        let mut cluster = Cluster::new(client, &self.config, &target.address);
-        cluster.tenant = target.tenant;
+        let mut cluster = Cluster::new(client, &self.config.cluster, &target.address);
+        cluster.tenant = target.dest.tenant;
         cluster.now = now;
         cluster.credentials = match (&caller.person_token, &self.machine) {
             (Some(token), _) => Credentials::Bearer(token),
@@ -716,7 +611,7 @@ impl<S: Signatures + Sealer> App<S> {
     /// Browsers on an allowed origin (e.g. a web-based inspector) may call the endpoint.
     fn preflight(&self, req: &Request) -> Response {
         match req.header("origin") {
-            Some(origin) if self.config.origins.allows(origin) => Response::new(204)
+            Some(origin) if self.config.transport.origins.allows(origin) => Response::new(204)
                 .with_header("access-control-allow-methods", "POST, OPTIONS")
                 .with_header(
                     "access-control-allow-headers",
@@ -732,7 +627,7 @@ impl<S: Signatures + Sealer> App<S> {
 
     fn with_cors(&self, req: &Request, resp: Response) -> Response {
         match req.header("origin") {
-            Some(origin) if self.config.origins.allows(origin) => resp
+            Some(origin) if self.config.transport.origins.allows(origin) => resp
                 .with_header("access-control-allow-origin", origin)
                 .with_header(
                     "access-control-expose-headers",
@@ -818,25 +713,6 @@ fn wants_html(req: &Request) -> bool {
 
 fn error(status: u16, id: Option<&Id>, err: &RpcError) -> Response {
     Response::json(status, jsonrpc::error_body(id, err))
-}
-
-/// The physical tenant an MCP path names, and which server, in either of the two forms
-/// served: `/physical-tenants/{id}/mcp/cluster` and Camunda's own
-/// `/mcp/physical-tenants/{id}/cluster` (`processes` for the processes server).
-fn physical_tenant(path: &str) -> Option<(&str, Kind)> {
-    let (id, kind) = path
-        .strip_prefix("/physical-tenants/")
-        .and_then(split_kind)
-        .or_else(|| {
-            let rest = path.strip_prefix("/mcp/physical-tenants/")?;
-            rest.strip_suffix("/cluster")
-                .map(|id| (id, Kind::Cluster))
-                .or_else(|| {
-                    rest.strip_suffix("/processes")
-                        .map(|id| (id, Kind::Processes))
-                })
-        })?;
-    is_physical_tenant_id(id).then_some((id, kind))
 }
 
 /// The request's W3C trace context: from `_meta` when it carries one (the 2026-07-28 way),

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 
-use crate::http::HttpClient;
+use crate::ports::HttpClient;
 
 const POLL_MS: u32 = 10;
 

@@ -4,7 +4,7 @@
 //! [`Request`] once, and turns our [`Response`] back. That keeps every rule of the gateway
 //! testable natively, with a fake [`HttpClient`] standing in for `fetch`.
 
-use crate::camunda::compact::{Compact, JsonError};
+use crate::json::{Compact, JsonError};
 use std::fmt;
 
 /// The request headers the gateway reads. Adapters copy only these: every header crossing from
@@ -220,7 +220,7 @@ pub struct UpstreamRequest {
     /// Larger bodies are not read: the cap applies while reading, so nothing past it is held.
     pub max_bytes: usize,
     /// A successful answer is to be compacted as it arrives, within this budget (see
-    /// [`crate::camunda::compact::Compactor`]). A client may instead hand the body over whole,
+    /// [`crate::json::Compactor`]). A client may instead hand the body over whole,
     /// for the caller to compact.
     pub compact: Option<usize>,
 }
@@ -275,27 +275,59 @@ pub enum FetchError {
     Broken(String),
 }
 
-/// The outbound HTTP seam. Futures are not `Send`: on wasm32 everything runs on one thread.
-#[allow(async_fn_in_trait)]
-pub trait HttpClient {
-    /// Sends `req` and reads the whole body, giving up after `req.timeout_ms`.
-    async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError>;
+/// Whether a URL that vouches for identity (an issuer, a JWKS) is cleartext.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cleartext {
+    No,
+    /// `http://` to this machine: for local tests only.
+    Loopback,
+}
 
-    /// Waits about `ms` milliseconds. A request that waits for data another request is
-    /// fetching must wait on a timer of its own: the Workers runtime cancels a request whose
-    /// only pending work belongs to a different request.
-    async fn pause(&self, ms: u32);
-
-    /// A document another isolate stored under `key` with [`HttpClient::shared_put`] (on
-    /// Workers: the Cache API, shared by the isolates of a location and by every other Worker
-    /// of the zone, so callers treat what comes back as untrusted). None where nothing is
-    /// shared.
-    async fn shared_get(&self, _key: &str) -> Option<Vec<u8>> {
-        None
+/// `Some` for an `https://` URL, or an `http://` one to a loopback host; `None` for anything
+/// else, and for any URL with credentials, a query or a fragment.
+pub fn vouching_url(url: &str) -> Option<Cleartext> {
+    normalize_address(url)?;
+    if url.starts_with("https://") {
+        return Some(Cleartext::No);
     }
+    let authority = url.strip_prefix("http://")?.split('/').next()?;
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']')?.0,
+        None => authority.split(':').next()?,
+    };
+    is_loopback_host(host).then_some(Cleartext::Loopback)
+}
 
-    /// Keeps `body` under `key` for about `ttl_s` seconds; failing only costs a later fetch.
-    async fn shared_put(&self, _key: &str, _body: Vec<u8>, _ttl_s: u64) {}
+/// Accepts what users paste from Camunda docs and SDK settings: a trailing `/`, or the REST
+/// base with `/v2`, both meaning the same cluster. Refuses credentials in the URL: they would
+/// show in every error message that names the address (use `MCP_AUTH_MODE=basic` instead).
+pub fn normalize_address(raw: &str) -> Option<String> {
+    let rest = raw
+        .strip_prefix("http://")
+        .or_else(|| raw.strip_prefix("https://"))?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if rest.is_empty()
+        || rest.starts_with('/')
+        || authority.contains('@')
+        || raw.contains(['?', '#', ' ', '\\'])
+        || raw.chars().any(char::is_control)
+    {
+        return None;
+    }
+    let mut s = raw.trim_end_matches('/');
+    if let Some(base) = s.strip_suffix("/v2") {
+        s = base.trim_end_matches('/');
+    }
+    Some(s.to_owned())
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1`: this machine.
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host == "::1"
+        || host.strip_prefix("127.").is_some_and(|rest| {
+            rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok())
+        })
 }
 
 #[cfg(test)]

@@ -4,11 +4,14 @@
 //! from settings only: it never calls the cluster and never shows a secret or the cluster's
 //! address.
 
-use crate::app::{MCP_PATH, PROCESSES_PATH};
+use crate::auth::mode::AuthMode;
 use crate::camunda::tools::{Catalogue, HintMode, ToolClass};
-use crate::config::{ApiVersion, AuthMode, Config, Reach};
+use crate::config::Config;
 use crate::http::Response;
 use crate::policy::{binding_name, Policy};
+use crate::routes::{ApiVersion, Reach};
+use crate::routes::{MCP_PATH, PROCESSES_PATH};
+use crate::text::esc;
 
 /// What the page is built from.
 pub struct Facts<'a> {
@@ -19,22 +22,6 @@ pub struct Facts<'a> {
     pub policy: &'a Policy,
     /// Tool classes that have a Rate Limiting binding in this deployment.
     pub limited: &'a [ToolClass],
-}
-
-/// `&`, `<`, `>`, `"` and `'` as entities: the origin comes from the request's Host header.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The page as an HTTP answer, with a policy that lets it load nothing at all.
@@ -54,17 +41,17 @@ pub fn response(facts: &Facts<'_>) -> Response {
 
 pub fn render(f: &Facts<'_>) -> String {
     let mut urls: Vec<(String, &str)> = Vec::new();
-    if f.config.rest_address.is_some() {
+    if f.config.routes.rest_address.is_some() {
         urls.push((format!("{}{MCP_PATH}", f.origin), "the configured cluster"));
     }
-    if f.config.saas.is_some() {
+    if f.config.routes.saas.is_some() {
         urls.push((
             format!("{}/{{region}}/{{clusterId}}{MCP_PATH}", f.origin),
             "a Camunda SaaS cluster: region and cluster id from the cluster's API credentials",
         ));
     }
-    let v8_10 = f.config.api_version >= ApiVersion::V8_10;
-    if v8_10 && f.config.rest_address.is_some() {
+    let v8_10 = f.config.routes.api_version >= ApiVersion::V8_10;
+    if v8_10 && f.config.routes.rest_address.is_some() {
         urls.push((
             format!("{}/physical-tenants/{{tenantId}}{MCP_PATH}", f.origin),
             "a physical tenant of the configured cluster (Camunda 8.10)",
@@ -106,7 +93,7 @@ pub fn render(f: &Facts<'_>) -> String {
         html += &format!("<li><code>{}</code> — {}</li>", esc(url), esc(what));
     }
     html.push_str("</ul>");
-    if let Some(saas) = &f.config.saas {
+    if let Some(saas) = &f.config.routes.saas {
         html += &format!(
             "<p>SaaS regions served: {}.</p>",
             saas.regions
@@ -145,12 +132,12 @@ pub fn render(f: &Facts<'_>) -> String {
     let c = f.config;
     html += &format!(
         "<li>Request bodies up to {} bytes; cluster calls time out after {} ms; tool results are cut at {} characters (saying so).</li></ul>",
-        c.max_body_bytes, c.request_timeout_ms, c.max_result_chars
+        c.transport.max_body_bytes, c.cluster.request_timeout_ms, c.cluster.max_result_chars
     );
     html += &format!(
         "<p><small>camunda-mcp-edge {} · Camunda REST API {} · <a href=\"/healthz\">/healthz</a></small></p></body></html>",
         env!("CARGO_PKG_VERSION"),
-        match c.api_version {
+        match c.routes.api_version {
             ApiVersion::V8_9 => "8.9",
             ApiVersion::V8_10 => "8.10",
         }
@@ -285,7 +272,7 @@ fn clients_section(f: &Facts<'_>, url: &str) -> String {
 
 fn tools_section(f: &Facts<'_>) -> String {
     let p = f.policy;
-    let default = crate::auth::Destination::default();
+    let default = crate::routes::Destination::default();
     let offered = p.offered(&default);
     let explicit = f.config.governance.hints == HintMode::Explicit;
     let mut s = format!(

@@ -6,36 +6,35 @@
 //!
 //! # Layout
 //!
-//! A request flows top to bottom:
+//! Layers, bottom to top. A module may use only modules of the layers below its own;
+//! `tests/layers.rs` checks this rule and that no file reaches back to itself.
 //!
-//! - [`edge`] (wasm32 only): the one module that touches `worker`, with its JavaScript half
-//!   `src/edge.js`. Each request becomes an exchange: [`app::App::serve`]'s future, polled step
-//!   by step from JS, which reads the body, does the upstream `fetch` and builds the `Response`
-//!   when a step asks for it.
-//! - [`app`]: routes `/mcp/cluster`, `/healthz`, the page for people ([`landing`]) and 404s;
-//!   writes the access and audit log lines.
-//! - [`mcp::transport`]: HTTP-level rules (405, 406, 413, 415, Origin, protocol version).
-//! - [`auth`]: admits the caller (none / Basic / OIDC bearer JWTs verified against a cached
-//!   JWKS / the gateway's own tokens in oauth mode) before anything goes upstream; serves the
-//!   RFC 9728 metadata.
-//! - [`oauth`] (oauth mode): the MCP clients' authorization server — consent, the person's
-//!   login at the organisation's IdP, codes, rotating refresh tokens; each grant decided by its
-//!   own Durable Object ([`oauth::grant`]), registrations in KV.
-//! - [`mcp::jsonrpc`]: parses one JSON-RPC message, writes responses and error codes.
-//! - [`mcp::server`]: the MCP methods (`initialize`, `tools/list`, `tools/call`, …).
-//! - [`camunda::tools`]: the tool catalogue as data; [`camunda::schema`]: parameter shapes that
-//!   render the JSON Schema and check and map arguments; [`camunda::client`]: the REST calls;
-//!   [`camunda::compact`]: the cluster's JSON rewritten in one pass; [`camunda::results`]: REST
-//!   answers and failures as MCP tool results; [`camunda::credentials`]: which token the
-//!   cluster is called with (the caller's, the gateway's machine token, the person's).
-//! - [`flight`]: one fetch shared by the requests that wait for it (the machine token).
-//! - [`policy`]: governance: which tools a route offers, which a caller may call, how often.
-//! - [`confirm`]: a person confirms covered tool calls first (MCP 2026-07-28 multi round-trip
-//!   requests, with a signed `requestState`).
-//! - [`config`]: settings from Worker vars, parsed once per isolate.
-//! - [`text`]: what text written by others may not show as it is (hidden characters).
+//! 1. Leaves: [`text`] (what text written by others may not show as it is; HTML escaping;
+//!    secrets), [`json`] (the cluster's JSON rewritten in one streaming pass), [`routes`]
+//!    (paths, server names, which cluster a path reaches).
+//! 2. [`http`] (requests, responses, URL rules) and [`settings`] (every Worker var as data:
+//!    default, range or choices, secret or not, one line of documentation).
+//! 3. [`ports`] (what the core asks of the outside world: fetch, KV, Durable Objects, sealing,
+//!    signatures, rate limits) and [`mcp`] (the protocol: JSON-RPC messages, the two eras,
+//!    Streamable HTTP rules).
+//! 4. [`flight`] (one fetch shared by the requests that wait for it) and [`confirm`] (a person
+//!    confirms covered tool calls first, MCP 2026-07-28 multi round-trip requests).
+//! 5. [`auth`]: admits the caller before anything goes upstream (none / Basic / OIDC JWTs
+//!    against a cached JWKS / the gateway's own sign-in, [`auth::oauth`], each grant owned by a
+//!    Durable Object).
+//! 6. [`camunda`]: the tool catalogue as data, argument shapes, the REST calls, results, and
+//!    whose credentials reach the cluster.
+//! 7. [`policy`]: governance: which tools a route offers, which a caller may call, how often.
+//! 8. [`server`]: the MCP methods (`initialize`, `tools/list`, `tools/call`, …) of both servers.
+//! 9. [`config`]: reads the settings once per isolate into each layer's own settings types.
+//! 10. [`landing`]: the page for people at `/`.
+//! 11. [`app`]: the whole gateway as one function of a request: routing, the MCP endpoint as
+//!     stages, the access and audit records.
+//! 12. `edge` (wasm32 only): the one module that touches `worker`, with its JavaScript half
+//!     `src/edge.js`: each request becomes an exchange, [`app::App::serve`]'s future polled
+//!     step by step from JS.
 //!
-//! Everything but [`edge`] is plain Rust, tested natively with `cargo test`.
+//! Everything but `edge` is plain Rust, tested natively with `cargo test`.
 
 pub mod app;
 pub mod auth;
@@ -44,10 +43,14 @@ pub mod config;
 pub mod confirm;
 pub mod flight;
 pub mod http;
+pub mod json;
 pub mod landing;
 pub mod mcp;
-pub mod oauth;
 pub mod policy;
+pub mod ports;
+pub mod routes;
+pub mod server;
+pub mod settings;
 pub mod text;
 
 #[cfg(target_arch = "wasm32")]

@@ -8,9 +8,10 @@
 //!    from the caller's `tools/list`, and a call is a 403 step-up challenge naming the scope.
 //! 3. Is the caller within the rate limit of the tool's class? If not, 429 with `Retry-After`.
 
-use crate::auth::Destination;
-use crate::camunda::tools::{Catalogue, ToolClass};
-use crate::config::{ConfigError, Governance, RateLimit, Reach};
+use crate::camunda::tools::{Catalogue, HintMode, ToolClass};
+use crate::routes::Destination;
+use crate::routes::Reach;
+use crate::settings::ConfigError;
 
 /// The names of the Rate Limiting bindings (`[[ratelimits]]` in `wrangler.toml`), one per class.
 pub fn binding_name(class: ToolClass) -> &'static str {
@@ -50,34 +51,6 @@ impl ToolSet {
     }
 }
 
-/// What answered a rate-limit check. The binding lives outside the core (see [`Limiter`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LimitCheck {
-    /// There is no such binding: no limit.
-    Unlimited,
-    Allowed,
-    Exceeded,
-    /// The binding failed; the call goes ahead (a broken limiter must not stop the gateway).
-    Failed(String),
-}
-
-/// Cloudflare's Rate Limiting binding, or a stand-in natively.
-#[allow(async_fn_in_trait)] // single-threaded Workers runtime: no Send bound wanted
-pub trait Limiter {
-    /// Checks one more call against `binding` (a `[[ratelimits]]` name). `key` is asked for
-    /// only where a limit applies: hashing it for nothing is per-call work.
-    async fn check(&self, binding: &'static str, key: impl FnOnce() -> String) -> LimitCheck;
-}
-
-/// No bindings at all: nothing is limited.
-pub struct NoLimits;
-
-impl Limiter for NoLimits {
-    async fn check(&self, _binding: &'static str, _key: impl FnOnce() -> String) -> LimitCheck {
-        LimitCheck::Unlimited
-    }
-}
-
 /// The settings of [`Governance`], checked against the catalogue and turned into tool sets.
 pub struct Policy {
     /// Routes served read-only.
@@ -105,7 +78,7 @@ impl Policy {
             catalogue.index(name).ok_or_else(|| ConfigError {
                 name: var,
                 value: name.to_owned(),
-                reason: "no tool has this name (names are case-sensitive, e.g. getIncident; an operator tool needs its toolset in MCP_TOOLSETS)",
+                reason: "no tool has this name (names are case-sensitive, e.g. getIncident; an operator tool needs its toolset in MCP_TOOLSETS)".into(),
             })
         };
         let allowed = match &g.allow {
@@ -141,7 +114,7 @@ impl Policy {
                     "MCP_TOOLS_DENY"
                 },
                 value: String::new(),
-                reason: "with MCP_READ_ONLY, MCP_TOOLS and MCP_TOOLS_DENY together, no tool is left to offer",
+                reason: "with MCP_READ_ONLY, MCP_TOOLS and MCP_TOOLS_DENY together, no tool is left to offer".into(),
             });
         }
         let mut scopes: Vec<Option<String>> = vec![None; tools.len()];
@@ -246,11 +219,42 @@ impl Policy {
     }
 }
 
+/// The platform team's controls, as written in the Worker vars. Tool names are checked against
+/// the catalogue when the policy is built (`policy::Policy::new`), so a typo stops the gateway
+/// instead of silently offering a tool nobody meant to offer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Governance {
+    /// Routes where only read tools are offered (`MCP_READ_ONLY`); `true` is `[Reach::Any]`.
+    pub read_only: Vec<Reach>,
+    /// `MCP_TOOLS`: when set, only these tools are offered.
+    pub allow: Option<Vec<String>>,
+    /// `MCP_TOOLS_DENY`: never offered.
+    pub deny: Vec<String>,
+    /// `MCP_TOOL_SCOPES`: `(tool name or class, scope)`; a tool's own entry beats its class's.
+    pub tool_scopes: Vec<(String, String)>,
+    pub hints: HintMode,
+    /// `MCP_AUDIT_ARGUMENTS=keys`: audit records name the arguments given (never values).
+    pub audit_argument_keys: bool,
+    /// `MCP_RATE_LIMITS`: what the `[[ratelimits]]` bindings allow, for `Retry-After`, error
+    /// messages and the landing page (a Worker cannot read its bindings' settings).
+    pub rate_limits: Vec<RateLimit>,
+}
+
+/// One rate limit as `MCP_RATE_LIMITS` describes it: `limit` calls per `period_s` seconds per
+/// caller, for one class of tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub class: ToolClass,
+    pub limit: u32,
+    /// 10 or 60: the only periods Cloudflare's Rate Limiting binding offers.
+    pub period_s: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::camunda::tools::HintMode;
-    use crate::config::{ApiVersion, Config};
+    use crate::config::Config;
+    use crate::routes::ApiVersion;
 
     fn policy(pairs: &[(&str, &str)]) -> Result<(Policy, Catalogue), ConfigError> {
         let mut pairs: Vec<(&str, &str)> = pairs.to_vec();

@@ -7,11 +7,13 @@
 mod common;
 
 use camunda_mcp_edge::auth::jwks::{COOLDOWN_S, MAX_STALE_S};
+use camunda_mcp_edge::auth::mode::{Issuer, Oidc};
 use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::auth::verifier::Verifier;
 use camunda_mcp_edge::auth::AuthError;
-use camunda_mcp_edge::config::{Algorithm, Issuer, Oidc, Reach};
 use camunda_mcp_edge::http::FetchError;
+use camunda_mcp_edge::ports::Algorithm;
+use camunda_mcp_edge::routes::Reach;
 use chrono::{TimeZone, Utc};
 use common::{Recorder, NOW};
 use jwt_compact::alg::Es256;

@@ -7,11 +7,13 @@
 #![cfg(not(target_arch = "wasm32"))] // black-box tests of the native build
 
 use camunda_mcp_edge::app::App;
+use camunda_mcp_edge::auth::mode::AuthMode;
+use camunda_mcp_edge::auth::oauth;
 use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::camunda::tools::ToolClass;
-use camunda_mcp_edge::config::{AuthMode, Config, SECRETS};
-use camunda_mcp_edge::oauth;
+use camunda_mcp_edge::config::Config;
 use camunda_mcp_edge::policy::binding_name;
+use camunda_mcp_edge::settings::secrets;
 use toml::{Table, Value};
 
 fn setups() -> Vec<(String, Table)> {
@@ -30,7 +32,7 @@ fn config(name: &str, setup: &Table) -> Config {
     let vars = setup["vars"].as_table().unwrap();
     let var = |n: &str| match vars.get(n) {
         Some(v) => v.as_str().map(str::to_owned),
-        None if SECRETS.contains(&n) => Some("a-secret-put-with-wrangler-0123456789".into()),
+        None if secrets().any(|s| s == n) => Some("a-secret-put-with-wrangler-0123456789".into()),
         None => None,
     };
     Config::from_vars(var).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -46,7 +48,7 @@ fn every_environment_is_a_working_configuration() {
 #[test]
 fn no_secret_is_written_in_the_file() {
     for (name, setup) in setups() {
-        for secret in SECRETS {
+        for secret in secrets() {
             assert!(
                 !setup["vars"].as_table().unwrap().contains_key(secret),
                 "{name}: {secret} is a secret (wrangler secret put), not a var"

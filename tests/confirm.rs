@@ -7,7 +7,7 @@
 mod common;
 
 use camunda_mcp_edge::app::Outside;
-use camunda_mcp_edge::oauth::vault::NoStore;
+use camunda_mcp_edge::ports::NoStore;
 use common::{app_with, body_json, meta, modern, send, App, Counting, Recorder, NOW};
 use serde_json::{json, Value};
 

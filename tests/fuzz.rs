@@ -8,17 +8,20 @@
 
 mod common;
 
+use camunda_mcp_edge::auth::mode::{Issuer, Oidc};
 use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::auth::verifier::Verifier;
-use camunda_mcp_edge::camunda::client::Call;
-use camunda_mcp_edge::camunda::compact::{compact, Compactor};
-use camunda_mcp_edge::camunda::results::{drop_nulls, json_success};
+use camunda_mcp_edge::camunda::results::json_success;
+use camunda_mcp_edge::camunda::results::Call;
 use camunda_mcp_edge::camunda::schema::is_rfc3339;
 use camunda_mcp_edge::camunda::tools::{Catalogue, HintMode};
 use camunda_mcp_edge::camunda::toolsets::Toolset;
-use camunda_mcp_edge::config::{Algorithm, ApiVersion, Issuer, Oidc, Reach};
 use camunda_mcp_edge::http::{Method, UpstreamResponse};
+use camunda_mcp_edge::json::drop_nulls;
+use camunda_mcp_edge::json::{compact, Compactor};
 use camunda_mcp_edge::mcp::jsonrpc;
+use camunda_mcp_edge::ports::Algorithm;
+use camunda_mcp_edge::routes::{ApiVersion, Reach};
 use common::*;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};

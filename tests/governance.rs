@@ -10,7 +10,7 @@ use std::cell::RefCell;
 
 use camunda_mcp_edge::app::{audit_line, Outside, Trace};
 use camunda_mcp_edge::http::Request;
-use camunda_mcp_edge::oauth::vault::NoStore;
+use camunda_mcp_edge::ports::NoStore;
 use chrono::{TimeZone, Utc};
 use common::*;
 use jwt_compact::alg::Es256;

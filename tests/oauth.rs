@@ -11,12 +11,12 @@ use std::rc::Rc;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use camunda_mcp_edge::app::Outside;
-use camunda_mcp_edge::http::{
-    FetchError, HttpClient, Request, Response, UpstreamRequest, UpstreamResponse,
-};
-use camunda_mcp_edge::oauth::grant::{Grants, ObjectIo, ObjectStore, Op, Reply};
-use camunda_mcp_edge::oauth::vault::Store;
-use camunda_mcp_edge::policy::NoLimits;
+use camunda_mcp_edge::auth::oauth::grant::{ObjectIo, Op, Reply};
+use camunda_mcp_edge::http::{FetchError, Request, Response, UpstreamRequest, UpstreamResponse};
+use camunda_mcp_edge::ports::HttpClient;
+use camunda_mcp_edge::ports::NoLimits;
+use camunda_mcp_edge::ports::Store;
+use camunda_mcp_edge::ports::{Grants, ObjectStore};
 use common::{body_json, post, yield_now, App, Counting, NOW};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -297,7 +297,7 @@ impl Objects {
                     storage: object.as_ref(),
                     sealer,
                 };
-                pollster::block_on(server.grant_alarm(&io, self.now.get())).unwrap();
+                pollster::block_on(server.steps().grant_alarm(&io, self.now.get())).unwrap();
             }
         }
     }
@@ -311,7 +311,7 @@ impl Objects {
     }
 }
 
-impl Grants for Objects {
+impl Grants<Op, Reply> for Objects {
     async fn call(&self, grant: &str, op: &Op) -> Result<Reply, String> {
         let op: Op = serde_json::from_str(&serde_json::to_string(op).unwrap()).unwrap();
         let object = self.object(grant);
@@ -322,7 +322,7 @@ impl Grants for Objects {
             storage: object.as_ref(),
             sealer,
         };
-        if let Some(reply) = server.grant_glance(&op, &io, self.now.get()).await {
+        if let Some(reply) = server.steps().grant_glance(&op, &io, self.now.get()).await {
             return Ok(reply);
         }
         for _ in 0..100_000 {
@@ -333,7 +333,10 @@ impl Grants for Objects {
         }
         assert!(!object.busy.get(), "a step never ended");
         object.busy.set(true);
-        let reply = server.grant_step(grant, &op, &io, self.now.get()).await;
+        let reply = server
+            .steps()
+            .grant_step(grant, &op, &io, self.now.get())
+            .await;
         object.busy.set(false);
         Ok(serde_json::from_str(&serde_json::to_string(&reply).unwrap()).unwrap())
     }
@@ -357,7 +360,7 @@ impl Store for Records {
     }
 }
 
-impl Grants for Records {
+impl Grants<Op, Reply> for Records {
     async fn call(&self, grant: &str, op: &Op) -> Result<Reply, String> {
         self.objects.call(grant, op).await
     }

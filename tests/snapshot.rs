@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use camunda_mcp_edge::camunda::tools::{Catalogue, HintMode};
-use camunda_mcp_edge::config::ApiVersion;
+use camunda_mcp_edge::routes::ApiVersion;
 use serde_json::Value;
 
 const SNAPSHOT: &str = "../shared/camunda/mcp/tools-schema-snapshot.json";

@@ -6,8 +6,8 @@ mod common;
 
 use camunda_mcp_edge::app::Outside;
 use camunda_mcp_edge::http::Request;
-use camunda_mcp_edge::oauth::vault::NoStore;
-use camunda_mcp_edge::policy::NoLimits;
+use camunda_mcp_edge::ports::NoLimits;
+use camunda_mcp_edge::ports::NoStore;
 
 fn outside(rec: &Recorder) -> Outside<'_, Recorder, NoLimits, NoStore> {
     Outside {

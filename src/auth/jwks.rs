@@ -21,9 +21,12 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::signature::PublicKey;
-use crate::config::{vouching_url, Algorithm, Cleartext, Issuer};
-use crate::http::{max_age, HttpClient, Method, UpstreamRequest};
+use crate::auth::mode::Issuer;
+use crate::http::{max_age, Method, UpstreamRequest};
+use crate::http::{vouching_url, Cleartext};
+use crate::ports::Algorithm;
+use crate::ports::HttpClient;
+use crate::ports::PublicKey;
 
 /// After a forced or failed refresh, the next one waits this long.
 pub const COOLDOWN_S: u64 = 30;

@@ -6,192 +6,29 @@
 //! authorizations. Failures become RFC 6750 / RFC 9728 challenges in [`AuthError::response`],
 //! the one place where they get their shape.
 
+pub mod caller;
 pub mod jwks;
+pub mod mode;
+pub mod oauth;
 pub mod signature;
 pub mod verifier;
 
 use serde_json::json;
 
-use crate::config::{AuthMode, Reach};
-use crate::http::{HttpClient, Request, Response};
-use crate::mcp::jsonrpc::{self, ErrorCode, RpcError};
-use crate::oauth::grant::Grants;
-use crate::oauth::vault::{Sealer, Store};
-use crate::oauth::{AuthServer, Io};
-use signature::Signatures;
+use crate::auth::mode::AuthMode;
+
+use crate::auth::oauth::grant::{Op, Reply};
+use crate::auth::oauth::{AuthServer, Io};
+use crate::http::{Request, Response};
+use crate::ports::HttpClient;
+use crate::ports::{Grants, Sealer, Signatures, Store};
+use crate::routes::{Destination, METADATA_PATH};
 use verifier::{other_cluster, Verifier};
+
+pub use caller::{AuthError, Caller, Challenge, Principal};
 
 /// Longer `Authorization` headers are refused without parsing (real tokens are a few KiB).
 const MAX_CREDENTIAL_BYTES: usize = 16 * 1024;
-
-/// Where the protected-resource metadata lives (RFC 9728), at the root and for the MCP path.
-pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum AuthError {
-    #[error("credentials are required")]
-    Missing,
-    #[error("{0}")]
-    InvalidToken(String),
-    #[error("tokens in the query string are not accepted; send an Authorization header")]
-    TokenInQuery,
-    #[error("the token lacks the scope {scope}{}", tool.as_ref().map(|t| format!(" needed for {t}")).unwrap_or_default())]
-    InsufficientScope { scope: String, tool: Option<String> },
-    /// Credentials could not be checked (the authorization store or the IdP is down).
-    #[error("credentials cannot be checked right now: {0}")]
-    Unavailable(String),
-}
-
-/// Who is calling, as far as the edge knows: for rate-limit keys and the audit record.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Principal {
-    /// No credentials were asked for (`MCP_AUTH_MODE=none`).
-    #[default]
-    Anonymous,
-    /// Basic credentials, passed to the cluster, which checks them: the user name is as the
-    /// caller claims it; `credential` is the SHA-256 of the whole header value.
-    Basic { user: String, credential: [u8; 32] },
-    /// A verified token.
-    Token {
-        issuer: String,
-        subject: Option<String>,
-        client_id: Option<String>,
-        scopes: Vec<String>,
-    },
-}
-
-impl Principal {
-    /// Scopes the caller holds; `None` when this auth mode has no tokens.
-    pub fn scopes(&self) -> Option<&[String]> {
-        match self {
-            Principal::Token { scopes, .. } => Some(scopes),
-            _ => None,
-        }
-    }
-
-    /// The rate-limit key: the token's `iss` + `sub` (or its client), the Basic credentials,
-    /// else the client's address. Hashed, so keys carry no identity and have one length. A
-    /// Basic caller is keyed by the whole credential, not the claimed name, so that nobody can
-    /// spend another user's budget by sending their name with a wrong password.
-    pub fn rate_key(&self, client_ip: Option<&str>) -> String {
-        use sha2::{Digest, Sha256};
-        let ip = || format!("ip\0{}", client_ip.unwrap_or("unknown"));
-        let input = match self {
-            Principal::Token {
-                issuer,
-                subject: Some(sub),
-                ..
-            } => format!("sub\0{issuer}\0{sub}"),
-            Principal::Token {
-                issuer,
-                client_id: Some(client),
-                ..
-            } => format!("client\0{issuer}\0{client}"),
-            Principal::Token { .. } | Principal::Anonymous => ip(),
-            Principal::Basic { credential, .. } => return hex(&credential[..16]),
-        };
-        hex(&Sha256::digest(input.as_bytes())[..16])
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// What admission found out about an admitted caller.
-#[derive(Debug, Clone, Default)]
-pub struct Caller {
-    /// Worth a note in the log line (e.g. stale keys were used).
-    pub note: Option<String>,
-    pub principal: Principal,
-    /// oauth mode: the signed-in person's own IdP token, to call the cluster with.
-    pub person_token: Option<String>,
-}
-
-/// Where a request goes, as the issuer bindings (`OIDC_ISSUER_ROUTES`) see it.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Destination<'a> {
-    /// The cluster id a token's `https://camunda.com/clusterId` claim must equal, if known.
-    pub cluster: Option<&'a str>,
-    /// The SaaS region, for a SaaS path.
-    pub region: Option<&'a str>,
-    /// The physical tenant, for a tenant path.
-    pub tenant: Option<&'a str>,
-}
-
-impl Destination<'_> {
-    pub fn reached_by(&self, reach: &[Reach]) -> bool {
-        reach.iter().any(|r| match r {
-            Reach::Any => true,
-            Reach::Default => self.region.is_none() && self.tenant.is_none(),
-            Reach::Region(region) => self.region == Some(region.as_str()),
-            Reach::Cluster(id) => self.cluster == Some(id.as_str()) && self.tenant.is_none(),
-            Reach::Tenant(tenant) => self.tenant == Some(tenant.as_str()),
-        })
-    }
-}
-
-/// What a challenge needs to point the client at.
-pub struct Challenge<'a> {
-    /// `scheme://host[:port]` of this gateway as the client called it.
-    pub origin: &'a str,
-    /// The RFC 9728 document's path for the endpoint that was called.
-    pub metadata_path: String,
-    pub basic: bool,
-    /// The scopes to ask for: those every token needs, plus a tool's for a step-up.
-    pub scopes: Vec<String>,
-}
-
-impl AuthError {
-    /// 401 for every credential problem (clients such as `c8ctl mcp-proxy` refresh and retry
-    /// on 401 only), 403 for a missing scope. `id` is the request's, when its body was read.
-    pub fn response(&self, challenge: &Challenge<'_>, id: Option<&jsonrpc::Id>) -> Response {
-        // A quoted-string of printable ASCII only: a crafted `alg` or `kid` with CR, LF or
-        // non-Latin-1 characters must not break the header (the runtime would refuse it).
-        let quoted = |s: &str| {
-            s.chars()
-                .filter(|c| matches!(c, ' '..='~') && *c != '"' && *c != '\\')
-                .collect::<String>()
-        };
-        let metadata = format!(
-            r#"resource_metadata="{}{}""#,
-            quoted(challenge.origin),
-            quoted(&challenge.metadata_path)
-        );
-        let scope = if challenge.scopes.is_empty() {
-            String::new()
-        } else {
-            format!(r#", scope="{}""#, quoted(&challenge.scopes.join(" ")))
-        };
-        let description = format!(r#"error_description="{}""#, quoted(&self.to_string()));
-        let (status, header) = match self {
-            // Nothing is wrong with the credentials: no challenge, try again shortly.
-            AuthError::Unavailable(_) => {
-                let error = RpcError::new(ErrorCode::INTERNAL_ERROR, self.to_string());
-                return Response::json(503, jsonrpc::error_body(id, &error))
-                    .with_header("retry-after", "5");
-            }
-            _ if challenge.basic => (401, r#"Basic realm="Camunda", charset="UTF-8""#.to_owned()),
-            AuthError::Missing => (401, format!("Bearer {metadata}{scope}")),
-            AuthError::InvalidToken(_) | AuthError::TokenInQuery => {
-                let code = match self {
-                    AuthError::TokenInQuery => "invalid_request",
-                    _ => "invalid_token",
-                };
-                let head = format!(r#"Bearer {metadata}{scope}, error="{code}""#);
-                (401, format!("{head}, {description}"))
-            }
-            // The MCP step-up form: the error first, then every scope the call needs.
-            AuthError::InsufficientScope { .. } => (
-                403,
-                format!(r#"Bearer error="insufficient_scope"{scope}, {metadata}, {description}"#),
-            ),
-        };
-        let error = RpcError::new(ErrorCode::UNAUTHORIZED, format!("Unauthorized: {self}"));
-        Response::json(status, jsonrpc::error_body(id, &error))
-            .with_header("www-authenticate", header)
-    }
-}
 
 /// RFC 6750 `b64token` (= RFC 7235 `token68`): `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
 /// "+" / "/" ) *"="`. Anything else (spaces, a trailing no-break space, control characters)
@@ -284,7 +121,7 @@ impl<S: Signatures> Gate<S> {
     /// Admits the request or says why not. `now` is in seconds. Returns a note for the log line
     /// when something worth knowing happened (e.g. stale keys were used). `resource` is the URL
     /// of the endpoint called (oauth tokens are bound to one).
-    pub async fn admit<C: HttpClient, K: Store + Grants>(
+    pub async fn admit<C: HttpClient, K: Store + Grants<Op, Reply>>(
         &self,
         req: &Request,
         io: &Io<'_, C, K, S>,
@@ -388,7 +225,7 @@ impl<S: Signatures> Gate<S> {
             "authorization_servers": servers,
             "bearer_methods_supported": ["header"],
             "scopes_supported": scopes,
-            "resource_name": crate::mcp::server::SERVER_NAME,
+            "resource_name": crate::routes::SERVER_NAME,
         });
         Some(
             Response::json(200, doc.to_string())
@@ -399,7 +236,7 @@ impl<S: Signatures> Gate<S> {
     /// How to challenge a caller refused at `mcp_path`: the default endpoint points at the root
     /// document, a routed one at its own.
     pub fn challenge<'a>(&self, origin: &'a str, mcp_path: &str) -> Challenge<'a> {
-        let metadata_path = if mcp_path == crate::app::MCP_PATH {
+        let metadata_path = if mcp_path == crate::routes::MCP_PATH {
             METADATA_PATH.to_owned()
         } else {
             format!("{METADATA_PATH}{mcp_path}")

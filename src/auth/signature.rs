@@ -3,26 +3,11 @@
 //! measured several times faster than the same Rust code compiled to wasm and keeps the bignum
 //! code out of the upload.
 
+#[cfg(not(target_arch = "wasm32"))]
 use jwt_compact::UntrustedToken;
-use serde_json::Value;
 
-use crate::config::Algorithm;
-
-/// A public signing key from a JWKS: only the members that define the key, so it can be
-/// handed to any verifier as is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PublicKey {
-    pub kid: Option<String>,
-    pub alg: Algorithm,
-    /// `{"kty":"RSA","n","e"}` or `{"kty":"EC","crv":"P-256","x","y"}`.
-    pub jwk: Value,
-}
-
-#[allow(async_fn_in_trait)]
-pub trait Signatures {
-    /// Whether `token`'s signature over `signed` (its `header.payload`) is valid for `key`.
-    async fn verify(&self, key: &PublicKey, token: &UntrustedToken<'_>, signed: &str) -> bool;
-}
+#[cfg(not(target_arch = "wasm32"))]
+use crate::ports::{Algorithm, PublicKey, Signatures};
 
 /// jwt-compact's own checks, for native builds.
 #[cfg(not(target_arch = "wasm32"))]

@@ -9,11 +9,11 @@ use jwt_compact::{Claims, UntrustedToken};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::caller::AuthError;
 use super::jwks::{KeyCache, KeyError};
-use super::signature::Signatures;
-use super::AuthError;
-use crate::config::Oidc;
-use crate::http::HttpClient;
+use crate::auth::mode::Oidc;
+use crate::ports::HttpClient;
+use crate::ports::Signatures;
 
 /// Most verified tokens remembered per isolate (Camunda's own gateway keeps 10,000).
 const TOKEN_CACHE_ENTRIES: usize = 10_000;

@@ -6,33 +6,29 @@ use std::fmt;
 use serde_json::{json, Map, Value};
 
 use super::credentials::Credentials;
-use super::results::{self, fill, is_success, text_result, ToolError};
+use super::results::{self, fill, is_success, text_result, Call, ToolError};
 use super::schema::{convert_fields, Arguments, Converted, Target};
 use super::tools::{Flow, Reply, Tool};
-use crate::config::Config;
-use crate::http::{HttpClient, Method, TraceContext, UpstreamRequest, UpstreamResponse};
-
-/// One REST call: what a ProblemDetail's `instance` and an error message name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Call {
-    pub method: Method,
-    /// Below the cluster's REST base, starting with `/v2`.
-    pub path: String,
-}
-
-impl Call {
-    pub(super) fn new(method: Method, path_below_v2: &str) -> Self {
-        Call {
-            method,
-            path: format!("/v2{path_below_v2}"),
-        }
-    }
-}
+use crate::http::{Method, TraceContext, UpstreamRequest, UpstreamResponse};
+use crate::ports::HttpClient;
 
 impl fmt::Display for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.method, self.path)
     }
+}
+
+/// How long the cluster may take and how much of its answers is read and handed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The whole upstream exchange, body included (a 504 problem after).
+    pub request_timeout_ms: u32,
+    /// Largest upstream response body read (a tool error above).
+    pub max_upstream_bytes: usize,
+    /// Longest tool result text handed to the model; longer results are cut, saying so.
+    pub max_result_chars: usize,
+    /// `page.limit` sent with searches that set none (0: send none, the cluster's default applies).
+    pub default_page_limit: u32,
 }
 
 /// What a tool call came to, and the status of the cluster's last answer (for the log line,
@@ -47,7 +43,7 @@ pub struct Called {
 pub struct Cluster<'a, C> {
     pub client: &'a C,
     /// Timeout and result limits.
-    pub config: &'a Config,
+    pub config: &'a Limits,
     /// REST base without `/v2` (with a physical tenant's prefix when routed to one).
     pub address: &'a str,
     /// The physical tenant the request was routed to, if any.
@@ -62,7 +58,7 @@ pub struct Cluster<'a, C> {
 }
 
 impl<'a, C: HttpClient> Cluster<'a, C> {
-    pub fn new(client: &'a C, config: &'a Config, address: &'a str) -> Self {
+    pub fn new(client: &'a C, config: &'a Limits, address: &'a str) -> Self {
         Cluster {
             client,
             config,

@@ -5,10 +5,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::config::ClientCredentials;
+use crate::auth::oauth::upstream::token_request;
 use crate::flight::Flights;
-use crate::http::HttpClient;
-use crate::oauth::upstream::token_request;
+use crate::ports::HttpClient;
+use crate::text::Secret;
 
 /// The credentials of one request toward the cluster.
 #[derive(Clone, Copy)]
@@ -96,4 +96,28 @@ impl MachineToken {
             *cached = None;
         }
     }
+}
+
+/// Whose credentials the cluster sees. MCP forbids passing a client's token through, so the
+/// choice is explicit wherever the gateway verifies tokens itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpstreamAuth {
+    /// The caller's `Authorization` header, unchanged: the meaning of `none` and `basic` modes,
+    /// and in oidc mode only by `CAMUNDA_UPSTREAM_AUTH=forward`.
+    Forward,
+    /// The gateway's own client-credentials token (`CAMUNDA_UPSTREAM_AUTH=client-credentials`).
+    ClientCredentials(ClientCredentials),
+    /// The signed-in person's own token from the organisation's IdP (oauth mode).
+    Person,
+}
+
+/// The Camunda SDK's settings for a machine client, under the same names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// The token endpoint (`CAMUNDA_OAUTH_URL`).
+    pub token_url: String,
+    pub audience: Option<String>,
+    pub scope: Option<String>,
 }

@@ -1,7 +1,6 @@
 //! The Camunda side: the tool catalogue, argument checking and mapping, REST calls, results.
 
 pub mod client;
-pub mod compact;
 pub mod credentials;
 pub mod processes;
 pub mod results;

@@ -9,9 +9,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::client::{Call, Cluster, Payload};
+use super::client::{Cluster, Payload};
+use super::results::Call;
 use super::results::{self, is_success, structured_result, ToolError};
-use crate::http::{HttpClient, Method};
+use crate::http::Method;
+use crate::ports::HttpClient;
 
 /// The one tool that is always there.
 pub const GET_PROCESS_STATE: &str = "getProcessState";

@@ -4,9 +4,25 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::client::Call;
-use super::compact::{compact, Compact, JsonError};
-use crate::http::{FetchError, UpstreamResponse};
+use crate::http::{FetchError, Method, UpstreamResponse};
+use crate::json::{compact, drop_nulls, Compact, JsonError};
+
+/// One REST call: what a ProblemDetail's `instance` and an error message name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub method: Method,
+    /// Below the cluster's REST base, starting with `/v2`.
+    pub path: String,
+}
+
+impl Call {
+    pub(crate) fn new(method: Method, path_below_v2: &str) -> Self {
+        Call {
+            method,
+            path: format!("/v2{path_below_v2}"),
+        }
+    }
+}
 
 /// An RFC 9457 problem: the cluster's own (its extra members kept), or one the gateway writes
 /// for an upstream fault. `null` members are dropped, as everywhere in results.
@@ -149,18 +165,6 @@ fn structured_parts(object_json: &str, text: &str, note: Option<&str>, is_error:
 /// `s` as a JSON string, quotes included (serialising a str cannot fail).
 fn escape(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
-}
-
-/// Removes `null` members at every depth: they carry nothing and cost the model tokens.
-pub fn drop_nulls(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            m.retain(|_, x| !x.is_null());
-            m.values_mut().for_each(drop_nulls);
-        }
-        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
-        _ => {}
-    }
 }
 
 pub fn is_success(status: u16) -> bool {

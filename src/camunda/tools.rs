@@ -5,9 +5,8 @@
 use serde_json::{json, Value};
 
 use super::schema::{object_schema, Field, Shape, Target};
-use super::toolsets::Toolset;
-use crate::config::ApiVersion;
 use crate::http::Method;
+use crate::routes::ApiVersion;
 
 /// How a successful REST answer becomes a tool result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,15 +123,15 @@ pub struct Catalogue {
 impl Catalogue {
     /// Camunda's 18 tools.
     pub fn new(version: ApiVersion, hints: HintMode) -> Self {
-        Catalogue::with_toolsets(version, hints, &[])
+        Catalogue::with_operator_tools(version, hints, Vec::new())
     }
 
-    /// Camunda's 18 tools, then those of the operator toolsets named, in the order named. The
-    /// operator tools always state all four hints: they are ours, so no contract says less.
-    pub fn with_toolsets(version: ApiVersion, hints: HintMode, toolsets: &[Toolset]) -> Self {
+    /// Camunda's 18 tools, then `operator` tools (`toolsets`). The operator tools always state
+    /// all four hints: they are ours, so no contract says less.
+    pub fn with_operator_tools(version: ApiVersion, hints: HintMode, operator: Vec<Tool>) -> Self {
         let mut tools = tools(version);
         let camundas = tools.len();
-        tools.extend(toolsets.iter().flat_map(|t| t.tools()));
+        tools.extend(operator);
         let entries: Vec<String> = tools
             .iter()
             .enumerate()

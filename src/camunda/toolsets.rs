@@ -6,10 +6,11 @@
 
 use super::schema::{Field, Shape};
 use super::tools::{
-    dates, filter, key, key_string, one_of, page, read_doc, sort, string, Effects, Flow, Reply,
-    Tool, READ_EFFECTS,
+    dates, filter, key, key_string, one_of, page, read_doc, sort, string, Catalogue, Effects, Flow,
+    HintMode, Reply, Tool, READ_EFFECTS,
 };
 use crate::http::Method;
+use crate::routes::ApiVersion;
 
 /// A group of operator tools, enabled together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -501,6 +502,14 @@ fn audit() -> Vec<Tool> {
         ],
         vec!["actorId", "actorType", "auditLogKey", "batchOperationKey", "batchOperationType", "category", "decisionDefinitionId", "decisionDefinitionKey", "decisionEvaluationKey", "decisionRequirementsId", "decisionRequirementsKey", "elementInstanceKey", "entityKey", "entityType", "jobKey", "operationType", "processDefinitionId", "processDefinitionKey", "processInstanceKey", "result", "tenantId", "timestamp", "userTaskKey"],
     )]
+}
+
+impl Catalogue {
+    /// Camunda's 18 tools, then those of the operator toolsets named, in the order named.
+    pub fn with_toolsets(version: ApiVersion, hints: HintMode, toolsets: &[Toolset]) -> Self {
+        let operator = toolsets.iter().flat_map(|t| t.tools()).collect();
+        Catalogue::with_operator_tools(version, hints, operator)
+    }
 }
 
 #[cfg(test)]

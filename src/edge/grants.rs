@@ -1,6 +1,6 @@
 //! The sign-in's Durable Objects on Workers: the edge's client of them ([`Records`], also the
 //! Workers KV of registrations) and the object class itself ([`GrantObject`]), which runs
-//! [`AuthServer::grant_step`] one step at a time inside `blockConcurrencyWhile`.
+//! [`Steps::grant_step`](crate::auth::oauth::grant::Steps::grant_step) one step at a time inside `blockConcurrencyWhile`.
 
 use base64ct::{Base64, Encoding};
 use worker::js_sys::{self, Promise, Reflect, Uint8Array};
@@ -9,16 +9,16 @@ use worker::wasm_bindgen::{self, JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{console_error, console_warn, durable_object, DurableObject, Env, ScheduledTime};
 
-use super::{app_for, lines, Shared, WebCrypto, BROKEN, TIMEOUT, TOO_LARGE};
-use crate::http::{FetchError, HttpClient, UpstreamRequest, UpstreamResponse};
-use crate::oauth::grant::{Grants, ObjectIo, ObjectStore, Op, Refusal, Reply};
-use crate::oauth::vault::Store;
-use crate::oauth::AuthServer;
-
-/// The Workers KV namespace of client registrations.
-pub const KV_BINDING: &str = "OAUTH_KV";
-/// The Durable Object namespace of grants (class [`GrantObject`]).
-pub const GRANTS_BINDING: &str = "OAUTH_GRANTS";
+use super::bindings::{app_for, Shared};
+use super::bindings::{GRANTS_BINDING, KV_BINDING};
+use super::crypto::WebCrypto;
+use super::js::{lines, BROKEN, TIMEOUT, TOO_LARGE};
+use crate::auth::oauth::grant::{ObjectIo, Op, Refusal, Reply};
+use crate::auth::oauth::AuthServer;
+use crate::http::{FetchError, UpstreamRequest, UpstreamResponse};
+use crate::ports::HttpClient;
+use crate::ports::Store;
+use crate::ports::{Grants, ObjectStore};
 
 #[wasm_bindgen(module = "/src/edge.js")]
 extern "C" {
@@ -75,7 +75,7 @@ impl Store for Records {
     }
 }
 
-impl Grants for Records {
+impl Grants<Op, Reply> for Records {
     async fn call(&self, grant: &str, op: &Op) -> Result<Reply, String> {
         let namespace = self
             .grants
@@ -113,7 +113,7 @@ impl DurableObject for GrantObject {
             .map_err(|e| worker::Error::RustError(format!("not a grant step: {e}")))?;
         let host = self.host();
         let glanced = match host.parts() {
-            Some((server, io)) => server.grant_glance(&op, &io, now_s()).await,
+            Some((server, io)) => server.steps().grant_glance(&op, &io, now_s()).await,
             None => None,
         };
         if let Some(reply) = glanced {
@@ -125,7 +125,7 @@ impl DurableObject for GrantObject {
             .state
             .block_concurrency_while(async move {
                 Ok(match host.parts() {
-                    Some((server, io)) => server.grant_step(&id, &op, &io, now_s()).await,
+                    Some((server, io)) => server.steps().grant_step(&id, &op, &io, now_s()).await,
                     None => Reply::Refused(Refusal::Unavailable("not in oauth mode".into())),
                 })
             })
@@ -142,7 +142,7 @@ impl DurableObject for GrantObject {
             .state
             .block_concurrency_while(async move {
                 Ok(match host.parts() {
-                    Some((server, io)) => server.grant_alarm(&io, now_s()).await,
+                    Some((server, io)) => server.steps().grant_alarm(&io, now_s()).await,
                     None => Err("not in oauth mode".to_owned()),
                 })
             })

@@ -2,5 +2,4 @@
 
 pub mod era;
 pub mod jsonrpc;
-pub mod server;
 pub mod transport;

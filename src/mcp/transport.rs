@@ -3,8 +3,17 @@
 //! message speaks, is checked in `era`). Each refusal maps to its status here and nowhere else.
 
 use super::jsonrpc::{self, ErrorCode, Id, RpcError};
-use crate::config::Config;
 use crate::http::{BodyError, Request, Response};
+
+/// The transport's settings: how much a caller may send, how slowly, from which browser origins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Largest MCP request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// How long an admitted caller may take to send its body (408 after).
+    pub body_timeout_ms: u32,
+    pub origins: OriginPolicy,
+}
 
 /// An HTTP-level refusal. The body is a JSON-RPC error, which MCP clients show.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -45,7 +54,7 @@ impl Refusal {
     }
 
     /// Why an admitted caller's body could not be had.
-    pub fn of_body(err: &BodyError, config: &Config) -> Self {
+    pub fn of_body(err: &BodyError, config: &Limits) -> Self {
         match err {
             BodyError::TooLarge => Refusal::PayloadTooLarge(config.max_body_bytes),
             BodyError::Timeout => Refusal::BodyTimeout(config.body_timeout_ms),
@@ -65,7 +74,7 @@ impl Refusal {
 }
 
 /// Checks everything about an MCP request that does not need its body parsed.
-pub fn check(req: &Request, config: &Config) -> Result<(), Refusal> {
+pub fn check(req: &Request, config: &Limits) -> Result<(), Refusal> {
     if let Some(origin) = req.header("origin") {
         if !config.origins.allows(origin) {
             return Err(Refusal::ForbiddenOrigin(origin.chars().take(200).collect()));
@@ -115,12 +124,65 @@ fn accepts(header: &str, kind: &str, sub: &str) -> bool {
     })
 }
 
+/// Which browser origins may call the gateway (DNS-rebinding protection).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OriginPolicy {
+    /// Only `http(s)://localhost|127.0.0.1|[::1]` with any port: the safe default.
+    Loopback,
+    /// Exactly these origins (plus loopback ones), compared case-insensitively.
+    List(Vec<String>),
+    /// `*`: any origin. Only for deployments behind another origin check.
+    Any,
+}
+
+impl OriginPolicy {
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            OriginPolicy::Any => true,
+            OriginPolicy::Loopback => is_loopback_origin(origin),
+            OriginPolicy::List(list) => {
+                is_loopback_origin(origin) || list.iter().any(|o| o.eq_ignore_ascii_case(origin))
+            }
+        }
+    }
+}
+
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, "")) => (h, None),
+            Some((h, p)) => match p.strip_prefix(':') {
+                Some(port) => (h, Some(port)),
+                None => return false,
+            },
+            None => return false,
+        },
+        None => match rest.split_once(':') {
+            Some((h, port)) => (h, Some(port)),
+            None => (rest, None),
+        },
+    };
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok && crate::http::is_loopback_host(host)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn config() -> Config {
-        Config::from_vars(|_| None).unwrap()
+    fn config() -> Limits {
+        Limits {
+            max_body_bytes: 4 << 20,
+            body_timeout_ms: 10_000,
+            origins: OriginPolicy::Loopback,
+        }
     }
 
     fn post(headers: &[(&str, &str)]) -> Request {

@@ -8,9 +8,8 @@ use std::rc::Rc;
 use camunda_mcp_edge::app;
 use camunda_mcp_edge::auth::signature::RustCrypto;
 use camunda_mcp_edge::config::Config;
-use camunda_mcp_edge::http::{
-    FetchError, HttpClient, Request, Response, UpstreamRequest, UpstreamResponse,
-};
+use camunda_mcp_edge::http::{FetchError, Request, Response, UpstreamRequest, UpstreamResponse};
+use camunda_mcp_edge::ports::HttpClient;
 use serde_json::{json, Value};
 
 /// Answers scripted responses in order (then `204` with no body) and records every request.
@@ -105,19 +104,19 @@ impl Counting {
     }
 }
 
-impl camunda_mcp_edge::policy::Limiter for Counting {
+impl camunda_mcp_edge::ports::Limiter for Counting {
     async fn check(
         &self,
         binding: &'static str,
         key: impl FnOnce() -> String,
-    ) -> camunda_mcp_edge::policy::LimitCheck {
+    ) -> camunda_mcp_edge::ports::LimitCheck {
         let mut seen = self.seen.borrow_mut();
         let n = seen.entry((binding, key())).or_default();
         *n += 1;
         if *n > self.limit {
-            camunda_mcp_edge::policy::LimitCheck::Exceeded
+            camunda_mcp_edge::ports::LimitCheck::Exceeded
         } else {
-            camunda_mcp_edge::policy::LimitCheck::Allowed
+            camunda_mcp_edge::ports::LimitCheck::Allowed
         }
     }
 }
@@ -157,7 +156,7 @@ pub type App = app::App<RustCrypto>;
 pub const BASE: &str = "http://cluster.test:8080";
 
 /// Settings from `vars` alone (no default cluster address added).
-pub fn config_of(vars: &[(&str, &str)]) -> Result<Config, camunda_mcp_edge::config::ConfigError> {
+pub fn config_of(vars: &[(&str, &str)]) -> Result<Config, camunda_mcp_edge::settings::ConfigError> {
     Config::from_vars(|n| {
         vars.iter()
             .find(|(k, _)| *k == n)

@@ -29,13 +29,14 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::auth::{AuthError, Principal};
-use crate::config::OAuth;
-use crate::http::{HttpClient, Request, Response};
+use crate::auth::caller::{AuthError, Principal};
+use crate::auth::mode::OAuth;
+use crate::http::{Request, Response};
+use crate::ports::{Grants, HttpClient, Sealer, Store};
 use clients::{is_document_id, redirect_matches, Client, ClientError, Documents};
-use grant::{same, AuthRequest, Grants, Minter, Op, Refusal, Reply};
+use grant::{same, AuthRequest, Minter, Op, Refusal, Reply};
 use upstream::{Idp, CALLBACK_PATH};
-use vault::{random_hex, Sealer, Store, Vault};
+use vault::{random_hex, Vault};
 
 pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 pub const AUTHORIZE_PATH: &str = "/authorize";
@@ -327,6 +328,15 @@ impl AuthServer {
     }
 
     /// `store`'s records, sealed with this deployment's key.
+    /// What a grant's Durable Object runs its steps with.
+    pub fn steps(&self) -> grant::Steps<'_> {
+        grant::Steps {
+            idp: &self.idp,
+            minter: &self.minter,
+            key: &self.key,
+        }
+    }
+
     fn sealed<'a, K: Store, S: Sealer>(&'a self, store: &'a K, sealer: &'a S) -> Vault<'a, K, S> {
         Vault {
             store,
@@ -357,7 +367,7 @@ impl AuthServer {
 
     /// Answers a request to one of the server's paths ([`is_route`]). `body` has been read
     /// (at most [`MAX_BODY_BYTES`]); `is_resource` says whether a URL is an MCP endpoint here.
-    pub async fn handle<C: HttpClient, K: Store + Grants, S: Sealer>(
+    pub async fn handle<C: HttpClient, K: Store + Grants<Op, Reply>, S: Sealer>(
         &self,
         req: &Request,
         body: &[u8],
@@ -539,7 +549,7 @@ impl AuthServer {
         let resource = match field(q, "resource") {
             Some(r) if r.starts_with(&req.origin) && is_resource(r) => r.to_owned(),
             Some(_) => return Err("resource is not an MCP endpoint of this gateway"),
-            None => format!("{}{}", req.origin, crate::app::MCP_PATH),
+            None => format!("{}{}", req.origin, crate::routes::MCP_PATH),
         };
         Ok(AuthRequest {
             client_id: client.client_id.clone(),
@@ -597,7 +607,7 @@ impl AuthServer {
 
     /// `POST /authorize`: the person's decision on the consent page. Only a same-origin form
     /// counts: a cross-site or sibling-site post (`Sec-Fetch-Site`) is refused outright.
-    async fn decide<C: HttpClient, K: Store + Grants, S: Sealer>(
+    async fn decide<C: HttpClient, K: Store + Grants<Op, Reply>, S: Sealer>(
         &self,
         req: &Request,
         f: &[(String, String)],
@@ -698,7 +708,7 @@ impl AuthServer {
 
     /// `GET /oauth/callback`: the person is back from the IdP. The grant's object decides,
     /// once, with this browser's cookie.
-    async fn callback<C: HttpClient, K: Store + Grants, S: Sealer>(
+    async fn callback<C: HttpClient, K: Store + Grants<Op, Reply>, S: Sealer>(
         &self,
         req: &Request,
         q: &[(String, String)],
@@ -758,7 +768,7 @@ impl AuthServer {
         }
     }
 
-    async fn token<C: HttpClient, K: Store + Grants, S: Sealer>(
+    async fn token<C: HttpClient, K: Store + Grants<Op, Reply>, S: Sealer>(
         &self,
         f: &[(String, String)],
         io: &Io<'_, C, K, S>,
@@ -846,7 +856,7 @@ impl AuthServer {
 
     /// `POST /revoke` (RFC 7009): any token of a grant ends the grant. Unknown tokens are no
     /// error, so the endpoint tells nobody which tokens exist.
-    async fn revoke<C: HttpClient, K: Store + Grants, S: Sealer>(
+    async fn revoke<C: HttpClient, K: Store + Grants<Op, Reply>, S: Sealer>(
         &self,
         f: &[(String, String)],
         io: &Io<'_, C, K, S>,
@@ -936,7 +946,7 @@ impl AuthServer {
     /// Admits a tool call's bearer token for `resource` (this endpoint's URL) and returns the
     /// person's IdP token to call the cluster with. The grant's object decides on every call,
     /// so a revoked grant stops at once, everywhere.
-    pub async fn admit<C: HttpClient, K: Store + Grants, S: Sealer>(
+    pub async fn admit<C: HttpClient, K: Store + Grants<Op, Reply>, S: Sealer>(
         &self,
         token: &str,
         resource: &str,

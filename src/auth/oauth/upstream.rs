@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::config::{vouching_url, OAuth};
-use crate::http::{max_age, HttpClient, Method, UpstreamRequest};
+use crate::http::vouching_url;
+
+use crate::auth::mode::OAuth;
+use crate::http::{max_age, Method, UpstreamRequest};
+use crate::ports::HttpClient;
 
 const TIMEOUT_MS: u32 = 10_000;
 const MAX_BYTES: usize = 256 * 1024;

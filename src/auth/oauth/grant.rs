@@ -18,10 +18,12 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::upstream::Idp;
 use super::upstream::{IdpError, PersonTokens};
-use super::vault::{digest, hex, random_hex, Sealer, Store, VaultError};
-use super::AuthServer;
-use crate::http::HttpClient;
+use super::vault::Vault;
+use super::vault::{digest, hex, random_hex, VaultError};
+use crate::ports::HttpClient;
+use crate::ports::{ObjectStore, Sealer, Store};
 
 /// How long a person has between approving and coming back from the IdP.
 pub const LOGIN_TTL_S: u64 = 600;
@@ -210,19 +212,6 @@ pub enum Refusal {
     /// Storage or the IdP failed; the grant is as it was. The text is for the log only.
     #[error("the sign-in service is unavailable")]
     Unavailable(String),
-}
-
-/// The grant objects, as the edge reaches them: one call, one step, by grant id.
-#[allow(async_fn_in_trait)] // single-threaded Workers runtime: no Send bound wanted
-pub trait Grants {
-    async fn call(&self, grant: &str, op: &Op) -> Result<Reply, String>;
-}
-
-/// Storage of one object: a [`Store`] for its record and the alarm.
-#[allow(async_fn_in_trait)]
-pub trait ObjectStore: Store {
-    /// Sets the alarm to `at_s` (seconds since the epoch), or clears it.
-    async fn alarm(&self, at_s: Option<u64>) -> Result<(), String>;
 }
 
 /// What one step of an object may use.
@@ -493,13 +482,29 @@ fn revoke(state: &State, op: &Op) -> Next {
     }
 }
 
-impl AuthServer {
+/// What a grant's object runs its steps with: the IdP, the minter and the sealing key of the
+/// authorization server (`AuthServer::steps`).
+pub struct Steps<'a> {
+    pub idp: &'a Idp,
+    pub minter: &'a Minter,
+    pub key: &'a [u8; 32],
+}
+
+impl Steps<'_> {
+    fn sealed<'s, K: Store, S: Sealer>(&'s self, store: &'s K, sealer: &'s S) -> Vault<'s, K, S> {
+        Vault {
+            store,
+            sealer,
+            key: self.key,
+        }
+    }
+
     fn issue(&self) -> Issue<'_> {
         let s = self.idp.settings();
         Issue {
             access_ttl_s: u64::from(s.access_ttl_s),
             refresh_ttl_s: u64::from(s.refresh_ttl_s),
-            minter: &self.minter,
+            minter: self.minter,
         }
     }
 
@@ -727,7 +732,7 @@ impl AuthServer {
     /// Answers a tool call's `Admit` that changes nothing (most of them) without the object's
     /// exclusive turn: a read, so parallel calls of one person do not queue. `None`: the step
     /// changes the grant (the person's IdP token is due, or the deadline passed) and must run
-    /// with the turn, through [`AuthServer::grant_step`].
+    /// with the turn, through [`Steps::grant_step`].
     pub async fn grant_glance<C: HttpClient, O: ObjectStore, S: Sealer>(
         &self,
         op: &Op,

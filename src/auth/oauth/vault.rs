@@ -6,48 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-/// Key-value storage with expiry (Workers KV in the Worker, a map in tests).
-#[allow(async_fn_in_trait)]
-pub trait Store {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String>;
-    /// Keeps `value` for about `ttl_s` seconds (KV's minimum is 60).
-    async fn put(&self, key: &str, value: Vec<u8>, ttl_s: u64) -> Result<(), String>;
-    async fn delete(&self, key: &str) -> Result<(), String>;
-}
-
-/// No storage: modes without an authorization server.
-pub struct NoStore;
-
-impl super::grant::Grants for NoStore {
-    async fn call(
-        &self,
-        _grant: &str,
-        _op: &super::grant::Op,
-    ) -> Result<super::grant::Reply, String> {
-        Err("no OAUTH_GRANTS binding".into())
-    }
-}
-
-impl Store for NoStore {
-    async fn get(&self, _key: &str) -> Result<Option<Vec<u8>>, String> {
-        Err("no OAUTH_KV binding".into())
-    }
-    async fn put(&self, _key: &str, _value: Vec<u8>, _ttl_s: u64) -> Result<(), String> {
-        Err("no OAUTH_KV binding".into())
-    }
-    async fn delete(&self, _key: &str) -> Result<(), String> {
-        Err("no OAUTH_KV binding".into())
-    }
-}
-
-/// Authenticated encryption: WebCrypto's AES-GCM in the Worker, RustCrypto's natively.
-#[allow(async_fn_in_trait)]
-pub trait Sealer {
-    /// `nonce ‖ ciphertext ‖ tag`, with a fresh random 96-bit nonce.
-    async fn seal(&self, key: &[u8; 32], aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, String>;
-    /// Fails for any change to the sealed bytes, the key or `aad`.
-    async fn open(&self, key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, String>;
-}
+use crate::ports::{Sealer, Store};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VaultError {

@@ -663,6 +663,18 @@ impl Out {
     }
 }
 
+/// Removes `null` members at every depth: they carry nothing and cost the model tokens.
+pub fn drop_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -723,7 +735,7 @@ mod tests {
         ] {
             let c = text(body, usize::MAX);
             let mut expected: serde_json::Value = serde_json::from_str(body).unwrap();
-            crate::camunda::results::drop_nulls(&mut expected);
+            drop_nulls(&mut expected);
             let got: serde_json::Value = serde_json::from_str(&c.json).unwrap();
             assert_eq!(got, expected, "{body}");
         }

@@ -10,20 +10,16 @@ use std::rc::Rc;
 
 use serde_json::{json, Map, Value};
 
-use super::era::{self, Lane, Params, ALL_VERSIONS, LEGACY_VERSIONS};
-use super::jsonrpc::{self, RpcError};
 use crate::camunda::client::Cluster;
 use crate::camunda::processes;
 use crate::camunda::results::ToolError;
 use crate::camunda::schema::Arguments;
 use crate::camunda::tools::{Catalogue, Tool};
-use crate::http::HttpClient;
+use crate::mcp::era::{self, Lane, Params, ALL_VERSIONS, LEGACY_VERSIONS};
+use crate::mcp::jsonrpc::{self, RpcError};
 use crate::policy::ToolSet;
-
-/// Clients and tests recognise Camunda's gateway by this name.
-pub const SERVER_NAME: &str = "Camunda 8 Orchestration API MCP Server";
-/// The name of Camunda 8.10's processes server, which `/mcp/processes` re-creates.
-pub const PROCESSES_SERVER_NAME: &str = "Camunda 8 Orchestration API Processes MCP Server";
+use crate::ports::HttpClient;
+use crate::routes::{PROCESSES_SERVER_NAME, SERVER_NAME};
 
 const INSTRUCTIONS: &str = "Tools for a Camunda 8 Orchestration Cluster. Every call runs with the \
 caller's own permissions, so results show only what the caller may see. Reads come from a \
@@ -610,11 +606,19 @@ fn capabilities() -> Value {
     })
 }
 
+/// Settings of `/mcp/processes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessesServer {
+    /// How long a caller's list of process tools is reused (`MCP_PROCESSES_LIST_TTL_MS`; 0:
+    /// read every time). Also the `ttlMs` modern clients are told.
+    pub list_ttl_ms: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::camunda::tools::HintMode;
-    use crate::config::ApiVersion;
+    use crate::routes::ApiVersion;
 
     #[test]
     fn modern_lists_carry_result_type_hints_and_server_info() {

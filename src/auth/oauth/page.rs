@@ -4,7 +4,7 @@
 
 use super::clients::{is_document_id, Client};
 use crate::http::Response;
-use crate::landing::esc;
+use crate::text::esc;
 
 /// What the consent page shows.
 pub struct Consent<'a> {

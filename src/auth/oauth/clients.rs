@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::{Host, Url};
 
-use crate::http::{max_age, HttpClient, Method, UpstreamRequest};
+use crate::http::{max_age, Method, UpstreamRequest};
+
+use crate::ports::HttpClient;
 use crate::text::is_hidden;
 
 /// CIMD documents are small; the draft suggests servers cap them at 5 KB.
