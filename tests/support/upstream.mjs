@@ -94,7 +94,7 @@ export const variable = (i = 0, truncated = false) => ({
 
 export const keys = { DEF_KEY, INSTANCE_KEY, INCIDENT_KEY, JOB_KEY, TASK_KEY, VARIABLE_KEY };
 
-/** One call of each of the 18 tools, with arguments the sample data answers without error. */
+/** One call of each of Camunda's tools, with arguments the sample data answers without error. */
 const k = Number(INCIDENT_KEY);
 export const sampleCalls = {
   getClusterStatus: {}, getTopology: {},
@@ -107,6 +107,9 @@ export const sampleCalls = {
   getUserTask: { userTaskKey: k }, searchUserTaskVariables: { userTaskKey: k }, searchUserTasks: { filter: { assignee: 'demo' } },
   getVariable: { variableKey: k }, searchVariables: { filter: { name: 'orderId' } },
 };
+
+/** How many tools Camunda's MCP server has (one sample call each), so tests need not say 18. */
+export const CAMUNDA_TOOL_COUNT = Object.keys(sampleCalls).length;
 
 /** One call of each operator tool (MCP_TOOLSETS), with arguments the sample data answers. */
 export const operatorCalls = {
