@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startUpstream } from '../support/upstream.mjs';
+import { startUpstream, CAMUNDA_TOOL_COUNT } from '../support/upstream.mjs';
 import { startWorker, rpc, callTool, COMPATIBILITY_DATE } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 import { startIdp, hmacToken, unsignedToken, foreignToken, AUDIENCE } from '../support/idp.mjs';
@@ -248,7 +248,7 @@ test('the SDK client works with a bearer header; c8ctl-style retry after 401 suc
   const client = new Client({ name: 'e2e-auth', version: '1.0.0' });
   const t = await idp.token({ kid: 'ec-1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(worker.endpoint), { requestInit: { headers: bearer(t) } }));
-  assert.equal((await client.listTools()).tools.length, 18);
+  assert.equal((await client.listTools()).tools.length, CAMUNDA_TOOL_COUNT);
   assert.equal((await client.callTool({ name: 'getClusterStatus', arguments: {} })).content[0].text, 'HEALTHY');
   await client.close();
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startUpstream, sampleCalls } from '../support/upstream.mjs';
+import { startUpstream, sampleCalls, CAMUNDA_TOOL_COUNT } from '../support/upstream.mjs';
 import { startWorker, logsSettled } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 
@@ -89,10 +89,10 @@ const clients = [
 
 for (const runtime of ['miniflare', 'wrangler dev']) {
   for (const [name, run, era] of clients) {
-    test(`${name} under ${runtime}: connects, lists 18 tools, calls getTopology and a search in the ${era} lane`, { timeout: 120_000 }, async () => {
+    test(`${name} under ${runtime}: connects, lists ${CAMUNDA_TOOL_COUNT} tools, calls getTopology and a search in the ${era} lane`, { timeout: 120_000 }, async () => {
       const rt = runtimes[runtime];
       const { result, lines } = await logged(rt, () => run(rt.endpoint));
-      assert.equal(result.tools, 18);
+      assert.equal(result.tools, CAMUNDA_TOOL_COUNT);
       assert.equal(result.topologyError, false);
       assert.equal(result.brokers, 3);
       assert.equal(result.searchError, false);

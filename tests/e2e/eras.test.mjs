@@ -5,7 +5,7 @@
 // Camunda 8.10 physical-tenant routes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startUpstream } from '../support/upstream.mjs';
+import { startUpstream, CAMUNDA_TOOL_COUNT } from '../support/upstream.mjs';
 import { startWorker, rpc } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 
@@ -46,7 +46,7 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     assert.equal(d._meta['io.modelcontextprotocol/serverInfo'].name, 'Camunda 8 Orchestration API MCP Server');
 
     const list = (await modern(endpoint, 'tools/list')).body.result;
-    assert.equal(list.tools.length, 18);
+    assert.equal(list.tools.length, CAMUNDA_TOOL_COUNT);
     assert.equal(list.resultType, 'complete');
     assert.ok(Number.isInteger(list.ttlMs) && list.cacheScope === 'public');
 
@@ -110,7 +110,7 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
     assert.equal(init.body.result.protocolVersion, '2025-11-25');
     assert.equal(init.body.result.resultType, undefined);
     const list = await rpc(endpoint, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-protocol-version': '2025-11-25' });
-    assert.equal(list.body.result.tools.length, 18);
+    assert.equal(list.body.result.tools.length, CAMUNDA_TOOL_COUNT);
     assert.equal(list.body.result.ttlMs, undefined);
     const ping = await rpc(endpoint, { jsonrpc: '2.0', id: 3, method: 'ping' }, { 'mcp-protocol-version': '2025-06-18' });
     assert.deepEqual(ping.body.result, {});

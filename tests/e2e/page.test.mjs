@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startUpstream } from '../support/upstream.mjs';
+import { startUpstream, CAMUNDA_TOOL_COUNT } from '../support/upstream.mjs';
 import { startWorker } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 
@@ -76,7 +76,7 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
         'npx -y @modelcontextprotocol/inspector@2.12.0 --cli',
         'npx -y @camunda8/cli@4.1.0 mcp-proxy /mcp/cluster',
         'https://login.example.com/realms/camunda',
-        '18 of 18 tools',
+        `${CAMUNDA_TOOL_COUNT} of ${CAMUNDA_TOOL_COUNT} tools`,
         'region bru-2',
         'camunda:write',
         'write tools: 30 calls per 60 s for each caller',

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startUpstream, operatorCalls, problem } from '../support/upstream.mjs';
+import { startUpstream, operatorCalls, problem, CAMUNDA_TOOL_COUNT } from '../support/upstream.mjs';
 import { startWorker, callTool } from '../support/worker.mjs';
 import { startPrism, requestViolations, skip } from '../support/prism.mjs';
 
@@ -87,7 +87,7 @@ test('without MCP_TOOLSETS the operator tools do not exist', async (t) => {
   const worker = await startWorker({ CAMUNDA_REST_ADDRESS: up.url });
   const client = await connect(worker.endpoint);
   t.after(async () => { await client.close(); await worker.close(); await up.close(); });
-  assert.equal((await client.listTools()).tools.length, 18);
+  assert.equal((await client.listTools()).tools.length, CAMUNDA_TOOL_COUNT);
   const r = await fetch(worker.endpoint, {
     method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'cancelProcessInstance', arguments: { processInstanceKey: 1 } } }),

@@ -94,7 +94,7 @@ export const variable = (i = 0, truncated = false) => ({
 
 export const keys = { DEF_KEY, INSTANCE_KEY, INCIDENT_KEY, JOB_KEY, TASK_KEY, VARIABLE_KEY };
 
-/** One call of each of the 18 tools, with arguments the sample data answers without error. */
+/** One call of each of Camunda's tools, with arguments the sample data answers without error. */
 const k = Number(INCIDENT_KEY);
 export const sampleCalls = {
   getClusterStatus: {}, getTopology: {},
@@ -107,6 +107,9 @@ export const sampleCalls = {
   getUserTask: { userTaskKey: k }, searchUserTaskVariables: { userTaskKey: k }, searchUserTasks: { filter: { assignee: 'demo' } },
   getVariable: { variableKey: k }, searchVariables: { filter: { name: 'orderId' } },
 };
+
+/** How many tools Camunda's MCP server has (one sample call each), so tests need not say 18. */
+export const CAMUNDA_TOOL_COUNT = Object.keys(sampleCalls).length;
 
 /** One call of each operator tool (MCP_TOOLSETS), with arguments the sample data answers. */
 export const operatorCalls = {
@@ -150,39 +153,6 @@ function searchItems(make, body, fallback) {
   return Array.from({ length: n }, (_, i) => make(i));
 }
 
-/** The default (healthy cluster) answer to a REST call, or undefined for unknown routes. */
-function sampleAnswer(method, path, body) {
-  const json = (payload, status = 200) => ({ status, json: payload });
-  const m = (re) => path.match(re);
-  if (method === 'GET' && path === '/v2/status') return { status: 204 };
-  if (method === 'GET' && path === '/v2/topology') return json(topology);
-  if (method === 'GET' && m(/^\/v2\/incidents\/\d+$/)) return json({ ...incident, incidentKey: path.split('/')[3] });
-  if (method === 'POST' && m(/^\/v2\/incidents\/\d+\/resolution$/)) return { status: 204 };
-  if (method === 'POST' && path === '/v2/incidents/search') return json(page(searchItems(() => incident, body, 1)));
-  if (method === 'GET' && m(/^\/v2\/process-definitions\/\d+$/)) return json(processDefinition);
-  if (method === 'GET' && m(/^\/v2\/process-definitions\/\d+\/xml$/)) return { status: 200, type: 'text/xml', text: BPMN_XML };
-  if (method === 'POST' && path === '/v2/process-definitions/search') return json(page(searchItems(() => processDefinition, body, 1)));
-  if (method === 'POST' && path === '/v2/process-instances') {
-    return json({
-      processDefinitionId: body?.processDefinitionId ?? 'order-process', processDefinitionVersion: 3,
-      tenantId: '<default>', variables: {}, processDefinitionKey: DEF_KEY,
-      processInstanceKey: '2251799813699999', tags: body?.tags ?? [], businessId: body?.businessId ?? null,
-    });
-  }
-  if (method === 'GET' && m(/^\/v2\/process-instances\/\d+$/)) return json(processInstance());
-  if (method === 'POST' && path === '/v2/process-instances/search') return json(page(searchItems(processInstance, body, 3)));
-  if (method === 'POST' && m(/^\/v2\/user-tasks\/\d+\/assignment$/)) return { status: 204 };
-  if (method === 'DELETE' && m(/^\/v2\/user-tasks\/\d+\/assignee$/)) return { status: 204 };
-  if (method === 'POST' && m(/^\/v2\/user-tasks\/\d+\/completion$/)) return { status: 204 };
-  if (method === 'GET' && m(/^\/v2\/user-tasks\/\d+$/)) return json(userTask);
-  if (method === 'POST' && m(/^\/v2\/user-tasks\/\d+\/(effective-)?variables\/search$/)) return json(page(searchItems(variable, body, 3)));
-  if (method === 'POST' && path === '/v2/user-tasks/search') return json(page(searchItems(() => userTask, body, 1)));
-  if (method === 'GET' && m(/^\/v2\/variables\/\d+$/)) return json(variable(0));
-  if (method === 'POST' && path === '/v2/variables/search') return json(page(searchItems(variable, body, 3)));
-  if (method === 'PATCH' && m(/^\/v2\/jobs\/\d+$/)) return { status: 204 };
-  return operatorAnswer(method, path, body, json, m);
-}
-
 /**
  * Message subscriptions as an 8.10 cluster keeps them: one an instance waits on, and start
  * events, three marked as MCP tools (`io.camunda.tool:*` properties; one since removed) and one
@@ -215,60 +185,90 @@ export const messageSubscriptions = [
   startEvent('2251799813695004', null, 'invoice-received', 'invoice-approval', 'CREATED', {}),
 ];
 
-/** Answers to the operator toolsets' REST calls (MCP_TOOLSETS). */
-function operatorAnswer(method, path, body, json, m) {
-  const search = (item) => json(page(searchItems(item, body, 1)));
-  if (method === 'POST' && path === '/v2/messages/publication') return json({ tenantId: '<default>', messageKey: '2251799813691000' });
-  if (method === 'POST' && path === '/v2/messages/correlation') return json({ tenantId: '<default>', messageKey: '2251799813691001', processInstanceKey: INSTANCE_KEY });
-  if (method === 'POST' && path === '/v2/message-subscriptions/search') {
+const json = (payload, status = 200) => ({ status, json: payload });
+const noContent = () => ({ status: 204 });
+/** A search answering `make(i)` items: `limit` of them when asked, else `fallback`. */
+const searchOf = (make, fallback = 1) => ({ body }) => json(page(searchItems(make, body, fallback)));
+const DMN_XML = '<?xml version="1.0" encoding="UTF-8"?><definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="risk" name="Risk"><decision id="risk-check" name="Risk check"/></definitions>';
+
+/**
+ * The stand-in's REST routes, one row per endpoint: [method, path pattern, handler]. A `:name`
+ * segment matches a key (digits only, as Camunda's keys are) and reaches the handler as
+ * `params.name`; every other segment matches literally. A handler gets { params, body, path }
+ * (`body` parsed as JSON, or the raw text when it is not JSON) and returns the answer
+ * { status, json | text, type }. No two rows match the same request, so their order is free.
+ * Adding an endpoint is adding a row; with `demo`, demo.mjs answers first and falls back here.
+ */
+const ROUTES = routeTable([
+  // Camunda's tools (sampleCalls)
+  ['GET', '/v2/status', noContent],
+  ['GET', '/v2/topology', () => json(topology)],
+  ['GET', '/v2/incidents/:incidentKey', ({ params }) => json({ ...incident, incidentKey: params.incidentKey })],
+  ['POST', '/v2/incidents/:incidentKey/resolution', noContent],
+  ['POST', '/v2/incidents/search', searchOf(() => incident)],
+  ['GET', '/v2/process-definitions/:processDefinitionKey', () => json(processDefinition)],
+  ['GET', '/v2/process-definitions/:processDefinitionKey/xml', () => ({ status: 200, type: 'text/xml', text: BPMN_XML })],
+  ['POST', '/v2/process-definitions/search', searchOf(() => processDefinition)],
+  ['POST', '/v2/process-instances', ({ body }) => json({
+    processDefinitionId: body?.processDefinitionId ?? 'order-process', processDefinitionVersion: 3,
+    tenantId: '<default>', variables: {}, processDefinitionKey: DEF_KEY,
+    processInstanceKey: '2251799813699999', tags: body?.tags ?? [], businessId: body?.businessId ?? null,
+  })],
+  ['GET', '/v2/process-instances/:processInstanceKey', () => json(processInstance())],
+  ['POST', '/v2/process-instances/search', searchOf(processInstance, 3)],
+  ['POST', '/v2/user-tasks/:userTaskKey/assignment', noContent],
+  ['DELETE', '/v2/user-tasks/:userTaskKey/assignee', noContent],
+  ['POST', '/v2/user-tasks/:userTaskKey/completion', noContent],
+  ['GET', '/v2/user-tasks/:userTaskKey', () => json(userTask)],
+  ['POST', '/v2/user-tasks/:userTaskKey/variables/search', searchOf(variable, 3)],
+  ['POST', '/v2/user-tasks/:userTaskKey/effective-variables/search', searchOf(variable, 3)],
+  ['POST', '/v2/user-tasks/search', searchOf(() => userTask)],
+  ['GET', '/v2/variables/:variableKey', () => json(variable(0))],
+  ['POST', '/v2/variables/search', searchOf(variable, 3)],
+  ['PATCH', '/v2/jobs/:jobKey', noContent],
+
+  // The operator toolsets (MCP_TOOLSETS, operatorCalls)
+  ['POST', '/v2/messages/publication', () => json({ tenantId: '<default>', messageKey: '2251799813691000' })],
+  ['POST', '/v2/messages/correlation', () => json({ tenantId: '<default>', messageKey: '2251799813691001', processInstanceKey: INSTANCE_KEY })],
+  ['POST', '/v2/message-subscriptions/search', ({ body }) => {
     const hits = messageSubscriptions.filter((s) => Object.entries(body?.filter ?? {}).every(([k, c]) => meets(s[k] ?? null, c)));
     return json(page(hits.slice(0, body?.page?.limit ?? 100)));
-  }
-  if (method === 'POST' && m(/^\/v2\/process-instances\/\d+\/cancellation$/)) return { status: 204 };
-  if (method === 'PUT' && m(/^\/v2\/element-instances\/\d+\/variables$/)) return { status: 204 };
-  if (method === 'POST' && path === '/v2/element-instances/search') {
-    return search(() => ({
-      processDefinitionId: 'order-process', startDate: T0, endDate: null, elementId: 'ChargeCard', elementName: 'Charge card',
-      type: 'SERVICE_TASK', state: 'ACTIVE', hasIncident: true, tenantId: '<default>', elementInstanceKey: '2251799813690060',
-      processInstanceKey: INSTANCE_KEY, processDefinitionKey: DEF_KEY, incidentKey: INCIDENT_KEY,
-    }));
-  }
-  if (method === 'GET' && m(/^\/v2\/process-instances\/\d+\/statistics\/element-instances$/)) {
-    return json({ items: [{ elementId: 'ChargeCard', active: 1, canceled: 0, incidents: 1, completed: 0 }, { elementId: 'OrderReceived', active: 0, canceled: 0, incidents: 0, completed: 1 }] });
-  }
-  if (method === 'POST' && path === '/v2/jobs/search') {
-    return search(() => ({
-      customHeaders: {}, elementInstanceKey: '2251799813690060', hasFailedWithRetriesLeft: false, jobKey: JOB_KEY, kind: 'BPMN_ELEMENT',
-      listenerEventType: 'UNSPECIFIED', processDefinitionId: 'order-process', processDefinitionKey: DEF_KEY, processInstanceKey: INSTANCE_KEY,
-      retries: 0, state: 'FAILED', tenantId: '<default>', type: 'charge-card', worker: 'payments-worker', errorMessage: 'Payment provider answered 503', elementId: 'ChargeCard',
-    }));
-  }
-  if (method === 'POST' && m(/^\/v2\/jobs\/\d+\/(completion|failure|error)$/)) return { status: 204 };
-  if (method === 'POST' && path === '/v2/decision-definitions/search') {
-    return search(() => ({
-      decisionDefinitionId: 'risk-check', name: 'Risk check', version: 2, decisionRequirementsId: 'risk', tenantId: '<default>',
-      decisionDefinitionKey: '2251799813692000', decisionRequirementsKey: '2251799813691999', decisionRequirementsName: 'Risk', decisionRequirementsVersion: 2,
-    }));
-  }
-  if (method === 'GET' && m(/^\/v2\/decision-definitions\/\d+\/xml$/)) {
-    return { status: 200, type: 'text/xml', text: '<?xml version="1.0" encoding="UTF-8"?><definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="risk" name="Risk"><decision id="risk-check" name="Risk check"/></definitions>' };
-  }
-  if (method === 'POST' && path === '/v2/decision-definitions/evaluation') {
-    return json({
-      decisionDefinitionId: 'risk-check', decisionDefinitionKey: '2251799813692000', decisionDefinitionName: 'Risk check', decisionDefinitionVersion: 2,
-      decisionRequirementsId: 'risk', decisionRequirementsKey: '2251799813691999', output: '"low"', failedDecisionDefinitionId: null, failureMessage: null,
-      tenantId: '<default>', decisionInstanceKey: '2251799813692100', decisionEvaluationKey: '2251799813692100', evaluatedDecisions: [],
-    });
-  }
-  if (method === 'POST' && path === '/v2/decision-instances/search') {
-    return search(() => ({
-      decisionEvaluationInstanceKey: '2251799813692100-1', state: 'EVALUATED', evaluationDate: T0, evaluationFailure: null,
-      decisionDefinitionId: 'risk-check', decisionDefinitionName: 'Risk check', decisionDefinitionVersion: 2, decisionDefinitionType: 'DECISION_TABLE',
-      result: '"low"', tenantId: '<default>', decisionEvaluationKey: '2251799813692100', processDefinitionKey: DEF_KEY, processInstanceKey: INSTANCE_KEY,
-      decisionDefinitionKey: '2251799813692000', elementInstanceKey: '2251799813690080', rootDecisionDefinitionKey: '2251799813692000',
-    }));
-  }
-  if (method === 'POST' && path === '/v2/deployments') {
+  }],
+  ['POST', '/v2/process-instances/:processInstanceKey/cancellation', noContent],
+  ['PUT', '/v2/element-instances/:elementInstanceKey/variables', noContent],
+  ['POST', '/v2/element-instances/search', searchOf(() => ({
+    processDefinitionId: 'order-process', startDate: T0, endDate: null, elementId: 'ChargeCard', elementName: 'Charge card',
+    type: 'SERVICE_TASK', state: 'ACTIVE', hasIncident: true, tenantId: '<default>', elementInstanceKey: '2251799813690060',
+    processInstanceKey: INSTANCE_KEY, processDefinitionKey: DEF_KEY, incidentKey: INCIDENT_KEY,
+  }))],
+  ['GET', '/v2/process-instances/:processInstanceKey/statistics/element-instances', () => json({
+    items: [{ elementId: 'ChargeCard', active: 1, canceled: 0, incidents: 1, completed: 0 }, { elementId: 'OrderReceived', active: 0, canceled: 0, incidents: 0, completed: 1 }],
+  })],
+  ['POST', '/v2/jobs/search', searchOf(() => ({
+    customHeaders: {}, elementInstanceKey: '2251799813690060', hasFailedWithRetriesLeft: false, jobKey: JOB_KEY, kind: 'BPMN_ELEMENT',
+    listenerEventType: 'UNSPECIFIED', processDefinitionId: 'order-process', processDefinitionKey: DEF_KEY, processInstanceKey: INSTANCE_KEY,
+    retries: 0, state: 'FAILED', tenantId: '<default>', type: 'charge-card', worker: 'payments-worker', errorMessage: 'Payment provider answered 503', elementId: 'ChargeCard',
+  }))],
+  ['POST', '/v2/jobs/:jobKey/completion', noContent],
+  ['POST', '/v2/jobs/:jobKey/failure', noContent],
+  ['POST', '/v2/jobs/:jobKey/error', noContent],
+  ['POST', '/v2/decision-definitions/search', searchOf(() => ({
+    decisionDefinitionId: 'risk-check', name: 'Risk check', version: 2, decisionRequirementsId: 'risk', tenantId: '<default>',
+    decisionDefinitionKey: '2251799813692000', decisionRequirementsKey: '2251799813691999', decisionRequirementsName: 'Risk', decisionRequirementsVersion: 2,
+  }))],
+  ['GET', '/v2/decision-definitions/:decisionDefinitionKey/xml', () => ({ status: 200, type: 'text/xml', text: DMN_XML })],
+  ['POST', '/v2/decision-definitions/evaluation', () => json({
+    decisionDefinitionId: 'risk-check', decisionDefinitionKey: '2251799813692000', decisionDefinitionName: 'Risk check', decisionDefinitionVersion: 2,
+    decisionRequirementsId: 'risk', decisionRequirementsKey: '2251799813691999', output: '"low"', failedDecisionDefinitionId: null, failureMessage: null,
+    tenantId: '<default>', decisionInstanceKey: '2251799813692100', decisionEvaluationKey: '2251799813692100', evaluatedDecisions: [],
+  })],
+  ['POST', '/v2/decision-instances/search', searchOf(() => ({
+    decisionEvaluationInstanceKey: '2251799813692100-1', state: 'EVALUATED', evaluationDate: T0, evaluationFailure: null,
+    decisionDefinitionId: 'risk-check', decisionDefinitionName: 'Risk check', decisionDefinitionVersion: 2, decisionDefinitionType: 'DECISION_TABLE',
+    result: '"low"', tenantId: '<default>', decisionEvaluationKey: '2251799813692100', processDefinitionKey: DEF_KEY, processInstanceKey: INSTANCE_KEY,
+    decisionDefinitionKey: '2251799813692000', elementInstanceKey: '2251799813690080', rootDecisionDefinitionKey: '2251799813692000',
+  }))],
+  ['POST', '/v2/deployments', ({ body }) => { // multipart: the body is the raw text, its file names are the resources
     const files = typeof body === 'string' ? [...body.matchAll(/filename="([^"]+)"/g)].map((f) => f[1]) : [];
     return json({
       deploymentKey: '2251799813693000', tenantId: '<default>',
@@ -276,15 +276,39 @@ function operatorAnswer(method, path, body, json, m) {
         processDefinition: { processDefinitionId: name.replace(/\.\w+$/, ''), processDefinitionVersion: 1, resourceName: name, tenantId: '<default>', processDefinitionKey: String(2251799813693001n + BigInt(i)) },
       })),
     });
-  }
-  if (method === 'POST' && m(/^\/v2\/resources\/\d+\/deletion$/)) return json({ resourceKey: path.split('/')[3], batchOperation: null });
-  if (method === 'POST' && path === '/v2/audit-logs/search') {
-    return search(() => ({
-      auditLogKey: '2251799813694000', entityKey: INSTANCE_KEY, entityType: 'PROCESS_INSTANCE', operationType: 'CANCEL', timestamp: T0,
-      actorId: 'alice', actorType: 'USER', tenantId: '<default>', result: 'SUCCESS', category: 'DEPLOYED_RESOURCES', processInstanceKey: INSTANCE_KEY,
-    }));
+  }],
+  ['POST', '/v2/resources/:resourceKey/deletion', ({ params }) => json({ resourceKey: params.resourceKey, batchOperation: null })],
+  ['POST', '/v2/audit-logs/search', searchOf(() => ({
+    auditLogKey: '2251799813694000', entityKey: INSTANCE_KEY, entityType: 'PROCESS_INSTANCE', operationType: 'CANCEL', timestamp: T0,
+    actorId: 'alice', actorType: 'USER', tenantId: '<default>', result: 'SUCCESS', category: 'DEPLOYED_RESOURCES', processInstanceKey: INSTANCE_KEY,
+  }))],
+]);
+
+/** Compiles rows of [method, pattern, handler]: each pattern split into its segments once. */
+function routeTable(rows) {
+  return rows.map(([method, pattern, handler]) => ({ method, pattern, segments: pattern.split('/'), handler }));
+}
+
+/** The row of `table` that `method` and `path` match, with the path's params, or undefined. */
+function findRoute(table, method, path) {
+  const parts = path.split('/');
+  for (const route of table) {
+    if (route.method !== method || route.segments.length !== parts.length) continue;
+    const params = {};
+    const hit = route.segments.every((s, i) => {
+      if (s[0] !== ':') return s === parts[i];
+      params[s.slice(1)] = parts[i];
+      return /^\d+$/.test(parts[i]);
+    });
+    if (hit) return { route, params };
   }
   return undefined;
+}
+
+/** The default (healthy cluster) answer to a REST call, or undefined for unknown routes. */
+function sampleAnswer(method, path, body) {
+  const hit = findRoute(ROUTES, method, path);
+  return hit?.route.handler({ params: hit.params, body, path });
 }
 
 /**
