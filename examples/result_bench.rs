@@ -3,6 +3,10 @@
 //! MCP requests (issue 11). Run by `bench/run.sh`; prints figures, asserts nothing.
 //! The Worker runs the same Rust compiled to wasm; this isolates our code from the runtime.
 
+// A global allocator that counts bytes needs `unsafe impl GlobalAlloc`: measurement only, never
+// part of the gateway.
+#![allow(unsafe_code)]
+
 /// The black-box tests' helpers: the App as they build it and MCP requests as they post them.
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../tests/common/mod.rs"]

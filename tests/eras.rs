@@ -32,7 +32,10 @@ fn discover_lists_and_calls_in_the_modern_lane() {
     assert!(r["capabilities"]["tools"].is_object());
 
     let (_, v, _) = status_and_body(modern("tools/list", json!({})));
-    assert_eq!(v["result"]["tools"].as_array().unwrap().len(), 18);
+    assert_eq!(
+        v["result"]["tools"].as_array().unwrap().len(),
+        camunda_tools()
+    );
     assert_eq!(v["result"]["resultType"], "complete");
     assert_eq!(v["result"]["cacheScope"], "public");
 
@@ -191,7 +194,10 @@ fn legacy_lane_is_unchanged_and_keeps_no_state_from_a_modern_request() {
         "2025-11-25",
     );
     let v = body_json(&send(&app, &rec, list));
-    assert_eq!(v["result"]["tools"].as_array().unwrap().len(), 18);
+    assert_eq!(
+        v["result"]["tools"].as_array().unwrap().len(),
+        camunda_tools()
+    );
     assert!(v["result"].get("ttlMs").is_none());
     // server/discover is a 2026-07-28 method: unknown to the 2025 lane (HTTP 200, -32601).
     let resp = send(

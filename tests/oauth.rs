@@ -749,6 +749,7 @@ fn person_tokens_are_refreshed_before_they_expire_and_a_refused_refresh_ends_the
 
 /// Every attack of the issue, each refused at the edge with nothing sent to the cluster.
 #[test]
+#[allow(clippy::too_many_lines)] // a table of attacks, one row each
 fn attacks_are_refused_at_the_edge() {
     let mut vars = oauth_vars();
     // A second MCP endpoint, so that a token can be tried at a resource it was not minted for.

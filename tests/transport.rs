@@ -83,7 +83,10 @@ fn initialize_negotiates_the_version_and_is_optional() {
         &rec,
         post(r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#),
     ));
-    assert_eq!(v["result"]["tools"].as_array().unwrap().len(), 18);
+    assert_eq!(
+        v["result"]["tools"].as_array().unwrap().len(),
+        camunda_tools()
+    );
     for (method, key) in [
         ("resources/list", "resources"),
         ("resources/templates/list", "resourceTemplates"),

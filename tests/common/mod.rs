@@ -250,3 +250,13 @@ pub fn modern(method: &str, mut params: Value) -> Request {
     }
     req
 }
+
+/// How many tools Camunda's gateway has: counted from the catalogue, never written down.
+#[allow(dead_code)] // each test crate compiles this module; not all count tools
+pub fn camunda_tools() -> usize {
+    use camunda_mcp_edge::camunda::tools::{Catalogue, HintMode};
+    use camunda_mcp_edge::routes::ApiVersion;
+    Catalogue::new(ApiVersion::V8_9, HintMode::Camunda)
+        .tools()
+        .len()
+}
