@@ -11,6 +11,7 @@ use std::rc::Rc;
 use serde_json::{json, Map, Value};
 
 use crate::camunda::client::Cluster;
+use crate::camunda::flow;
 use crate::camunda::processes;
 use crate::camunda::results::ToolError;
 use crate::camunda::schema::Arguments;
@@ -88,8 +89,6 @@ type ProcessList = (u64, Rc<Vec<Value>>);
 #[derive(Debug)]
 pub struct Outcome {
     pub answer: Result<String, RpcError>,
-    /// The tool that was called, if the request named one.
-    pub tool: Option<String>,
     /// The tool answered with `isError`.
     pub tool_error: bool,
     /// Status of the cluster's last answer, if it was called.
@@ -102,25 +101,9 @@ impl Outcome {
     fn of(answer: Result<String, RpcError>) -> Self {
         Outcome {
             answer,
-            tool: None,
             tool_error: false,
             upstream: None,
             refused: None,
-        }
-    }
-
-    /// The outcome of a call of `name`, until it is known.
-    fn for_tool(name: &str) -> Self {
-        Outcome {
-            tool: Some(name.chars().take(64).collect()),
-            ..Outcome::of(Ok(String::new()))
-        }
-    }
-
-    fn refused(reason: &'static str, err: RpcError) -> Self {
-        Outcome {
-            refused: Some(reason),
-            ..Outcome::of(Err(err))
         }
     }
 }
@@ -289,7 +272,9 @@ impl Server {
         &self.catalogue
     }
 
-    /// Answers one JSON-RPC request of `lane` (a modern one has passed `era::modern_checks`).
+    /// Answers one JSON-RPC request of `lane` (a modern one has passed `era::modern_checks`)
+    /// other than `tools/call`, whose tool the policy resolves first ([`Server::call_tool`],
+    /// [`Server::call_process`]).
     pub async fn dispatch<C: HttpClient>(
         &self,
         lane: Lane,
@@ -309,15 +294,10 @@ impl Server {
                 "Invalid params: unknown cursor; tools/list returns every tool in one page",
             )));
         }
-        if let Endpoint::Processes(processes) = &offer.endpoint {
-            match method {
-                "tools/list" => return self.process_list(lane, cluster, processes).await,
-                "tools/call" => return self.process_call(lane, cluster, params, processes).await,
-                _ => {}
-            }
+        if let (Endpoint::Processes(processes), "tools/list") = (&offer.endpoint, method) {
+            return self.process_list(lane, cluster, processes).await;
         }
         match method {
-            "tools/call" => return self.call(lane, cluster, params, offer).await,
             "tools/list" => Outcome::of(Ok(self.tools_list(lane, offer))),
             "server/discover" if !legacy => fixed(&id.discover),
             "initialize" if legacy => Outcome::of(Ok(id.initialize(params).to_string())),
@@ -335,31 +315,15 @@ impl Server {
         }
     }
 
-    async fn call<C: HttpClient>(
+    /// `tools/call` of `tool`, which the policy resolved and admitted on this route.
+    pub async fn call_tool<C: HttpClient>(
         &self,
         lane: Lane,
         cluster: &Cluster<'_, C>,
+        tool: &Tool,
         params: &Params<'_>,
-        offer: &Offer,
     ) -> Outcome {
-        let name = match tool_name(params) {
-            Ok(name) => name,
-            Err(err) => return Outcome::refused("invalid_params", err),
-        };
-        let mut outcome = Outcome::for_tool(&name);
-        // A tool this route does not offer does not exist for the caller.
-        let tool = self
-            .catalogue
-            .index(&name)
-            .filter(|&i| offer.offered.contains(i))
-            .map(|i| &self.catalogue.tools()[i]);
-        let Some(tool) = tool else {
-            let err = RpcError::invalid_params(format!("Unknown tool: {name}"));
-            return Outcome {
-                tool: outcome.tool,
-                ..Outcome::refused("unknown_tool", err)
-            };
-        };
+        let mut outcome = Outcome::of(Ok(String::new()));
         let args = match params.arguments.map(|raw| raw.get()) {
             None | Some("null") => Ok(Arguments::default()),
             Some(raw) if !raw.starts_with('{') => {
@@ -377,17 +341,17 @@ impl Server {
             Err(why) => {
                 outcome.tool_error = true;
                 let err = ToolError::InvalidArgument(why);
-                outcome.answer = Ok(self.identity(offer).result_frame(lane, &err.to_result()));
+                outcome.answer = Ok(self.cluster.result_frame(lane, &err.to_result()));
                 return outcome;
             }
         };
-        let called = cluster.call(tool, args).await;
+        let called = flow::call(cluster, tool, args).await;
         outcome.upstream = called.upstream;
         let result = called.result.unwrap_or_else(|err| {
             outcome.tool_error = true;
             err.to_result()
         });
-        outcome.answer = Ok(self.identity(offer).result_frame(lane, &result));
+        outcome.answer = Ok(self.cluster.result_frame(lane, &result));
         outcome
     }
 
@@ -418,8 +382,8 @@ impl Server {
             Some(tools) => tools,
             None => {
                 let listed = cluster.process_tools().await;
-                outcome.upstream = cluster.last_status();
-                let tools: Rc<Vec<Value>> = match listed {
+                outcome.upstream = listed.upstream;
+                let tools: Rc<Vec<Value>> = match listed.result {
                     Ok(tools) => Rc::new(tools),
                     Err(err) => {
                         let problem = match &err {
@@ -472,26 +436,15 @@ impl Server {
         outcome
     }
 
-    /// `tools/call` of `/mcp/processes` (the policy has admitted the tool's class already).
-    async fn process_call<C: HttpClient>(
+    /// `tools/call` of process tool `name` at `/mcp/processes`, which the policy admitted.
+    pub async fn call_process<C: HttpClient>(
         &self,
         lane: Lane,
         cluster: &Cluster<'_, C>,
+        name: &str,
         params: &Params<'_>,
-        offer: &ProcessesOffer,
     ) -> Outcome {
-        let name = match tool_name(params) {
-            Ok(name) => name,
-            Err(err) => return Outcome::refused("invalid_params", err),
-        };
-        let mut outcome = Outcome::for_tool(&name);
-        let read = name == processes::GET_PROCESS_STATE;
-        let offered = if read { offer.reads } else { offer.writes };
-        if !offered {
-            outcome.refused = Some("unknown_tool");
-            outcome.answer = Err(RpcError::invalid_params(format!("Unknown tool: {name}")));
-            return outcome;
-        }
+        let mut outcome = Outcome::of(Ok(String::new()));
         let arguments = match params.arguments.map(|raw| raw.get()) {
             None | Some("null") => Map::new(),
             Some(raw) => match jsonrpc::strict_value(raw) {
@@ -512,10 +465,10 @@ impl Server {
             },
         };
         let called = cluster
-            .call_process_tool(&name, arguments, &fresh_correlation_key())
+            .call_process_tool(name, arguments, &fresh_correlation_key())
             .await;
-        outcome.upstream = cluster.last_status();
-        match called {
+        outcome.upstream = called.upstream;
+        match called.result {
             processes::Outcome::Unavailable(why) => {
                 outcome.refused = Some("unknown_tool");
                 outcome.answer = Err(RpcError::invalid_params(why.to_string()));
@@ -530,13 +483,6 @@ impl Server {
         }
         outcome
     }
-}
-
-/// The tool a call names.
-fn tool_name(params: &Params<'_>) -> Result<String, RpcError> {
-    era::string(params.name).ok_or_else(|| {
-        RpcError::invalid_params("Invalid params: \"name\" must be the name of a tool (a string)")
-    })
 }
 
 /// Where a caller's process tools are kept: its cluster and its credentials (the cluster shows

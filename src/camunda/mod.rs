@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod credentials;
+pub mod flow;
 pub mod processes;
 pub mod results;
 pub mod schema;

@@ -9,7 +9,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::client::{Cluster, Payload};
+use super::client::{Called, Calls, Cluster, Payload};
 use super::results::Call;
 use super::results::{self, is_success, structured_result, ToolError};
 use crate::http::Method;
@@ -112,7 +112,29 @@ const MAX_TOOLS: u32 = 500;
 impl<C: HttpClient> Cluster<'_, C> {
     /// The tools of the processes server for this caller: `getProcessState`, then one tool per
     /// active start event marked as a tool.
-    pub async fn process_tools(&self) -> Result<Vec<Value>, ToolError> {
+    pub async fn process_tools(&self) -> Called<Result<Vec<Value>, ToolError>> {
+        let mut calls = Calls::new(self);
+        let listed = calls.list_process_tools().await;
+        calls.called(listed)
+    }
+
+    /// Calls the processes tool `name` with `arguments` (an object, or none).
+    pub async fn call_process_tool(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        correlation_key: &str,
+    ) -> Called<Outcome> {
+        let mut calls = Calls::new(self);
+        let outcome = calls
+            .run_process_tool(name, arguments, correlation_key)
+            .await;
+        calls.called(outcome)
+    }
+}
+
+impl<C: HttpClient> Calls<'_, '_, C> {
+    async fn list_process_tools(&mut self) -> Result<Vec<Value>, ToolError> {
         let body = json!({
             "filter": {
                 "messageSubscriptionType": "START_EVENT",
@@ -127,14 +149,14 @@ impl<C: HttpClient> Cluster<'_, C> {
         Ok(tools)
     }
 
-    async fn subscriptions(&self, query: Value) -> Result<Vec<Value>, ToolError> {
+    async fn subscriptions(&mut self, query: Value) -> Result<Vec<Value>, ToolError> {
         let call = Call::new(Method::Post, "/message-subscriptions/search");
         let v = self.json(&call, Some(query)).await?;
         Ok(v["items"].as_array().cloned().unwrap_or_default())
     }
 
     /// One REST call whose JSON answer the gateway reads itself.
-    async fn json(&self, call: &Call, body: Option<Value>) -> Result<Value, ToolError> {
+    async fn json(&mut self, call: &Call, body: Option<Value>) -> Result<Value, ToolError> {
         let payload = body.map(|b| Payload::json(b.to_string()));
         let resp = self.send(call, payload, super::tools::Reply::Json).await?;
         if !is_success(resp.status) {
@@ -150,9 +172,8 @@ impl<C: HttpClient> Cluster<'_, C> {
         })
     }
 
-    /// Calls the processes tool `name` with `arguments` (an object, or none).
-    pub async fn call_process_tool(
-        &self,
+    async fn run_process_tool(
+        &mut self,
         name: &str,
         arguments: Map<String, Value>,
         correlation_key: &str,
@@ -206,7 +227,7 @@ impl<C: HttpClient> Cluster<'_, C> {
 
     /// `getProcessState`: the instance, its variables, its active elements and its incidents,
     /// from four reads.
-    async fn process_state(&self, args: &Map<String, Value>) -> Result<String, ToolError> {
+    async fn process_state(&mut self, args: &Map<String, Value>) -> Result<String, ToolError> {
         let key = match args.get("processInstanceKey") {
             Some(Value::Number(n)) if n.as_u64().is_some_and(|k| k > 0) => n.to_string(),
             Some(Value::String(s)) if key_text(&Value::String(s.clone())).is_some() => s.clone(),

@@ -397,6 +397,34 @@ pub fn failure(resp: &UpstreamResponse, call: &Call) -> ToolError {
     ToolError::problem(resp.status, reason(resp.status), detail, call)
 }
 
+/// A REST path with its `{key}` parameters filled from converted arguments, each value
+/// percent-encoded as one path segment (RFC 3986 §3.3): whatever a value holds, it cannot add
+/// a segment, a query or a fragment to the call.
+pub fn fill_path(template: &str, args: &Map<String, Value>) -> String {
+    let mut encoded = Map::new();
+    for (name, value) in args {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        encoded.insert(name.clone(), Value::String(path_segment(&text)));
+    }
+    fill(template, &encoded)
+}
+
+/// `text` as one path segment: unreserved characters as they are, every other byte `%XX`.
+fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// `{key}` placeholders in `template` filled from converted arguments.
 pub fn fill(template: &str, args: &Map<String, Value>) -> String {
     let mut out = String::with_capacity(template.len() + 16);
@@ -440,6 +468,21 @@ fn reason(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_parameters_are_one_encoded_segment_each() {
+        let args = json!({"k": 2251799813685249u64, "s": "a/../b?x=1#f %é"});
+        let args = args.as_object().unwrap();
+        assert_eq!(
+            fill_path("/incidents/{k}", args),
+            "/incidents/2251799813685249"
+        );
+        assert_eq!(
+            fill_path("/x/{s}/y", args),
+            "/x/a%2F..%2Fb%3Fx%3D1%23f%20%25%C3%A9/y"
+        );
+        assert_eq!(fill_path("/x/{missing}", args), "/x/{missing}");
+    }
     use crate::http::Method;
 
     fn call(method: Method, path: &str) -> Call {
