@@ -251,13 +251,36 @@ pub(super) fn one_of(
     Field::new(name, Shape::Enum(values), description)
 }
 
-/// `values` minus those that only `ApiVersion::V8_10` clusters accept.
-fn gated(v: ApiVersion, values: &[&'static str], newer: &[&'static str]) -> Vec<&'static str> {
-    values
-        .iter()
-        .copied()
-        .filter(|x| v >= ApiVersion::V8_10 || !newer.contains(x))
-        .collect()
+/// What a cluster of one API version accepts: the one way a row says what only 8.10 knows.
+/// An 8.9 cluster rejects what it does not know, so such fields, values and paths are not
+/// offered to it at all.
+#[derive(Debug, Clone, Copy)]
+struct Accepts(ApiVersion);
+
+impl Accepts {
+    fn newer(self) -> bool {
+        self.0 >= ApiVersion::V8_10
+    }
+
+    /// `item`, which only 8.10 knows, when the cluster does.
+    fn newer_item<T>(self, item: T) -> Option<T> {
+        self.newer().then_some(item)
+    }
+
+    /// `values` without those of `newer_values` the cluster does not know.
+    fn values(self, values: &[&'static str], newer_values: &[&'static str]) -> Vec<&'static str> {
+        let known = |x: &&str| self.newer() || !newer_values.contains(x);
+        values.iter().copied().filter(known).collect()
+    }
+
+    /// The path of the cluster's version.
+    fn path(self, older: &'static str, newer: &'static str) -> &'static str {
+        if self.newer() {
+            newer
+        } else {
+            older
+        }
+    }
 }
 
 pub(super) fn filter(fields: Vec<Field>) -> Field {
@@ -338,8 +361,7 @@ fn tags(description: &'static str) -> Field {
 
 #[allow(clippy::too_many_lines)]
 fn tools(v: ApiVersion) -> Vec<Tool> {
-    let newer = v >= ApiVersion::V8_10;
-    let only_newer = |f: Field| newer.then_some(f);
+    let v = Accepts(v);
     let plain = |name, description, read_only, method, path, fields, reply| Tool {
         name,
         description,
@@ -418,7 +440,7 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
                 filter(vec![
                     dates("creationTime", "When the incident was raised."),
                     string("elementId", "BPMN id of the element where the incident occurred."),
-                    one_of("errorType", gated(v, &[
+                    one_of("errorType", v.values(&[
                         "AD_HOC_SUB_PROCESS_NO_RETRIES", "CALLED_DECISION_ERROR", "CALLED_ELEMENT_ERROR",
                         "CONDITION_ERROR", "DECISION_EVALUATION_ERROR", "EXECUTION_LISTENER_NO_RETRIES",
                         "EXTRACT_VALUE_ERROR", "FORM_NOT_FOUND", "IO_MAPPING_ERROR", "JOB_NO_RETRIES",
@@ -518,13 +540,13 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
                     Some(Field::new("processDefinitionVersion", Shape::Int32, "Process version.")),
                     Some(key_string("processInstanceKey", "Key of the process instance.")),
                     Some(dates("startDate", "When the instance started.")),
-                    Some(one_of("state", gated(v, &["ACTIVE", "COMPLETED", "SUSPENDED", "TERMINATED"], &["SUSPENDED"]), "Instance state.")),
-                    only_newer(dates("suspendedDate", "When the instance was suspended.")),
+                    Some(one_of("state", v.values(&["ACTIVE", "COMPLETED", "SUSPENDED", "TERMINATED"], &["SUSPENDED"]), "Instance state.")),
+                    v.newer_item(dates("suspendedDate", "When the instance was suspended.")),
                     Some(tags("Instances carrying all of these tags.")),
                     Some(variable_filter("variables", "Instances whose variables have all of these values.")),
                 ].into_iter().flatten().collect()),
                 page(true),
-                sort(gated(v, &[
+                sort(v.values(&[
                     "processInstanceKey", "processDefinitionId", "processDefinitionName", "processDefinitionVersion",
                     "processDefinitionVersionTag", "processDefinitionKey", "parentProcessInstanceKey",
                     "parentElementInstanceKey", "startDate", "endDate", "suspendedDate", "state", "hasIncident",
@@ -585,7 +607,7 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
         search(
             "searchUserTaskVariables",
             read_doc!("Lists the variables visible to a user task (its own and those of enclosing scopes), with sorting and paging."),
-            if newer { "/user-tasks/{userTaskKey}/effective-variables/search" } else { "/user-tasks/{userTaskKey}/variables/search" },
+            v.path("/user-tasks/{userTaskKey}/variables/search", "/user-tasks/{userTaskKey}/effective-variables/search"),
             vec![
                 key("userTaskKey", "User task key", "Key of the user task."),
                 filter(vec![string("name", "Variable name.")]),
@@ -601,7 +623,7 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
             vec![
                 filter([
                     Some(string("assignee", "User the task is assigned to.")),
-                    only_newer(string("businessId", "Business identifier of the process instance.")),
+                    v.newer_item(string("businessId", "Business identifier of the process instance.")),
                     Some(dates("completionDate", "When the task was completed.")),
                     Some(dates("creationDate", "When the task was created.")),
                     Some(dates("dueDate", "When the task is due.")),
@@ -620,7 +642,7 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
                     Some(key_string("userTaskKey", "Key of the user task.")),
                 ].into_iter().flatten().collect()),
                 page(true),
-                sort(gated(v, &["creationDate", "completionDate", "followUpDate", "dueDate", "priority", "name", "businessId"], &["businessId"])),
+                sort(v.values(&["creationDate", "completionDate", "followUpDate", "dueDate", "priority", "name", "businessId"], &["businessId"])),
             ],
         ),
         get(
