@@ -1,8 +1,10 @@
-//! Plain HTTP data and the seam to the outside world (an HTTP client).
+//! Plain HTTP data: requests and responses as the core sees them, outbound requests and their
+//! answers, and the URL rules shared by settings and checks.
 //!
-//! The core never sees `worker` types: the wasm adapter converts a Workers request into
-//! [`Request`] once, and turns our [`Response`] back. That keeps every rule of the gateway
-//! testable natively, with a fake [`HttpClient`] standing in for `fetch`.
+//! The core never sees `worker` types: the wasm adapter reads a Workers request into
+//! [`Request`] once, and `src/edge.js` builds the runtime's `Response` from ours. That keeps
+//! every rule of the gateway testable natively, with a fake `ports::HttpClient` standing in for
+//! `fetch`.
 
 use crate::json::{Compact, JsonError};
 use std::fmt;

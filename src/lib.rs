@@ -11,7 +11,7 @@
 //!
 //! 1. Leaves: [`text`] (what text written by others may not show as it is; HTML escaping;
 //!    secrets), [`json`] (the cluster's JSON rewritten in one streaming pass), [`routes`]
-//!    (paths, server names, which cluster a path reaches).
+//!    (paths, server names, which cluster a path reaches, and the cluster's API version).
 //! 2. [`http`] (requests, responses, URL rules) and [`settings`] (every Worker var as data:
 //!    default, range or choices, secret or not, one line of documentation).
 //! 3. [`ports`] (what the core asks of the outside world: fetch, KV, Durable Objects, sealing,

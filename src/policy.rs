@@ -1,7 +1,8 @@
 //! Governance at the edge: which tools a route offers, which of them a caller may call, and how
 //! often. Decided before anything goes upstream, so a refused call costs the cluster nothing.
 //!
-//! Three questions, answered in this order for every `tools/call`:
+//! This module answers three questions; the policy stage of a `tools/call` (`app::call`) asks
+//! them in this order, with a person's confirmation (`confirm`) between the second and third:
 //! 1. Is the tool offered on this route? (`MCP_READ_ONLY`, `MCP_TOOLS`, `MCP_TOOLS_DENY`) If not,
 //!    it does not exist for the caller: absent from `tools/list`, `Unknown tool` when called.
 //! 2. May this caller call it? (`MCP_TOOL_SCOPES`, from the verified token) If not, it is absent

@@ -1,5 +1,5 @@
 //! MCP methods of a tools-only server, for both eras: `initialize`, `ping` and the empty
-//! resource and prompt lists (2025 lane), `server/discover` (2026-07-28 lane), and
+//! resource and prompt lists (both lanes), `server/discover` (2026-07-28 lane), and
 //! `tools/list` and `tools/call` (both). One dispatcher serves both lanes; the lane only
 //! decides which methods exist and how a result is framed ([`Lane::Modern`] results carry
 //! `resultType`, `_meta` and, for lists, caching hints).

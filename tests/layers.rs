@@ -1,8 +1,8 @@
 //! The crate's shape, checked: each top-level module may use only the modules of the layers
 //! below its own (the layers are listed here and in `src/lib.rs`'s `# Layout`), and no file
 //! reaches, directly or round about, back to itself. Reads the sources as text: a `use` or a
-//! `crate::…`/`super::…` path anywhere outside comments counts, up to the file's unit tests
-//! (`#[cfg(test)]`), which may build their fixtures with any module.
+//! `crate::…`/`super::…` path (or a folder module's bare child name) anywhere outside comments
+//! counts, up to the file's `mod tests {` block: unit tests may build fixtures with any module.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

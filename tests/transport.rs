@@ -1,4 +1,4 @@
-//! The Streamable HTTP rules of GATEWAY.md §1, natively through `App::handle`.
+//! The Streamable HTTP rules of the contract (../shared/camunda/GATEWAY.md §1), natively through `App::handle`.
 
 #![cfg(not(target_arch = "wasm32"))] // black-box tests of the native build
 

@@ -1,7 +1,9 @@
 //! The policy stage of a `tools/call`: the tool is resolved once, then the policy's questions are
 //! asked in order — is it offered on this route, may this caller call it, has a person confirmed
 //! it (where that is asked), is the caller within its rate limit. What it finds goes to the
-//! audit record; what it resolves goes to dispatch, which looks nothing up again.
+//! audit record; what it resolves goes to dispatch, which looks nothing up again. A process tool
+//! of `/mcp/processes` is resolved by its class here; whether the cluster has such a process
+//! is the cluster's answer, found when the call runs.
 
 use serde_json::json;
 
@@ -60,7 +62,7 @@ pub(super) struct Found {
 
 impl<'a> Rules<'a> {
     /// Resolves and admits the call, or says why not.
-    pub async fn admit<L: Limiter>(
+    pub async fn check_call<L: Limiter>(
         &self,
         asked: &Asked<'_>,
         limits: &L,
@@ -120,8 +122,9 @@ impl<'a> Rules<'a> {
                     .index(name)
                     .filter(|&i| asked.offer.offered.contains(i))
                     .ok_or_else(unknown)?;
-                let permitted = asked.offer.listed.contains(index);
-                let scope = (!permitted).then(|| self.policy.scope_of(index)).flatten();
+                // Not callable means a scope is missing; should none be named, refuse anyway.
+                let scope = (!asked.offer.listed.contains(index))
+                    .then(|| self.policy.scope_of(index).unwrap_or_default());
                 let tool = &self.catalogue.tools()[index];
                 Ok((Resolved::Tool(tool), self.policy.class_of(index), scope))
             }

@@ -71,8 +71,9 @@ impl<S: Signatures + Sealer> App<S> {
                 return Err(ConfigError {
                     name: "MCP_CONFIRM_WRITES",
                     value: unknown.clone(),
-                    reason: "not a tool of this gateway (the 18 tools and the toolsets turned on)"
-                        .into(),
+                    reason:
+                        "not a tool of this gateway (Camunda's tools and the toolsets turned on)"
+                            .into(),
                 });
             }
         }
@@ -124,8 +125,9 @@ impl<S: Signatures + Sealer> App<S> {
         self.serve(req, req.body.as_slice(), &outside, now).await
     }
 
-    /// Answers one request whose body comes from `body`, read only once the caller is admitted;
-    /// `limits` are the rate limits of tool calls.
+    /// Answers one request whose body comes from `body`, read only once the caller is admitted.
+    /// `outside` is the request's outside world (fetch, rate limiters, the authorization
+    /// store); `now` is seconds since the epoch.
     pub async fn serve<'b, C: HttpClient, L: Limiter, K: Store + Grants<Op, Reply>>(
         &self,
         req: &Request,
@@ -221,8 +223,9 @@ impl<S: Signatures + Sealer> App<S> {
 
     /// The MCP endpoint as stages: transport check → admit the caller → read the body → parse
     /// (envelope, lane, era) → policy (offer, and for a `tools/call` the resolved, admitted
-    /// tool) → dispatch → respond. Each stage returns its refusal as a [`Stop`]; the record is
-    /// written here, from what the stages returned, and nowhere else.
+    /// tool) → dispatch → respond. Each stage returns its result or its refusal (a [`Stop`])
+    /// and never touches the record: [`App::stages`] writes the record from what they return,
+    /// and this function adds why a refused `tools/call` was refused.
     async fn mcp<'b, C: HttpClient, L: Limiter, K: Store + Grants<Op, Reply>>(
         &self,
         req: &Request,
@@ -266,7 +269,15 @@ impl<S: Signatures + Sealer> App<S> {
             .read(self.config.transport.max_body_bytes)
             .await
             .map_err(|e| Stop::Transport(Refusal::of_body(&e, &self.config.transport), None))?;
-        let (id, method, params) = parse_envelope(&body, trace)?;
+        let envelope = jsonrpc::parse(&body).map_err(|r| Stop::rpc(400, r.id.as_ref(), r.error));
+        let (id, method, params) = match envelope? {
+            Incoming::Request { id, method, params } => (id, method, params),
+            other => {
+                trace.rpc = other.method().map(|m| m.chars().take(64).collect());
+                return Err(Stop::Accepted);
+            }
+        };
+        trace.rpc = Some(method.chars().take(64).collect());
         let is_call = method == "tools/call";
         if is_call {
             trace.principal = caller.principal.clone();
@@ -290,7 +301,10 @@ impl<S: Signatures + Sealer> App<S> {
                 now,
             };
             let mut found = Found::default();
-            let admitted = self.rules().admit(&asked, outside.limits, &mut found).await;
+            let admitted = self
+                .rules()
+                .check_call(&asked, outside.limits, &mut found)
+                .await;
             trace.tool = found.tool;
             trace.argument_keys = found.argument_keys;
             trace.confirmation = found.confirmation;
@@ -302,30 +316,35 @@ impl<S: Signatures + Sealer> App<S> {
             None
         };
         let cluster = self.cluster(req, outside.client, now, target, &caller, &message);
-        let outcome = match &resolved {
-            Some(Resolved::Tool(tool)) => {
-                let call = self
-                    .server
-                    .call_tool(message.lane, &cluster, tool, &message.params);
-                call.await
-            }
-            Some(Resolved::Process(name)) => {
-                let call = self
-                    .server
-                    .call_process(message.lane, &cluster, name, &message.params);
-                call.await
-            }
-            None => {
-                let (lane, method, params) = (message.lane, &message.method, &message.params);
-                self.server
-                    .dispatch(lane, &cluster, method, params, &offer)
-                    .await
-            }
-        };
+        let outcome = self.dispatch(&cluster, &message, resolved, &offer).await;
         trace.tool_error = outcome.tool_error;
         trace.upstream = outcome.upstream;
         trace.refused = outcome.refused;
         self.respond(&message.id, outcome)
+    }
+
+    /// Dispatch: a resolved tool runs as it was resolved; any other method is the server's.
+    async fn dispatch<C: HttpClient>(
+        &self,
+        cluster: &Cluster<'_, C>,
+        message: &Message<'_>,
+        resolved: Option<Resolved<'_>>,
+        offer: &Offer,
+    ) -> Outcome {
+        let (lane, params) = (message.lane, &message.params);
+        match resolved {
+            Some(Resolved::Tool(tool)) => self.server.call_tool(lane, cluster, tool, params).await,
+            Some(Resolved::Process(name)) => {
+                let call = self.server.call_process(lane, cluster, &name, params);
+                call.await
+            }
+            None => {
+                let method = &message.method;
+                self.server
+                    .dispatch(lane, cluster, method, params, offer)
+                    .await
+            }
+        }
     }
 
     /// Admission: the caller's credentials, checked before anything else is read.
@@ -466,25 +485,6 @@ struct Message<'b> {
     lane: Lane,
     /// W3C trace context to pass on to the cluster.
     trace: Option<TraceContext>,
-}
-
-/// The envelope: a request goes on; a notification or response is accepted (202); anything
-/// else is a 400 naming what is wrong. The method goes into the record either way.
-fn parse_envelope<'b>(
-    body: &'b [u8],
-    trace: &mut Trace,
-) -> Result<(Id, String, Option<&'b serde_json::value::RawValue>), Stop> {
-    match jsonrpc::parse(body) {
-        Ok(Incoming::Request { id, method, params }) => {
-            trace.rpc = Some(method.chars().take(64).collect());
-            Ok((id, method, params))
-        }
-        Ok(other) => {
-            trace.rpc = other.method().map(|m| m.chars().take(64).collect());
-            Err(Stop::Accepted)
-        }
-        Err(rejected) => Err(Stop::rpc(400, rejected.id.as_ref(), rejected.error)),
-    }
 }
 
 /// The message's params, lane and era checks, and trace context.

@@ -1,5 +1,6 @@
 //! What one request did, as the access line of every request and the audit record of every
-//! tool call: written once, at the end, from what the stages found. Never tokens, headers,
+//! tool call: filled in by the pipeline from what the stages return, and written as lines once,
+//! at the end. Never tokens, headers,
 //! bodies or argument values.
 
 use std::borrow::Cow;

@@ -1,8 +1,6 @@
 //! The REST seam of one MCP request: which cluster, with whose credentials, and the calls a
 //! tool call makes there ([`Calls`]), each with the caller's trace context.
 
-use std::fmt;
-
 use super::credentials::Credentials;
 use super::results::{Call, ToolError};
 
@@ -10,15 +8,9 @@ use super::tools::Reply;
 use crate::http::{TraceContext, UpstreamRequest, UpstreamResponse};
 use crate::ports::HttpClient;
 
-impl fmt::Display for Call {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.path)
-    }
-}
-
 /// How long the cluster may take and how much of its answers is read and handed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct UpstreamLimits {
     /// The whole upstream exchange, body included (a 504 problem after).
     pub request_timeout_ms: u32,
     /// Largest upstream response body read (a tool error above).
@@ -41,7 +33,7 @@ pub struct Called<T = Result<String, ToolError>> {
 pub struct Cluster<'a, C> {
     pub client: &'a C,
     /// Timeout and result limits.
-    pub config: &'a Limits,
+    pub limits: &'a UpstreamLimits,
     /// REST base without `/v2` (with a physical tenant's prefix when routed to one).
     pub address: &'a str,
     /// The physical tenant the request was routed to, if any.
@@ -55,10 +47,10 @@ pub struct Cluster<'a, C> {
 }
 
 impl<'a, C: HttpClient> Cluster<'a, C> {
-    pub fn new(client: &'a C, config: &'a Limits, address: &'a str) -> Self {
+    pub fn new(client: &'a C, limits: &'a UpstreamLimits, address: &'a str) -> Self {
         Cluster {
             client,
-            config,
+            limits,
             address,
             tenant: None,
             credentials: Credentials::Forward(None),
@@ -92,15 +84,15 @@ impl<'c, 'a, C: HttpClient> Calls<'c, 'a, C> {
         }
     }
 
-    /// One REST call whose answer becomes the tool result as it is: a JSON answer is
-    /// compacted as it arrives (see [`results::json_success`]).
+    /// One REST call whose answer becomes the tool result: a JSON answer is compacted as it
+    /// arrives (see `results::json_success`).
     pub(super) async fn send_for_result(
         &mut self,
         call: &Call,
         body: Option<Payload>,
         reply: Reply,
     ) -> Result<UpstreamResponse, ToolError> {
-        let compact = matches!(reply, Reply::Json).then_some(self.cluster.config.max_result_chars);
+        let compact = matches!(reply, Reply::Json).then_some(self.cluster.limits.max_result_chars);
         self.exchange(call, body, reply, compact).await
     }
 
@@ -163,8 +155,8 @@ impl<'c, 'a, C: HttpClient> Calls<'c, 'a, C> {
             url: format!("{}{}", self.cluster.address, call.path),
             headers,
             body: body.map(|b| b.bytes),
-            timeout_ms: self.cluster.config.request_timeout_ms,
-            max_bytes: self.cluster.config.max_upstream_bytes,
+            timeout_ms: self.cluster.limits.request_timeout_ms,
+            max_bytes: self.cluster.limits.max_upstream_bytes,
             compact,
         };
         let resp = self

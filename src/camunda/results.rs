@@ -1,6 +1,8 @@
 //! REST answers → MCP `CallToolResult` JSON, and every tool failure → an `isError` result.
 //! This is the one place where a tool error gets its shape.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -13,6 +15,12 @@ pub struct Call {
     pub method: Method,
     /// Below the cluster's REST base, starting with `/v2`.
     pub path: String,
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
 }
 
 impl Call {

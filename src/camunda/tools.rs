@@ -22,7 +22,8 @@ pub enum Reply {
     Text(&'static str),
 }
 
-/// Tools whose REST side is more than one templated call.
+/// What a tool does besides one templated REST call: a check of its arguments, defaults, or
+/// more calls (`camunda::flow` runs each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     Plain,

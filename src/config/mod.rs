@@ -12,7 +12,7 @@ mod governance;
 mod tests;
 
 use crate::auth::mode::AuthMode;
-use crate::camunda::client::Limits;
+use crate::camunda::client::UpstreamLimits;
 use crate::camunda::credentials::UpstreamAuth;
 use crate::camunda::toolsets::Toolset;
 use crate::confirm::Confirm;
@@ -30,7 +30,7 @@ pub struct Config {
     /// Body size and time limits, allowed browser origins.
     pub transport: transport::Limits,
     /// Timeouts and size limits of the cluster's answers.
-    pub cluster: Limits,
+    pub cluster: UpstreamLimits,
     pub auth: AuthMode,
     /// Whose credentials the cluster is called with (`CAMUNDA_UPSTREAM_AUTH`).
     pub upstream: UpstreamAuth,
@@ -62,7 +62,7 @@ impl Config {
                 body_timeout_ms: vars.number("MCP_BODY_TIMEOUT_MS")?,
                 origins: origins(&vars),
             },
-            cluster: Limits {
+            cluster: UpstreamLimits {
                 request_timeout_ms: vars.number("CAMUNDA_REQUEST_TIMEOUT_MS")?,
                 max_upstream_bytes: vars.number("CAMUNDA_MAX_RESPONSE_BYTES")?,
                 max_result_chars: vars.number("MCP_MAX_RESULT_CHARS")?,

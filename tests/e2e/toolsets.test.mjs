@@ -26,9 +26,11 @@ test('every operator tool sends only spec-valid requests (8.9), through the SDK 
   t.after(async () => { await client.close(); await worker.close(); prism.close(); await up.close(); });
 
   const { tools } = await client.listTools();
-  assert.equal(tools.length, 37);
+  assert.equal(tools.length, CAMUNDA_TOOL_COUNT + Object.keys(operatorCalls).length);
   const listed = new Map(tools.map((tool) => [tool.name, tool]));
   assert.deepEqual(Object.keys(operatorCalls).filter((n) => !listed.has(n)), []);
+  // Every operator tool has a sample call the stand-in answers: a new tool without one fails here.
+  assert.deepEqual(tools.slice(CAMUNDA_TOOL_COUNT).map((t) => t.name).filter((n) => !(n in operatorCalls)), []);
   for (const name of ['cancelProcessInstance', 'deleteResource', 'createDeployment']) {
     assert.deepEqual([listed.get(name).annotations.readOnlyHint, listed.get(name).annotations.destructiveHint], [false, true], name);
   }

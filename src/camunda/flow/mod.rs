@@ -1,6 +1,7 @@
 //! How a tool call becomes REST calls. Most tools are one call whose answer is the result
-//! ([`call`] builds it from the tool's row); the few that need more are named flows, one file
-//! each, as the catalogue's [`Flow`] names them.
+//! ([`call`] builds it from the tool's row, `request.rs`). The tools that need more — more
+//! calls, or a check Camunda makes first — are named by the catalogue's [`Flow`]; each flow of
+//! more than a line has a file here.
 
 mod assign;
 mod deploy;
@@ -36,7 +37,7 @@ async fn run<C: HttpClient>(
     tool: &Tool,
     arguments: Arguments<'_>,
 ) -> Result<String, ToolError> {
-    let mut built = build(tool, arguments, calls.cluster.config.default_page_limit)?;
+    let mut built = build(tool, arguments, calls.cluster.limits.default_page_limit)?;
     match tool.flow {
         Flow::Plain => {}
         Flow::CreateProcessInstance => {

@@ -82,7 +82,7 @@ pub(super) fn reply<C>(
     call: &Call,
     args: &Map<String, Value>,
 ) -> Result<String, ToolError> {
-    let max = cluster.config.max_result_chars;
+    let max = cluster.limits.max_result_chars;
     match kind {
         Reply::Health if resp.status == 503 => Ok(text_result("UNHEALTHY", false)),
         _ if !is_success(resp.status) => Err(results::failure(resp, call)),
