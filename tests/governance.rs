@@ -571,3 +571,23 @@ fn class_scopes_gate_the_processes_server_too() {
         "a forbidden start reached the cluster"
     );
 }
+
+#[test]
+fn a_scope_every_token_needs_is_asked_for_once_at_admission() {
+    let app = oidc_app(&[("OIDC_REQUIRED_SCOPES", "camunda")]);
+    let rec = Recorder::default();
+    rec.answer(200, jwks());
+    let resp = send(
+        &app,
+        &rec,
+        bearer(call_req("getTopology"), &token("agent", "other")),
+    );
+    assert_eq!(resp.status, 403);
+    assert_eq!(
+        resp.header("www-authenticate").unwrap(),
+        "Bearer error=\"insufficient_scope\", scope=\"camunda\", \
+         resource_metadata=\"https://gw.test/.well-known/oauth-protected-resource\", \
+         error_description=\"the token lacks the scope camunda\""
+    );
+    assert_eq!(rec.calls().len(), 1, "only the key set was fetched");
+}

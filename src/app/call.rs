@@ -84,7 +84,7 @@ impl<'a> Rules<'a> {
                 scope: scope.to_owned(),
                 tool: found.tool.clone(),
             };
-            return Err(Stop::Auth(err, Some(asked.id.clone())));
+            return Err(Stop::StepUp(err, asked.id.clone()));
         }
         // Asked before the rate limit: only a call that runs counts.
         self.confirmation(asked, &name, class, found)?;

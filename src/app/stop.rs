@@ -11,8 +11,12 @@ use crate::mcp::transport;
 pub(super) enum Stop {
     /// An HTTP-level refusal of the request or its body; the id when the body was read for it.
     Transport(transport::Refusal, Option<Id>),
-    /// Credentials refused (401) or a scope missing (403); the id once the body was read.
+    /// Credentials refused (401), or a scope every token needs missing (403); the id once the
+    /// body was read.
     Auth(AuthError, Option<Id>),
+    /// The tool needs a scope the caller lacks: the 403 step-up challenge adds it to the scopes
+    /// asked for.
+    StepUp(AuthError, Id),
     /// A notification or a response: accepted, nothing to answer (202).
     Accepted,
     /// A JSON-RPC error with its HTTP status, and why a `tools/call` was refused, if it was.
@@ -60,7 +64,7 @@ impl Stop {
     /// Why a `tools/call` that stopped here was refused, for the audit record.
     pub(super) fn refused(&self) -> Option<&'static str> {
         match self {
-            Stop::Auth(AuthError::InsufficientScope { .. }, _) => Some("insufficient_scope"),
+            Stop::StepUp(..) => Some("insufficient_scope"),
             Stop::Limited { .. } => Some("rate_limited"),
             Stop::Answer { refused, .. } => Some(refused),
             Stop::Rpc { refused, .. } => *refused,
@@ -72,12 +76,13 @@ impl Stop {
     pub(super) fn response<'c>(self, challenge: impl FnOnce() -> Challenge<'c>) -> Response {
         match self {
             Stop::Transport(refusal, id) => refusal.response(id.as_ref()),
-            Stop::Auth(err, id) => {
+            Stop::Auth(err, id) => err.response(&challenge(), id.as_ref()),
+            Stop::StepUp(err, id) => {
                 let mut challenge = challenge();
                 if let AuthError::InsufficientScope { scope, .. } = &err {
                     challenge.scopes.push(scope.clone());
                 }
-                err.response(&challenge, id.as_ref())
+                err.response(&challenge, Some(&id))
             }
             Stop::Accepted => Response::new(202),
             Stop::Rpc {
