@@ -25,9 +25,9 @@ pub fn binding_name(class: ToolClass) -> &'static str {
 /// A set of catalogue tools, one bit per tool in catalogue order (Camunda's tools and every
 /// operator toolset fit: tests/toolsets.rs checks it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ToolSet(u64);
+pub struct ToolMask(u64);
 
-impl ToolSet {
+impl ToolMask {
     /// Catalogues are checked against this when the policy is built.
     pub const CAPACITY: usize = 64;
 
@@ -35,12 +35,12 @@ impl ToolSet {
         index < Self::CAPACITY && self.0 & (1 << index) != 0
     }
 
-    pub fn and(self, other: ToolSet) -> ToolSet {
-        ToolSet(self.0 & other.0)
+    pub fn and(self, other: ToolMask) -> ToolMask {
+        ToolMask(self.0 & other.0)
     }
 
-    fn of(indices: impl Iterator<Item = usize>) -> ToolSet {
-        ToolSet(indices.fold(0, |bits, i| bits | (1 << i)))
+    fn of(indices: impl Iterator<Item = usize>) -> ToolMask {
+        ToolMask(indices.fold(0, |bits, i| bits | (1 << i)))
     }
 
     pub fn len(self) -> usize {
@@ -57,9 +57,9 @@ pub struct Policy {
     /// Routes served read-only.
     read_only_routes: Vec<Reach>,
     /// Offered where writes are allowed.
-    writable: ToolSet,
+    writable: ToolMask,
     /// Offered on read-only routes.
-    read_only: ToolSet,
+    read_only: ToolMask,
     /// Per tool (catalogue order): the scope a caller needs, if any.
     scopes: Vec<Option<String>>,
     /// The `read`/`write` entries of `MCP_TOOL_SCOPES`, for tools outside the catalogue (the
@@ -74,7 +74,7 @@ impl Policy {
     pub fn new(g: &Governance, catalogue: &Catalogue) -> Result<Policy, ConfigError> {
         let tools = catalogue.tools();
         // Every toolset on still fits: tests/toolsets.rs checks it.
-        debug_assert!(tools.len() <= ToolSet::CAPACITY);
+        debug_assert!(tools.len() <= ToolMask::CAPACITY);
         let known = |var: &'static str, name: &str| {
             catalogue.index(name).ok_or_else(|| ConfigError {
                 name: var,
@@ -83,8 +83,8 @@ impl Policy {
             })
         };
         let allowed = match &g.allow {
-            None => ToolSet::of(0..tools.len()),
-            Some(names) => ToolSet::of(
+            None => ToolMask::of(0..tools.len()),
+            Some(names) => ToolMask::of(
                 names
                     .iter()
                     .map(|n| known("MCP_TOOLS", n))
@@ -92,15 +92,15 @@ impl Policy {
                     .into_iter(),
             ),
         };
-        let denied = ToolSet::of(
+        let denied = ToolMask::of(
             g.deny
                 .iter()
                 .map(|n| known("MCP_TOOLS_DENY", n))
                 .collect::<Result<Vec<_>, _>>()?
                 .into_iter(),
         );
-        let writable = ToolSet(allowed.0 & !denied.0);
-        let reads = ToolSet::of((0..tools.len()).filter(|&i| tools[i].read_only));
+        let writable = ToolMask(allowed.0 & !denied.0);
+        let reads = ToolMask::of((0..tools.len()).filter(|&i| tools[i].read_only));
         let read_only = writable.and(reads);
         let offered_anywhere = if g.read_only.contains(&Reach::Any) {
             read_only
@@ -152,7 +152,7 @@ impl Policy {
     }
 
     /// The tools this route offers.
-    pub fn offered(&self, dest: &Destination<'_>) -> ToolSet {
+    pub fn offered(&self, dest: &Destination<'_>) -> ToolMask {
         if dest.reached_by(&self.read_only_routes) {
             self.read_only
         } else {
@@ -167,11 +167,11 @@ impl Policy {
 
     /// The tools a caller holding `granted` scopes may call; `None` (no token in this auth
     /// mode) leaves every tool permitted, as scopes are only configured with OIDC.
-    pub fn permitted(&self, granted: Option<&[String]>) -> ToolSet {
+    pub fn permitted(&self, granted: Option<&[String]>) -> ToolMask {
         let Some(granted) = granted else {
-            return ToolSet::of(0..self.scopes.len());
+            return ToolMask::of(0..self.scopes.len());
         };
-        ToolSet::of((0..self.scopes.len()).filter(|&i| {
+        ToolMask::of((0..self.scopes.len()).filter(|&i| {
             self.scopes[i]
                 .as_ref()
                 .is_none_or(|s| granted.iter().any(|g| g == s))
@@ -275,7 +275,7 @@ mod tests {
         Ok((Policy::new(&c.governance, &catalogue)?, catalogue))
     }
 
-    fn names(c: &Catalogue, set: ToolSet) -> Vec<&'static str> {
+    fn names(c: &Catalogue, set: ToolMask) -> Vec<&'static str> {
         (0..c.tools().len())
             .filter(|&i| set.contains(i))
             .map(|i| c.tools()[i].name)

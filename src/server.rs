@@ -18,7 +18,7 @@ use crate::camunda::schema::Arguments;
 use crate::camunda::tools::{Catalogue, Tool};
 use crate::mcp::era::{self, Lane, Params, ALL_VERSIONS, LEGACY_VERSIONS};
 use crate::mcp::jsonrpc::{self, RpcError};
-use crate::policy::ToolSet;
+use crate::policy::ToolMask;
 use crate::ports::HttpClient;
 use crate::routes::{PROCESSES_SERVER_NAME, SERVER_NAME};
 
@@ -49,9 +49,9 @@ const MAX_LISTS: usize = 64;
 #[derive(Debug, Clone, Copy)]
 pub struct Offer {
     /// Offered on this route: any other tool is unknown.
-    pub offered: ToolSet,
+    pub offered: ToolMask,
     /// Of those, the ones this caller may call: what `tools/list` shows.
-    pub listed: ToolSet,
+    pub listed: ToolMask,
     /// The list depends on the caller (per-tool scopes), so caches must not share it.
     pub private: bool,
     pub endpoint: Endpoint,
@@ -126,7 +126,7 @@ pub struct Server {
     /// The catalogue's whole list in the modern lane.
     modern_list: String,
     /// `tools/list` results other than the whole public list, by (tools, modern, private).
-    lists: RefCell<HashMap<(ToolSet, bool, bool), String>>,
+    lists: RefCell<HashMap<(ToolMask, bool, bool), String>>,
     /// `/mcp/processes` lists by SHA-256 of (cluster address, credentials): until (ms), tools.
     process_lists: RefCell<HashMap<[u8; 32], ProcessList>>,
 }

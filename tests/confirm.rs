@@ -214,7 +214,7 @@ fn a_confirmed_call_is_counted_once_and_audited_with_its_outcome() {
     let serve = |req: camunda_mcp_edge::http::Request| {
         let outside = Outside {
             client: &rec,
-            limits: &limits,
+            limiters: &limits,
             store: &NoStore,
         };
         pollster::block_on(app.serve(&req, req.body.as_slice(), &outside, NOW))

@@ -8,7 +8,7 @@ mod common;
 
 use std::cell::RefCell;
 
-use camunda_mcp_edge::app::{audit_line, Outside, Trace};
+use camunda_mcp_edge::app::{audit_line, Outside, Record};
 use camunda_mcp_edge::http::Request;
 use camunda_mcp_edge::ports::NoStore;
 use chrono::{TimeZone, Utc};
@@ -239,12 +239,12 @@ fn public_lists_stay_public_without_scopes() {
 fn serve(
     app: &App,
     rec: &Recorder,
-    limits: &Counting,
+    limiters: &Counting,
     req: Request,
-) -> (camunda_mcp_edge::http::Response, Trace) {
+) -> (camunda_mcp_edge::http::Response, Record) {
     let outside = Outside {
         client: rec,
-        limits,
+        limiters,
         store: &NoStore,
     };
     pollster::block_on(app.serve(&req, req.body.as_slice(), &outside, NOW))

@@ -460,7 +460,7 @@ impl World {
     async fn serve(&self, req: Request) -> Response {
         let outside = Outside {
             client: &self.net,
-            limits: &NoLimits,
+            limiters: &NoLimits,
             store: &self.records,
         };
         self.app
@@ -1482,7 +1482,7 @@ fn anonymous_endpoints_have_a_budget_per_client_address() {
             .push(("cf-connecting-ip".into(), address.into()));
         let outside = Outside {
             client: &w.net,
-            limits: &limits,
+            limiters: &limits,
             store: &w.records,
         };
         pollster::block_on(w.app.serve(&req, req.body.as_slice(), &outside, NOW)).0

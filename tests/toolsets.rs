@@ -7,7 +7,7 @@ mod common;
 
 use camunda_mcp_edge::camunda::toolsets::Toolset;
 use camunda_mcp_edge::config::Config;
-use camunda_mcp_edge::policy::ToolSet;
+use camunda_mcp_edge::policy::ToolMask;
 use common::*;
 use serde_json::{json, Value};
 
@@ -58,9 +58,9 @@ fn toolsets_are_absent_unless_named_and_unknown_names_stop_the_gateway() {
     let all = names(&app_with(&[("MCP_TOOLSETS", ALL)])).len();
     assert_eq!(all, camunda_tools() + operator);
     assert!(
-        all <= ToolSet::CAPACITY,
+        all <= ToolMask::CAPACITY,
         "a tool set holds {}",
-        ToolSet::CAPACITY
+        ToolMask::CAPACITY
     );
     let err = Config::from_vars(|n| (n == "MCP_TOOLSETS").then(|| "jobs,operations".to_owned()))
         .err()

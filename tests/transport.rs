@@ -12,7 +12,7 @@ use camunda_mcp_edge::ports::NoStore;
 fn outside(rec: &Recorder) -> Outside<'_, Recorder, NoLimits, NoStore> {
     Outside {
         client: rec,
-        limits: &NoLimits,
+        limiters: &NoLimits,
         store: &NoStore,
     }
 }

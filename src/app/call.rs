@@ -65,7 +65,7 @@ impl<'a> Rules<'a> {
     pub async fn check_call<L: Limiter>(
         &self,
         asked: &Asked<'_>,
-        limits: &L,
+        limiters: &L,
         found: &mut Found,
     ) -> Result<Resolved<'a>, Stop> {
         if self.policy.audit_argument_keys {
@@ -93,7 +93,7 @@ impl<'a> Rules<'a> {
                 .principal
                 .rate_key(asked.req.header("cf-connecting-ip"))
         };
-        match limits.check(binding_name(class), key).await {
+        match limiters.check(binding_name(class), key).await {
             LimitCheck::Unlimited | LimitCheck::Allowed => Ok(resolved),
             LimitCheck::Failed(why) => {
                 found.limiter_failed = Some(why);

@@ -30,7 +30,7 @@ use crate::routes::{Kind, Target, MCP_PATH, METADATA_PATH};
 use crate::server::{Endpoint, Offer, Outcome, ProcessesOffer, Server};
 use crate::settings::ConfigError;
 use call::{Asked, Found, Resolved, Rules};
-pub use record::{audit_line, log_line, Trace};
+pub use record::{audit_line, log_line, Record};
 use stop::Stop;
 
 /// Everything that does not depend on the request: settings, the MCP server with its prepared
@@ -116,10 +116,10 @@ impl<S: Signatures + Sealer> App<S> {
         req: &Request,
         client: &C,
         now: u64,
-    ) -> (Response, Trace) {
+    ) -> (Response, Record) {
         let outside = Outside {
             client,
-            limits: &NoLimits,
+            limiters: &NoLimits,
             store: &NoStore,
         };
         self.serve(req, req.body.as_slice(), &outside, now).await
@@ -134,17 +134,18 @@ impl<S: Signatures + Sealer> App<S> {
         body: impl BodySource<'b>,
         outside: &Outside<'_, C, L, K>,
         now: u64,
-    ) -> (Response, Trace) {
-        let mut trace = Trace::default();
+    ) -> (Response, Record) {
+        let mut record = Record::default();
         let is_get = req.method == "GET" || req.method == "HEAD";
         let routes = &self.config.routes;
         let resp = if let Some(target) = routes.target(&req.path) {
-            trace.region = target.dest.region.map(str::to_owned);
-            trace.cluster = target.dest.cluster.map(str::to_owned);
-            trace.tenant = target.dest.tenant.map(str::to_owned);
-            self.mcp(req, body, outside, now, &target, &mut trace).await
+            record.region = target.dest.region.map(str::to_owned);
+            record.cluster = target.dest.cluster.map(str::to_owned);
+            record.tenant = target.dest.tenant.map(str::to_owned);
+            self.mcp(req, body, outside, now, &target, &mut record)
+                .await
         } else if let (Gate::OAuth(server), true) = (&self.gate, oauth::is_route(&req.path)) {
-            self.authorization(server, req, body, outside, now, &mut trace)
+            self.authorization(server, req, body, outside, now, &mut record)
                 .await
         } else if let Some(rest) = req.path.strip_prefix(METADATA_PATH).filter(|_| is_get) {
             // RFC 9728: the root document describes the default endpoint; a suffixed one, the
@@ -170,7 +171,7 @@ impl<S: Signatures + Sealer> App<S> {
         } else {
             not_found(req, routes.why_not(&req.path))
         };
-        (self.with_cors(req, resp), trace)
+        (self.with_cors(req, resp), record)
     }
 
     /// The authorization server's endpoints (oauth mode). Anyone may call them, so each client
@@ -183,7 +184,7 @@ impl<S: Signatures + Sealer> App<S> {
         body: impl BodySource<'b>,
         outside: &Outside<'_, C, L, K>,
         now: u64,
-        trace: &mut Trace,
+        record: &mut Record,
     ) -> Response {
         if req.method == "OPTIONS" {
             return self.preflight(req);
@@ -199,9 +200,11 @@ impl<S: Signatures + Sealer> App<S> {
             Cow::Borrowed(&[][..])
         };
         if let Some((binding, key)) = server.limit(req, &body) {
-            match outside.limits.check(binding, || key).await {
+            match outside.limiters.check(binding, || key).await {
                 LimitCheck::Exceeded => return oauth::limited(&req.path),
-                LimitCheck::Failed(why) => trace.auth = Some(format!("rate limiter failed: {why}")),
+                LimitCheck::Failed(why) => {
+                    record.auth = Some(format!("rate limiter failed: {why}"))
+                }
                 LimitCheck::Unlimited | LimitCheck::Allowed => {}
             }
         }
@@ -216,7 +219,7 @@ impl<S: Signatures + Sealer> App<S> {
         };
         let handled = server.handle(req, &body, &io, now, is_resource).await;
         if handled.note.is_some() {
-            trace.auth = handled.note;
+            record.auth = handled.note;
         }
         handled.response
     }
@@ -233,16 +236,16 @@ impl<S: Signatures + Sealer> App<S> {
         outside: &Outside<'_, C, L, K>,
         now: u64,
         target: &Target<'_>,
-        trace: &mut Trace,
+        record: &mut Record,
     ) -> Response {
         if req.method == "OPTIONS" {
             return self.preflight(req);
         }
-        let answered = self.stages(req, body, outside, now, target, trace).await;
+        let answered = self.stages(req, body, outside, now, target, record).await;
         let challenge = || self.gate.challenge(&req.origin, target.path);
         answered.unwrap_or_else(|stop| {
-            if trace.rpc.as_deref() == Some("tools/call") && trace.refused.is_none() {
-                trace.refused = stop.refused();
+            if record.rpc.as_deref() == Some("tools/call") && record.refused.is_none() {
+                record.refused = stop.refused();
             }
             stop.response(challenge)
         })
@@ -255,16 +258,16 @@ impl<S: Signatures + Sealer> App<S> {
         outside: &Outside<'_, C, L, K>,
         now: u64,
         target: &Target<'_>,
-        trace: &mut Trace,
+        record: &mut Record,
     ) -> Result<Response, Stop> {
         if let Err(refusal) = transport::check(req, &self.config.transport) {
             return Err(refused_transport(refusal, body).await);
         }
         let caller = self.admit(req, outside, now, target).await.map_err(|err| {
-            trace.auth = Some(err.to_string());
+            record.auth = Some(err.to_string());
             Stop::Auth(err, None)
         })?;
-        trace.auth.clone_from(&caller.note);
+        record.auth.clone_from(&caller.note);
         let body = body
             .read(self.config.transport.max_body_bytes)
             .await
@@ -273,21 +276,21 @@ impl<S: Signatures + Sealer> App<S> {
         let (id, method, params) = match envelope? {
             Incoming::Request { id, method, params } => (id, method, params),
             other => {
-                trace.rpc = other.method().map(|m| m.chars().take(64).collect());
+                record.rpc = other.method().map(|m| m.chars().take(64).collect());
                 return Err(Stop::Accepted);
             }
         };
-        trace.rpc = Some(method.chars().take(64).collect());
+        record.rpc = Some(method.chars().take(64).collect());
         let is_call = method == "tools/call";
         if is_call {
-            trace.principal = caller.principal.clone();
+            record.principal = caller.principal.clone();
         }
         let message = parse_message(req, id, method, params).inspect_err(|_| {
             // A call whose message is wrong is refused for it.
-            trace.refused = is_call.then_some("invalid_request");
+            record.refused = is_call.then_some("invalid_request");
         })?;
-        trace.era = Some(message.lane.name());
-        trace.traceparent = message.trace.as_ref().map(|t| t.parent.clone());
+        record.era = Some(message.lane.name());
+        record.traceparent = message.trace.as_ref().map(|t| t.parent.clone());
         let offer = self.offer(target, &caller, now);
         let resolved = if is_call {
             let asked = Asked {
@@ -303,13 +306,13 @@ impl<S: Signatures + Sealer> App<S> {
             let mut found = Found::default();
             let admitted = self
                 .rules()
-                .check_call(&asked, outside.limits, &mut found)
+                .check_call(&asked, outside.limiters, &mut found)
                 .await;
-            trace.tool = found.tool;
-            trace.argument_keys = found.argument_keys;
-            trace.confirmation = found.confirmation;
+            record.tool = found.tool;
+            record.argument_keys = found.argument_keys;
+            record.confirmation = found.confirmation;
             if let Some(why) = found.limiter_failed {
-                trace.auth = Some(format!("rate limiter failed, call let through: {why}"));
+                record.auth = Some(format!("rate limiter failed, call let through: {why}"));
             }
             Some(admitted?)
         } else {
@@ -317,9 +320,9 @@ impl<S: Signatures + Sealer> App<S> {
         };
         let cluster = self.cluster(req, outside.client, now, target, &caller, &message);
         let outcome = self.dispatch(&cluster, &message, resolved, &offer).await;
-        trace.tool_error = outcome.tool_error;
-        trace.upstream = outcome.upstream;
-        trace.refused = outcome.refused;
+        record.tool_error = outcome.tool_error;
+        record.upstream = outcome.upstream;
+        record.refused = outcome.refused;
         self.respond(&message.id, outcome)
     }
 
@@ -473,7 +476,7 @@ impl<S: Signatures + Sealer> App<S> {
 /// The outside world of one request: `fetch`, the rate limiters, the authorization store.
 pub struct Outside<'a, C, L, K> {
     pub client: &'a C,
-    pub limits: &'a L,
+    pub limiters: &'a L,
     pub store: &'a K,
 }
 

@@ -12,7 +12,7 @@ use crate::http::Request;
 
 /// What one request did, for the structured log line. Never tokens, headers or bodies.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
-pub struct Trace {
+pub struct Record {
     pub rpc: Option<String>,
     /// `legacy` (MCP 2025-*) or `modern` (2026-07-28), once the request was read.
     pub era: Option<&'static str>,
@@ -45,7 +45,7 @@ pub struct Trace {
 }
 
 /// One JSON log line per request: what was asked and how it went. Never tokens or bodies.
-pub fn log_line(req: &Request, status: u16, trace: &Trace, duration_ms: u64) -> String {
+pub fn log_line(req: &Request, status: u16, record: &Record, duration_ms: u64) -> String {
     #[derive(Serialize)]
     struct Line<'a> {
         log: &'static str,
@@ -53,7 +53,7 @@ pub fn log_line(req: &Request, status: u16, trace: &Trace, duration_ms: u64) -> 
         path: String,
         status: u16,
         #[serde(flatten)]
-        trace: &'a Trace,
+        record: &'a Record,
         ms: u64,
     }
     let line = Line {
@@ -61,32 +61,56 @@ pub fn log_line(req: &Request, status: u16, trace: &Trace, duration_ms: u64) -> 
         method: &req.method,
         path: req.path.chars().take(200).collect(),
         status,
-        trace,
+        record,
         ms: duration_ms,
     };
     serde_json::to_string(&line).unwrap_or_default()
 }
 
+/// Who called, as the audit record names them.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Who<'a> {
+    Anonymous(&'static str),
+    Basic {
+        scheme: &'static str,
+        user: &'a str,
+    },
+    Token {
+        iss: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sub: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
+}
+
+impl<'a> From<&'a Principal> for Who<'a> {
+    fn from(principal: &'a Principal) -> Self {
+        match principal {
+            Principal::Anonymous => Who::Anonymous("anonymous"),
+            Principal::Basic { user, .. } => Who::Basic {
+                scheme: "basic",
+                user,
+            },
+            Principal::Token {
+                issuer,
+                subject,
+                client_id,
+                ..
+            } => Who::Token {
+                iss: issuer,
+                sub: subject.as_deref(),
+                client_id: client_id.as_deref(),
+            },
+        }
+    }
+}
+
 /// The audit record of a `tools/call` (`None` for any other request): who called which tool
 /// where, and how it went, as one JSON line beside the access line. Never argument values,
 /// never credentials. `at_ms` is when the request arrived (ms since the epoch).
-pub fn audit_line(trace: &Trace, at_ms: u64, duration_ms: u64) -> Option<String> {
-    #[derive(Serialize)]
-    #[serde(untagged)]
-    enum Who<'a> {
-        Anonymous(&'static str),
-        Basic {
-            scheme: &'static str,
-            user: &'a str,
-        },
-        Token {
-            iss: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            sub: Option<&'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            client_id: Option<&'a str>,
-        },
-    }
+pub fn audit_line(record: &Record, at_ms: u64, duration_ms: u64) -> Option<String> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Audit<'a> {
@@ -108,27 +132,11 @@ pub fn audit_line(trace: &Trace, at_ms: u64, duration_ms: u64) -> Option<String>
         #[serde(skip_serializing_if = "Option::is_none")]
         confirmation_nonce: Option<&'a str>,
     }
-    if trace.rpc.as_deref() != Some("tools/call") {
+    if record.rpc.as_deref() != Some("tools/call") {
         return None;
     }
-    let principal = match &trace.principal {
-        Principal::Anonymous => Who::Anonymous("anonymous"),
-        Principal::Basic { user, .. } => Who::Basic {
-            scheme: "basic",
-            user,
-        },
-        Principal::Token {
-            issuer,
-            subject,
-            client_id,
-            ..
-        } => Who::Token {
-            iss: issuer,
-            sub: subject.as_deref(),
-            client_id: client_id.as_deref(),
-        },
-    };
-    let outcome = match (trace.refused, trace.tool_error) {
+    let principal = Who::from(&record.principal);
+    let outcome = match (record.refused, record.tool_error) {
         (Some(reason), _) => Cow::Owned(format!("refused:{reason}")),
         (None, true) => Cow::Borrowed("tool_error"),
         (None, false) => Cow::Borrowed("ok"),
@@ -137,17 +145,17 @@ pub fn audit_line(trace: &Trace, at_ms: u64, duration_ms: u64) -> Option<String>
         log: "audit",
         time: utc_timestamp(at_ms),
         principal,
-        region: trace.region.as_deref(),
-        cluster: trace.cluster.as_deref(),
-        tenant: trace.tenant.as_deref(),
-        tool: trace.tool.as_deref(),
+        region: record.region.as_deref(),
+        cluster: record.cluster.as_deref(),
+        tenant: record.tenant.as_deref(),
+        tool: record.tool.as_deref(),
         outcome,
-        upstream: trace.upstream,
+        upstream: record.upstream,
         ms: duration_ms,
-        traceparent: trace.traceparent.as_deref(),
-        argument_keys: trace.argument_keys.as_deref(),
-        confirmation: trace.confirmation.as_ref().map(|c| c.0),
-        confirmation_nonce: trace
+        traceparent: record.traceparent.as_deref(),
+        argument_keys: record.argument_keys.as_deref(),
+        confirmation: record.confirmation.as_ref().map(|c| c.0),
+        confirmation_nonce: record
             .confirmation
             .as_ref()
             .map(|c| c.1.as_str())

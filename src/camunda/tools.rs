@@ -157,7 +157,7 @@ impl Catalogue {
         self.tools.iter().find(|t| t.name == name)
     }
 
-    /// The tool's place in the catalogue (its bit in a `policy::ToolSet`).
+    /// The tool's place in the catalogue (its bit in a `policy::ToolMask`).
     pub fn index(&self, name: &str) -> Option<usize> {
         self.tools.iter().position(|t| t.name == name)
     }

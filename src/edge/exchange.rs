@@ -108,13 +108,13 @@ impl Exchange {
             let store = super::grants::Records::new(&env);
             let outside = app::Outside {
                 client: &client,
-                limits: &limits,
+                limiters: &limits,
                 store: &store,
             };
-            let (resp, trace) = app.serve(&plain, body, &outside, started / 1000).await;
+            let (resp, record) = app.serve(&plain, body, &outside, started / 1000).await;
             let elapsed = (js_sys::Date::now() as u64).saturating_sub(started);
-            console_log!("{}", app::log_line(&plain, resp.status, &trace, elapsed));
-            if let Some(audit) = app::audit_line(&trace, started, elapsed) {
+            console_log!("{}", app::log_line(&plain, resp.status, &record, elapsed));
+            if let Some(audit) = app::audit_line(&record, started, elapsed) {
                 console_log!("{audit}");
             }
             resp
