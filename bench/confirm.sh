@@ -10,9 +10,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-DURATION=${1:-5}
-ROUNDS=${BENCH_ROUNDS:-3}
-CONNS=${BENCH_CONNS:-10}
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 UP=18290

@@ -1,6 +1,13 @@
 # Shared by bench/run.sh and bench/oauth.sh (sourced): one wrk run against one workerd process,
 # read as req/s, latency and CPU per request; medians, spreads and ratios of interleaved rounds.
-# measure reads DURATION and the pid table of the script that sources this.
+# measure reads DURATION and the pid table of the script that sources this. Sourcing it also
+# sets the settings every benchmark shares: seconds per run (the script's first argument), rounds
+# and connections.
+
+DURATION=${1:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+CONNS=${BENCH_CONNS:-10}
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 
 to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.2f", n }'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

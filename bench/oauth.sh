@@ -12,10 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-DURATION=${1:-5}
-ROUNDS=${BENCH_ROUNDS:-3}
-CONNS=${BENCH_CONNS:-10}
-export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 UP=18190

@@ -22,20 +22,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-DURATION=${1:-5}
-ROUNDS=${BENCH_ROUNDS:-3}
-CONNS=${BENCH_CONNS:-10}
 COLD_STARTS=${BENCH_COLD_STARTS:-20}
-export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 bash scripts/setup.sh >&2
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >&2
 [ -f build/index.js ] || bash scripts/build.sh >&2
 # The agents peer's packages are the benchmark's own (bench/agents/package-lock.json), not the tests'.
 [ bench/agents/node_modules/.package-lock.json -nt bench/agents/package-lock.json ] \
   || npm ci --prefix bench/agents --no-audit --no-fund --loglevel=error >&2
-
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }

@@ -409,32 +409,18 @@ pub fn failure(resp: &UpstreamResponse, call: &Call) -> ToolError {
 /// percent-encoded as one path segment (RFC 3986 §3.3): whatever a value holds, it cannot add
 /// a segment, a query or a fragment to the call.
 pub fn fill_path(template: &str, args: &Map<String, Value>) -> String {
-    let mut encoded = Map::new();
-    for (name, value) in args {
-        let text = match value {
-            Value::String(s) => s.clone(),
-            v => v.to_string(),
-        };
-        encoded.insert(name.clone(), Value::String(path_segment(&text)));
-    }
-    fill(template, &encoded)
+    fill_with(template, args, push_path_segment)
 }
 
-/// `text` as one path segment: unreserved characters as they are, every other byte `%XX`.
-fn path_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// `{key}` placeholders in `template` filled from converted arguments.
+/// `{key}` placeholders in `template` filled from converted arguments, as they are (text for
+/// people and models).
 pub fn fill(template: &str, args: &Map<String, Value>) -> String {
+    fill_with(template, args, String::push_str)
+}
+
+/// `template` with each `{key}` whose argument exists written by `write`; only the values the
+/// template names are turned into text.
+fn fill_with(template: &str, args: &Map<String, Value>, write: fn(&mut String, &str)) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -444,14 +430,25 @@ pub fn fill(template: &str, args: &Map<String, Value>) -> String {
         out.push_str(&rest[..start]);
         let name = &rest[start + 1..start + len];
         match args.get(name) {
-            Some(Value::String(s)) => out.push_str(s),
-            Some(v) => out.push_str(&v.to_string()),
+            Some(Value::String(s)) => write(&mut out, s),
+            Some(v) => write(&mut out, &v.to_string()),
             None => out.push_str(&rest[start..=start + len]),
         }
         rest = &rest[start + len + 1..];
     }
     out.push_str(rest);
     out
+}
+
+/// `text` as one path segment: unreserved characters as they are, every other byte `%XX`.
+fn push_path_segment(out: &mut String, text: &str) {
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
 }
 
 fn reason(status: u16) -> &'static str {
