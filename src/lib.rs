@@ -11,7 +11,8 @@
 //!
 //! 1. Leaves: [`text`] (what text written by others may not show as it is; HTML escaping;
 //!    secrets), [`json`] (the cluster's JSON rewritten in one streaming pass), [`routes`]
-//!    (paths, server names, which cluster a path reaches, and the cluster's API version).
+//!    (paths, server names, which cluster a path reaches, and the cluster's API version),
+//!    [`view`] (the process view, an MCP App document put together at compile time).
 //! 2. [`http`] (requests, responses, URL rules) and [`settings`] (every Worker var as data:
 //!    default, range or choices, secret or not, one line of documentation).
 //! 3. [`ports`] (what the core asks of the outside world: fetch, KV, Durable Objects, sealing,
@@ -52,6 +53,7 @@ pub mod routes;
 pub mod server;
 pub mod settings;
 pub mod text;
+pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

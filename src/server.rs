@@ -1,6 +1,6 @@
-//! MCP methods of a tools-only server, for both eras: `initialize`, `ping` and the empty
-//! resource and prompt lists (both lanes), `server/discover` (2026-07-28 lane), and
-//! `tools/list` and `tools/call` (both). One dispatcher serves both lanes; the lane only
+//! MCP methods of a tools server, for both eras: `initialize`, `ping`, the resource and prompt
+//! lists (both lanes; resources are the MCP App views the tools name, if any), `resources/read`,
+//! `server/discover` (2026-07-28 lane), and `tools/list` and `tools/call` (both). One dispatcher serves both lanes; the lane only
 //! decides which methods exist and how a result is framed ([`Lane::Modern`] results carry
 //! `resultType`, `_meta` and, for lists, caching hints).
 
@@ -21,6 +21,7 @@ use crate::mcp::jsonrpc::{self, RpcError};
 use crate::policy::ToolMask;
 use crate::ports::HttpClient;
 use crate::routes::{PROCESSES_SERVER_NAME, SERVER_NAME};
+use crate::view::{self, View};
 
 const INSTRUCTIONS: &str = "Tools for a Camunda 8 Orchestration Cluster. Every call runs with the \
 caller's own permissions, so results show only what the caller may see. Reads come from a \
@@ -108,10 +109,9 @@ impl Outcome {
     }
 }
 
-/// What a server with no resources or prompts answers to their list methods (the members of
-/// the result), in both lanes.
-const EMPTY_LISTS: [(&str, &str); 3] = [
-    ("resources/list", r#""resources":[]"#),
+/// What a server with no resource templates or prompts answers to their list methods (the
+/// members of the result), in both lanes.
+const EMPTY_LISTS: [(&str, &str); 2] = [
     ("resources/templates/list", r#""resourceTemplates":[]"#),
     ("prompts/list", r#""prompts":[]"#),
 ];
@@ -138,12 +138,16 @@ struct Identity {
     /// `{"resultType":"complete","_meta":{serverInfo}`, the head of every modern result.
     modern_head: String,
     discover: String,
-    /// `(method, legacy result, modern result)` of the empty lists.
-    empty_lists: Vec<(&'static str, String, String)>,
+    /// `(method, legacy result, modern result)` of the lists that do not depend on the caller:
+    /// resources and the empty ones.
+    fixed_lists: Vec<(&'static str, String, String)>,
+    /// `(uri, legacy result, modern result)` of `resources/read` of each view.
+    reads: Vec<(&'static str, String, String)>,
 }
 
 impl Identity {
-    fn new(name: &'static str, instructions: &'static str) -> Self {
+    /// `views`: the MCP App views this server's tools name (resources, and the Apps extension).
+    fn new(name: &'static str, instructions: &'static str, views: &[&'static View]) -> Self {
         let server_info = json!({"name": name, "version": env!("CARGO_PKG_VERSION")});
         let modern_head = format!(
             r#"{{"resultType":"complete","_meta":{}"#,
@@ -153,17 +157,33 @@ impl Identity {
         let hints = list_hints(false);
         let discover = json!({
             "supportedVersions": ALL_VERSIONS,
-            "capabilities": capabilities(),
+            "capabilities": capabilities(!views.is_empty()),
             "serverInfo": server_info,
             "instructions": instructions,
         })
         .to_string();
         let discover = format!("{modern_head},{hints},{}", &discover[1..]);
-        let empty_lists = EMPTY_LISTS
+        let both = |members: &str| {
+            let modern = format!("{modern_head},{hints},{members}}}");
+            (format!("{{{members}}}"), modern)
+        };
+        let resources = json!(views.iter().map(|v| resource(v)).collect::<Vec<_>>());
+        let resources = format!(r#""resources":{resources}"#);
+        let fixed_lists = EMPTY_LISTS
             .iter()
+            .map(|(method, members)| (*method, *members))
+            .chain([("resources/list", resources.as_str())])
             .map(|(method, members)| {
-                let modern = format!("{modern_head},{hints},{members}}}");
-                (*method, format!("{{{members}}}"), modern)
+                let (legacy, modern) = both(members);
+                (method, legacy, modern)
+            })
+            .collect();
+        let reads = views
+            .iter()
+            .map(|v| {
+                let contents = json!([{"uri": v.uri, "mimeType": view::MIME_TYPE, "text": v.html, "_meta": ui_meta()}]);
+                let (legacy, modern) = both(&format!(r#""contents":{contents}"#));
+                (v.uri, legacy, modern)
             })
             .collect();
         Identity {
@@ -171,7 +191,8 @@ impl Identity {
             instructions,
             modern_head,
             discover,
-            empty_lists,
+            fixed_lists,
+            reads,
         }
     }
 
@@ -198,7 +219,7 @@ impl Identity {
             .unwrap_or(&LEGACY_VERSIONS[0]);
         json!({
             "protocolVersion": version,
-            "capabilities": capabilities(),
+            "capabilities": capabilities(!self.reads.is_empty()),
             "serverInfo": {"name": self.name, "version": env!("CARGO_PKG_VERSION")},
             "instructions": self.instructions,
         })
@@ -213,7 +234,13 @@ fn list_hints(private: bool) -> String {
 
 impl Server {
     pub fn new(catalogue: Catalogue) -> Self {
-        let cluster = Identity::new(SERVER_NAME, INSTRUCTIONS);
+        let mut views: Vec<&'static View> = catalogue
+            .tools()
+            .iter()
+            .filter_map(|t| t.ui.map(|ui| ui.view))
+            .collect();
+        views.dedup_by_key(|v| v.uri);
+        let cluster = Identity::new(SERVER_NAME, INSTRUCTIONS, &views);
         let tools = catalogue.list_json();
         let modern_list = format!(
             "{},{},{}",
@@ -224,7 +251,7 @@ impl Server {
         Server {
             catalogue,
             cluster,
-            processes: Identity::new(PROCESSES_SERVER_NAME, PROCESSES_INSTRUCTIONS),
+            processes: Identity::new(PROCESSES_SERVER_NAME, PROCESSES_INSTRUCTIONS, &[]),
             modern_list,
             lists: RefCell::default(),
             process_lists: RefCell::default(),
@@ -286,7 +313,14 @@ impl Server {
         let legacy = lane == Lane::Legacy;
         let fixed = |json: &str| Outcome::of(Ok(json.to_owned()));
         let id = self.identity(offer);
-        if let Some((_, old, new)) = id.empty_lists.iter().find(|(m, ..)| *m == method) {
+        if let Some((_, old, new)) = id.fixed_lists.iter().find(|(m, ..)| *m == method) {
+            return fixed(if legacy { old } else { new });
+        }
+        let uri = era::string(params.uri);
+        let read = (method == "resources/read")
+            .then(|| id.reads.iter().find(|(u, ..)| Some(*u) == uri.as_deref()))
+            .flatten();
+        if let Some((_, old, new)) = read {
             return fixed(if legacy { old } else { new });
         }
         if method == "tools/list" && params.cursor.is_some_and(|c| c.get() != "null") {
@@ -304,9 +338,9 @@ impl Server {
             "ping" if legacy => fixed("{}"),
             // SEP-2164: an unknown resource or prompt is invalid params naming what was asked.
             "resources/read" => Outcome::of(Err(RpcError::invalid_params(
-                "Resource not found: this server has no resources",
+                "Resource not found: resources/list names every resource this server has",
             )
-            .with_data(json!({"uri": era::string(params.uri)})))),
+            .with_data(json!({"uri": uri})))),
             "prompts/get" => Outcome::of(Err(RpcError::invalid_params(
                 "Prompt not found: this server has no prompts",
             )
@@ -543,13 +577,36 @@ fn arguments<'a>(tool: &Tool, raw: &'a str) -> Result<Arguments<'a>, String> {
     Ok(args)
 }
 
-/// The same in both eras: tools, and the empty resources and prompts some clients need.
-fn capabilities() -> Value {
-    json!({
+/// The same in both eras: tools, resources (empty without views) and the empty prompts some
+/// clients need; with views, the MCP Apps extension (SEP-1724 extension capabilities).
+fn capabilities(views: bool) -> Value {
+    let mut caps = json!({
         "tools": {"listChanged": false},
         "resources": {"subscribe": false, "listChanged": false},
         "prompts": {"listChanged": false},
+    });
+    if views {
+        caps["extensions"] = json!({view::EXTENSION: {"mimeTypes": [view::MIME_TYPE]}});
+    }
+    caps
+}
+
+/// A view as `resources/list` names it.
+fn resource(v: &View) -> Value {
+    json!({
+        "uri": v.uri,
+        "name": v.name,
+        "title": v.title,
+        "description": v.description,
+        "mimeType": view::MIME_TYPE,
+        "_meta": ui_meta(),
     })
+}
+
+/// How the views ask to be shown: framed by the host (they have no border of their own); no
+/// network (`csp` empty: the document carries everything it needs).
+fn ui_meta() -> Value {
+    json!({"ui": {"prefersBorder": true, "csp": {}}})
 }
 
 /// Settings of `/mcp/processes`.
@@ -583,8 +640,8 @@ mod tests {
         assert_eq!(v["tools"].as_array().unwrap().len(), 18);
         let v: Value = serde_json::from_str(&s.cluster.discover).unwrap();
         assert_eq!(v["supportedVersions"][0], "2026-07-28");
-        assert_eq!(v["capabilities"], capabilities());
-        for (_, legacy, modern) in &s.cluster.empty_lists {
+        assert_eq!(v["capabilities"], capabilities(false));
+        for (_, legacy, modern) in &s.cluster.fixed_lists {
             let (l, m): (Value, Value) = (
                 serde_json::from_str(legacy).unwrap(),
                 serde_json::from_str(modern).unwrap(),

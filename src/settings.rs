@@ -177,7 +177,7 @@ pub const SETTINGS: &[Setting] = &[
     secret("MCP_CONFIRM_SECRET", "With `MCP_CONFIRM_WRITES`: 32+ characters signing the confirmation state; comma-separated to rotate."),
     number("MCP_CONFIRM_TTL_S", "300", 30, 3600, "How long a person has to answer, and an acceptance stays usable."),
     // More tools
-    text("MCP_TOOLSETS", "", "Operator toolsets besides Camunda's tools: `messages`, `operate`, `jobs`, `decisions`, `deploy`, `audit`."),
+    text("MCP_TOOLSETS", "", "Operator toolsets besides Camunda's tools: `messages`, `operate`, `jobs`, `decisions`, `deploy`, `audit`, and `views` (the process view, an MCP App)."),
     choice("MCP_PROCESSES", FLAG, "`true` serves Camunda 8.10's processes-as-tools server at `/mcp/processes`."),
     number("MCP_PROCESSES_LIST_TTL_MS", "10000", 0, 600_000, "How long a caller's process tools are reused (0: read every time)."),
 ];

@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// Bottom to top. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["text", "json", "routes"],
+    &["text", "json", "routes", "view"],
     &["http", "settings"],
     &["ports", "mcp"],
     &["flight", "confirm"],

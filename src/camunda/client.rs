@@ -1,8 +1,11 @@
 //! The REST seam of one MCP request: which cluster, with whose credentials, and the calls a
 //! tool call makes there ([`Calls`]), each with the caller's trace context.
 
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
 use super::credentials::Credentials;
-use super::results::{Call, ToolError};
+use super::results::{self, is_success, Call, ToolError};
 
 use super::tools::Reply;
 use crate::http::{TraceContext, UpstreamRequest, UpstreamResponse};
@@ -104,6 +107,29 @@ impl<'c, 'a, C: HttpClient> Calls<'c, 'a, C> {
         reply: Reply,
     ) -> Result<UpstreamResponse, ToolError> {
         self.exchange(call, body, reply, None).await
+    }
+
+    /// One REST call whose JSON answer the gateway reads itself, as `T`: a failed answer is
+    /// the cluster's problem, an unreadable one a 502 that says what was wrong with it.
+    pub(super) async fn read_json<T: DeserializeOwned>(
+        &mut self,
+        call: &Call,
+        body: Option<Value>,
+    ) -> Result<T, ToolError> {
+        let body = body.map(|b| Payload::json(b.to_string()));
+        let resp = self.send(call, body, Reply::Json).await?;
+        if !is_success(resp.status) {
+            return Err(results::failure(&resp, call));
+        }
+        serde_json::from_slice(&resp.body).map_err(|e| {
+            let what = if e.is_data() {
+                "JSON of another shape than REST API v2 gives"
+            } else {
+                "not valid JSON"
+            };
+            let detail = format!("The cluster answered {call} with a body that is {what} ({e}).");
+            ToolError::problem(502, "Bad Gateway", detail, call)
+        })
     }
 
     async fn exchange(

@@ -1,5 +1,6 @@
 //! The Camunda side: the tool catalogue, argument checking and mapping, REST calls, results.
 
+pub mod bpmn;
 pub mod client;
 pub mod credentials;
 pub mod flow;

@@ -9,9 +9,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::client::{Called, Calls, Cluster, Payload};
+use super::client::{Called, Calls, Cluster};
 use super::results::Call;
-use super::results::{self, is_success, structured_result, ToolError};
+use super::results::{structured_result, ToolError};
 use crate::http::Method;
 use crate::ports::HttpClient;
 
@@ -151,25 +151,8 @@ impl<C: HttpClient> Calls<'_, '_, C> {
 
     async fn subscriptions(&mut self, query: Value) -> Result<Vec<Value>, ToolError> {
         let call = Call::new(Method::Post, "/message-subscriptions/search");
-        let v = self.json(&call, Some(query)).await?;
+        let v: Value = self.read_json(&call, Some(query)).await?;
         Ok(v["items"].as_array().cloned().unwrap_or_default())
-    }
-
-    /// One REST call whose JSON answer the gateway reads itself.
-    async fn json(&mut self, call: &Call, body: Option<Value>) -> Result<Value, ToolError> {
-        let payload = body.map(|b| Payload::json(b.to_string()));
-        let resp = self.send(call, payload, super::tools::Reply::Json).await?;
-        if !is_success(resp.status) {
-            return Err(results::failure(&resp, call));
-        }
-        serde_json::from_slice(&resp.body).map_err(|e| {
-            ToolError::problem(
-                502,
-                "Bad Gateway",
-                format!("The cluster answered {call} with a body that is not valid JSON ({e})."),
-                call,
-            )
-        })
     }
 
     async fn run_process_tool(
@@ -208,20 +191,24 @@ impl<C: HttpClient> Calls<'_, '_, C> {
             body["tenantId"] = json!(tenant);
         }
         let call = Call::new(Method::Post, "/messages/correlation");
-        let started = self.json(&call, Some(body)).await.and_then(|v| {
-            let key = key_text(&v["processInstanceKey"]).ok_or_else(|| {
-                ToolError::problem(
-                    502,
-                    "Bad Gateway",
-                    format!("The cluster answered {call} without a processInstanceKey."),
-                    &call,
-                )
-            })?;
-            Ok(structured_result(
-                &json!({"processInstanceKey": key.parse::<u64>().unwrap_or_default()}).to_string(),
-                false,
-            ))
-        });
+        let started = self
+            .read_json::<Value>(&call, Some(body))
+            .await
+            .and_then(|v| {
+                let key = key_text(&v["processInstanceKey"]).ok_or_else(|| {
+                    ToolError::problem(
+                        502,
+                        "Bad Gateway",
+                        format!("The cluster answered {call} without a processInstanceKey."),
+                        &call,
+                    )
+                })?;
+                Ok(structured_result(
+                    &json!({"processInstanceKey": key.parse::<u64>().unwrap_or_default()})
+                        .to_string(),
+                    false,
+                ))
+            });
         Outcome::Result(started)
     }
 
@@ -245,28 +232,28 @@ impl<C: HttpClient> Calls<'_, '_, C> {
             json!({"filter": filter, "page": {"limit": 1000}})
         };
         let instance = self
-            .json(
+            .read_json::<Value>(
                 &Call::new(Method::Get, &format!("/process-instances/{key}")),
                 None,
             )
             .await?;
         let items = |v: Value| v["items"].as_array().cloned().unwrap_or_default();
         let variables = items(
-            self.json(
+            self.read_json(
                 &Call::new(Method::Post, "/variables/search"),
                 Some(by_instance(json!({}))),
             )
             .await?,
         );
         let active = items(
-            self.json(
+            self.read_json(
                 &Call::new(Method::Post, "/element-instances/search"),
                 Some(by_instance(json!({"state": "ACTIVE"}))),
             )
             .await?,
         );
         let incidents = items(
-            self.json(
+            self.read_json(
                 &Call::new(Method::Post, "/incidents/search"),
                 Some(by_instance(json!({"state": "ACTIVE"}))),
             )

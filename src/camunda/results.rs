@@ -140,6 +140,16 @@ pub fn text_result(text: &str, is_error: bool) -> String {
     json!({"content": [{"type": "text", "text": text}], "isError": is_error}).to_string()
 }
 
+/// A summary for people and models as text, and what it sums up as `structuredContent`.
+pub fn summary_result(text: &str, structured: &Value) -> String {
+    json!({
+        "content": [{"type": "text", "text": text}],
+        "structuredContent": structured,
+        "isError": false,
+    })
+    .to_string()
+}
+
 /// A JSON object as `structuredContent` and the same JSON as text, written once each.
 pub fn structured_result(object_json: &str, is_error: bool) -> String {
     structured_with_note(object_json, None, is_error)

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::schema::{object_schema, Field, Shape, Target};
 use crate::http::Method;
 use crate::routes::ApiVersion;
+use crate::view::View;
 
 /// How a successful REST answer becomes a tool result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +40,39 @@ pub enum Flow {
     ExactlyOne([&'static str; 2]),
     /// `resources` (name and text of each file) become the multipart upload of `/deployments`.
     Deploy,
+    /// The process view's tools (`camunda::flow::views`): several reads, summed up.
+    View(ViewFlow),
+}
+
+/// What each tool of the `views` toolset reads and returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewFlow {
+    /// An instance: its state, where its tokens are, its open incidents, as text for the model.
+    ShowInstance,
+    /// A definition: how many instances are active or stuck at each element.
+    ShowDefinition,
+    /// The definition's BPMN XML, for the view only.
+    Diagram,
+    /// Per-element counts, open incidents and the sequence flows taken, for the view only.
+    InstanceState,
+    /// Per-element counts over a definition's instances, for the view only.
+    DefinitionState,
+}
+
+/// Who may call a tool that belongs to an MCP App view (`_meta.ui.visibility`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// The model calls it; its result is drawn by the view.
+    ModelAndApp,
+    /// Only the view calls it, through the host: hosts keep it out of the model's tool list.
+    App,
+}
+
+/// A tool's place in an MCP App: the view that draws its results, and who may call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ToolUi {
+    pub view: &'static View,
+    pub visibility: Visibility,
 }
 
 /// What a call does to the cluster, as MCP's tool annotations describe it. Camunda's gateway
@@ -111,6 +145,8 @@ pub struct Tool {
     pub fields: Vec<Field>,
     pub reply: Reply,
     pub flow: Flow,
+    /// Set on the tools of an MCP App view; Camunda's tools have none.
+    pub ui: Option<ToolUi>,
 }
 
 /// All tools for one API version, each one's `tools/list` entry serialised once, and the
@@ -207,12 +243,31 @@ impl Tool {
                 "openWorldHint": self.effects.open_world,
             }),
         };
-        json!({
+        let mut entry = json!({
             "name": self.name,
             "title": self.name,
             "description": self.description,
             "inputSchema": input,
             "annotations": annotations,
+        });
+        if let (Some(ui), Value::Object(members)) = (self.ui, &mut entry) {
+            members.insert("_meta".into(), ui.meta());
+        }
+        entry
+    }
+}
+
+impl ToolUi {
+    /// `_meta` of a tool entry: the nested form of the 2026-01-26 spec, and the flat key that
+    /// hosts built on earlier drafts still read.
+    fn meta(self) -> Value {
+        let visibility = match self.visibility {
+            Visibility::ModelAndApp => json!(["model", "app"]),
+            Visibility::App => json!(["app"]),
+        };
+        json!({
+            "ui": {"resourceUri": self.view.uri, "visibility": visibility},
+            "ui/resourceUri": self.view.uri,
         })
     }
 }
@@ -373,6 +428,7 @@ fn tools(v: ApiVersion) -> Vec<Tool> {
         fields,
         reply,
         flow: Flow::Plain,
+        ui: None,
     };
     let get = |name, description, path, fields| {
         plain(

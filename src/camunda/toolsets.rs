@@ -7,10 +7,11 @@
 use super::schema::{Field, Shape};
 use super::tools::{
     dates, filter, key, key_string, one_of, page, read_doc, sort, string, Catalogue, Effects, Flow,
-    HintMode, Reply, Tool, READ_EFFECTS,
+    HintMode, Reply, Tool, ToolUi, ViewFlow, Visibility, READ_EFFECTS,
 };
 use crate::http::Method;
 use crate::routes::ApiVersion;
+use crate::view::PROCESS_VIEW;
 
 /// A group of operator tools, enabled together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,16 +22,19 @@ pub enum Toolset {
     Decisions,
     Deploy,
     Audit,
+    /// The process view (an MCP App) and the tools that feed it.
+    Views,
 }
 
 impl Toolset {
-    pub const ALL: [Toolset; 6] = [
+    pub const ALL: [Toolset; 7] = [
         Toolset::Messages,
         Toolset::Operate,
         Toolset::Jobs,
         Toolset::Decisions,
         Toolset::Deploy,
         Toolset::Audit,
+        Toolset::Views,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +45,7 @@ impl Toolset {
             Toolset::Decisions => "decisions",
             Toolset::Deploy => "deploy",
             Toolset::Audit => "audit",
+            Toolset::Views => "views",
         }
     }
 
@@ -57,6 +62,7 @@ impl Toolset {
             Toolset::Decisions => decisions(),
             Toolset::Deploy => deploy(),
             Toolset::Audit => audit(),
+            Toolset::Views => views(),
         }
     }
 }
@@ -80,6 +86,7 @@ fn op(
         fields,
         reply,
         flow: Flow::Plain,
+        ui: None,
     }
 }
 
@@ -502,6 +509,84 @@ fn audit() -> Vec<Tool> {
         ],
         vec!["actorId", "actorType", "auditLogKey", "batchOperationKey", "batchOperationType", "category", "decisionDefinitionId", "decisionDefinitionKey", "decisionEvaluationKey", "decisionRequirementsId", "decisionRequirementsKey", "elementInstanceKey", "entityKey", "entityType", "jobKey", "operationType", "processDefinitionId", "processDefinitionKey", "processInstanceKey", "result", "tenantId", "timestamp", "userTaskKey"],
     )]
+}
+
+/// The process view's tools: two the model calls, whose results the view draws, and three only
+/// the view calls, for what the model need not read (the BPMN XML above all).
+fn views() -> Vec<Tool> {
+    // The row's REST call is the flow's first; the flow makes the others.
+    let view = |name, description, (method, path), field, flow, visibility| Tool {
+        flow: Flow::View(flow),
+        ui: Some(ToolUi {
+            view: &PROCESS_VIEW,
+            visibility,
+        }),
+        ..op(
+            name,
+            description,
+            method,
+            path,
+            vec![field],
+            Reply::Json,
+            None,
+        )
+    };
+    let instance = || {
+        key(
+            "processInstanceKey",
+            "Process instance key",
+            "Key of the process instance (a positive int64).",
+        )
+    };
+    let definition = || {
+        key(
+            "processDefinitionKey",
+            "Process definition key",
+            "Key of the process definition (a positive int64).",
+        )
+    };
+    vec![
+        view(
+            "showProcessInstance",
+            read_doc!("Shows a process instance as its BPMN diagram (in hosts that render MCP Apps) and sums it up as text: its state, where its tokens wait, its open incidents with their messages. Use it to see why an instance is stuck."),
+            (Method::Get, "/process-instances/{processInstanceKey}"),
+            instance(),
+            ViewFlow::ShowInstance,
+            Visibility::ModelAndApp,
+        ),
+        view(
+            "showProcessDefinition",
+            read_doc!("Shows a process definition as its BPMN diagram (in hosts that render MCP Apps) with, per element, how many of its instances are active there and how many have an incident; the same counts as text."),
+            (Method::Get, "/process-definitions/{processDefinitionKey}"),
+            definition(),
+            ViewFlow::ShowDefinition,
+            Visibility::ModelAndApp,
+        ),
+        view(
+            "viewProcessDiagram",
+            read_doc!("The BPMN XML of a process definition, for the process view to draw."),
+            (Method::Get, "/process-definitions/{processDefinitionKey}/xml"),
+            definition(),
+            ViewFlow::Diagram,
+            Visibility::App,
+        ),
+        view(
+            "viewProcessInstanceState",
+            read_doc!("Per-element counts, open incidents and the sequence flows taken of a process instance, for the process view."),
+            (Method::Get, "/process-instances/{processInstanceKey}/statistics/element-instances"),
+            instance(),
+            ViewFlow::InstanceState,
+            Visibility::App,
+        ),
+        view(
+            "viewProcessDefinitionState",
+            read_doc!("Per-element counts of a process definition's instances (active, completed, canceled, with incidents), for the process view."),
+            (Method::Post, "/process-definitions/{processDefinitionKey}/statistics/element-instances"),
+            definition(),
+            ViewFlow::DefinitionState,
+            Visibility::App,
+        ),
+    ]
 }
 
 impl Catalogue {

@@ -9,6 +9,7 @@ mod exactly_one;
 mod request;
 mod resolve_incident;
 mod tenant_health;
+mod views;
 
 use serde_json::json;
 
@@ -58,6 +59,7 @@ async fn run<C: HttpClient>(
         Flow::ResolveIncident => return resolve_incident::run(calls, tool, &built).await,
         Flow::Health if calls.cluster.tenant.is_some() => return tenant_health::run(calls).await,
         Flow::Health => {}
+        Flow::View(flow) => return views::run(calls, flow, &built.args).await,
     }
     let call = Call::new(tool.method, &built.path);
     let body = matches!(tool.method, Method::Post | Method::Put | Method::Patch)

@@ -5,25 +5,13 @@
 use serde_json::Value;
 
 use crate::camunda::client::Calls;
-use crate::camunda::results::{self, is_success, text_result, Call, ToolError};
-use crate::camunda::tools::Reply;
+use crate::camunda::results::{text_result, Call, ToolError};
 use crate::http::Method;
 use crate::ports::HttpClient;
 
 pub(super) async fn run<C: HttpClient>(calls: &mut Calls<'_, '_, C>) -> Result<String, ToolError> {
     let call = Call::new(Method::Get, "/topology");
-    let resp = calls.send(&call, None, Reply::Json).await?;
-    if !is_success(resp.status) {
-        return Err(results::failure(&resp, &call));
-    }
-    let topology: Value = serde_json::from_slice(&resp.body).map_err(|e| {
-        ToolError::problem(
-            502,
-            "Bad Gateway",
-            format!("The cluster answered {call} with a body that is not valid JSON ({e})."),
-            &call,
-        )
-    })?;
+    let topology: Value = calls.read_json(&call, None).await?;
     let healthy_leader = topology["brokers"]
         .as_array()
         .into_iter()
