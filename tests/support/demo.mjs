@@ -3,13 +3,29 @@
 // assigned and not, and variables, all with distinct keys that link up (an incident's instance
 // exists and has hasIncident; a task's variables are its instance's). Searches honour the
 // filter, sort and paging they receive, as REST API v2 does; writes change the data, so an agent
-// sees the effect of what it did. It is NOT a Camunda cluster.
-import { BPMN_XML, problem } from './upstream.mjs';
+// sees the effect of what it did. Each process has a real diagram (diagrams.mjs), and each
+// instance a way through it: the elements it went through and the sequence flows it took, up to
+// where its token waits, so the process view can draw tokens, incidents and the path taken. It is
+// NOT a Camunda cluster.
+import { problem } from './upstream.mjs';
+import { diagram, processes } from './diagrams.mjs';
 
 const TENANT = '<default>';
-const at = (day, hour, minute = 0) => `2026-11-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00.000Z`;
+// A time in November 2026; minutes past 59 roll over into the next hour.
+const at = (day, hour, minute = 0) => new Date(Date.UTC(2026, 10, day, hour, minute)).toISOString();
+const minutesAfter = (date, minutes) => new Date(Date.parse(date) + minutes * 60_000).toISOString();
 let serial = 2251799813700000n;
 const nextKey = () => String(serial++);
+
+/** The ways through each demo process, from its start event to an end event. */
+const WAYS = {
+  shipped: ['OrderReceived', 'ChargeCard', 'AwaitPayment', 'ReviewOrder', 'OrderApproved', 'ShipOrder', 'OrderDone'],
+  approved: ['InvoiceReceived', 'RecordInvoice', 'AmountGateway', 'ApproveInvoice', 'PayInvoice', 'InvoicePaid'],
+  small: ['InvoiceReceived', 'RecordInvoice', 'AmountGateway', 'PayInvoice', 'InvoicePaid'],
+  onboarded: ['CustomerSignedUp', 'CreateAccount', 'SendWelcomeMail', 'WelcomeCall', 'CustomerOnboarded'],
+};
+/** The way a new instance of each process takes. */
+const NEW_WAY = { 'order-process': 'shipped', 'invoice-approval': 'approved', 'customer-onboarding': 'onboarded' };
 
 function build() {
   const definitions = [
@@ -36,7 +52,8 @@ function build() {
   };
   for (let n = 0; n < 8; n++) {
     const d = def('order-process', n < 2 ? 2 : 3);
-    const state = ['ACTIVE', 'ACTIVE', 'COMPLETED', 'ACTIVE', 'TERMINATED', 'COMPLETED', 'ACTIVE', 'ACTIVE'][n];
+    // order-1006 waits for its payment, so that v3 has tokens on three elements.
+    const state = ['ACTIVE', 'ACTIVE', 'COMPLETED', 'ACTIVE', 'TERMINATED', 'ACTIVE', 'ACTIVE', 'ACTIVE'][n];
     addInstance(d, state, at(20 + (n % 8), 8 + n), state === 'ACTIVE' ? null : at(21 + (n % 7), 9 + n),
       { businessId: `order-${1001 + n}`, tags: n % 2 ? ['web'] : ['store'] });
   }
@@ -83,7 +100,7 @@ function build() {
   addTask(inst(7), 'Review order', 'ReviewOrder', null, ['sales'], at(27, 15));
   addTask(inst(10), 'Approve invoice', 'ApproveInvoice', 'anna', ['finance'], at(21, 10, 40), 'CREATED', { priority: 90 });
   addTask(inst(11), 'Approve invoice', 'ApproveInvoice', null, ['finance'], at(22, 10, 55));
-  addTask(inst(12), 'Welcome call', 'WelcomeCall', 'demo', ['success'], at(26, 15));
+  addTask(inst(14), 'Welcome call', 'WelcomeCall', 'demo', ['success'], at(26, 15));
   addTask(inst(15), 'Welcome call', 'WelcomeCall', 'demo', ['success'], at(27, 14, 30), 'COMPLETED');
 
   const variables = [];
@@ -105,7 +122,86 @@ function build() {
       addVariable(i, 'plan', n % 2 ? 'team' : 'enterprise');
     }
   });
-  return { definitions, instances, incidents, tasks, variables };
+  const data = { definitions, instances, incidents, tasks, variables, elementInstances: [], sequenceFlows: [], ways: new Map() };
+  // Each instance's way and the last element it reached: active ones wait there (at their open
+  // incident or user task), the terminated one was canceled there, completed ones ended there.
+  [
+    ['shipped', 'ChargeCard'], ['shipped', 'ReviewOrder'], ['shipped', 'OrderDone'], ['shipped', 'ChargeCard'],
+    ['shipped', 'AwaitPayment'], ['shipped', 'AwaitPayment'], ['shipped', 'ReviewOrder'], ['shipped', 'ReviewOrder'],
+    ['approved', 'InvoicePaid'], ['approved', 'AmountGateway'], ['approved', 'ApproveInvoice'], ['approved', 'ApproveInvoice'], ['small', 'InvoicePaid'],
+    ['onboarded', 'CreateAccount'], ['onboarded', 'WelcomeCall'], ['onboarded', 'CustomerOnboarded'],
+  ].forEach(([way, last], n) => walk(data, inst(n), way, last));
+  return data;
+}
+
+/**
+ * An element instance of `instance` at `elementId`, entered at `date` by the sequence flow from
+ * `from` (recorded as taken). It keeps the key of the incident or user task there, so they link up.
+ */
+function enter(data, instance, elementId, from, date) {
+  const p = processes[instance.processDefinitionId];
+  const { processInstanceKey, processDefinitionKey, processDefinitionId, rootProcessInstanceKey, tenantId } = instance;
+  if (from) {
+    const flow = p.flows.find((f) => f.source === from && f.target === elementId);
+    data.sequenceFlows.push({ processInstanceKey, rootProcessInstanceKey, processDefinitionKey, processDefinitionId,
+      elementId: flow.id, sequenceFlowId: `${processInstanceKey}_${flow.id}`, tenantId });
+  }
+  const here = (x) => x.processInstanceKey === processInstanceKey && x.elementId === elementId;
+  const incident = data.incidents.find((i) => here(i) && i.state === 'ACTIVE');
+  const element = p.element(elementId);
+  const entered = {
+    processDefinitionId, startDate: date, endDate: null, elementId, elementName: element.name, type: element.type,
+    state: 'ACTIVE', hasIncident: Boolean(incident), tenantId,
+    elementInstanceKey: data.incidents.find(here)?.elementInstanceKey ?? data.tasks.find(here)?.elementInstanceKey ?? nextKey(),
+    processInstanceKey, processDefinitionKey, rootProcessInstanceKey, incidentKey: incident?.incidentKey ?? null,
+  };
+  data.elementInstances.push(entered);
+  return entered;
+}
+
+const leave = (elementInstance, state, date) => Object.assign(elementInstance, { state, endDate: date, hasIncident: false, incidentKey: null });
+
+/** Walks `instance` along `way` up to `last`, a minute a step: where it waits, was canceled or ended. */
+function walk(data, instance, way, last) {
+  const route = WAYS[way];
+  data.ways.set(instance.processInstanceKey, route);
+  const reached = route.slice(0, route.indexOf(last) + 1);
+  reached.forEach((elementId, i) => {
+    const final = i === reached.length - 1;
+    const date = final && instance.state === 'COMPLETED' ? instance.endDate : minutesAfter(instance.startDate, i);
+    const entered = enter(data, instance, elementId, reached[i - 1], date);
+    if (!final) leave(entered, 'COMPLETED', minutesAfter(date, 1));
+    else if (instance.state !== 'ACTIVE') leave(entered, instance.state, instance.endDate);
+  });
+}
+
+/** After a user task's completion: on through elements that do not wait, to the next wait or the end. */
+function advance(data, instance, waiting) {
+  const now = new Date().toISOString();
+  leave(waiting, 'COMPLETED', now);
+  const route = data.ways.get(instance.processInstanceKey);
+  for (let i = route.indexOf(waiting.elementId) + 1; i < route.length; i++) {
+    const entered = enter(data, instance, route[i], route[i - 1], now);
+    if (!['EXCLUSIVE_GATEWAY', 'END_EVENT'].includes(entered.type)) return;
+    leave(entered, 'COMPLETED', now);
+  }
+  Object.assign(instance, { state: 'COMPLETED', endDate: now });
+}
+
+/**
+ * Counts per element, as Camunda counts them: active and incidents apart (an element instance
+ * with an open incident is not also active), canceled, completed. In the diagram's order.
+ */
+function statistics(elementInstances, processId) {
+  const counts = new Map();
+  for (const e of elementInstances) {
+    if (!counts.has(e.elementId)) counts.set(e.elementId, { elementId: e.elementId, active: 0, canceled: 0, incidents: 0, completed: 0 });
+    const c = counts.get(e.elementId);
+    if (e.state === 'ACTIVE') c[e.hasIncident ? 'incidents' : 'active']++;
+    else c[e.state === 'COMPLETED' ? 'completed' : 'canceled']++;
+  }
+  const order = processes[processId].elements.map((e) => e.id);
+  return { status: 200, json: { items: [...counts.values()].sort((a, b) => order.indexOf(a.elementId) - order.indexOf(b.elementId)) } };
 }
 
 /** Whether `value` meets a REST v2 filter condition: a plain value, or `$eq`, `$neq`, `$in`,
@@ -132,6 +228,7 @@ export function meets(value, cond) {
 
 function matches(item, filter, data) {
   return Object.entries(filter ?? {}).every(([field, cond]) => {
+    if (field === '$or') return cond.some((alternative) => matches(item, alternative, data));
     if (field === 'tags') return cond.every((t) => item.tags?.includes(t));
     if (field === 'isLatestVersion') {
       const latest = Math.max(...data.definitions.filter((d) => d.processDefinitionId === item.processDefinitionId).map((d) => d.version));
@@ -184,52 +281,79 @@ export function demoCluster() {
   const data = build();
   const notFound = (what, key, path) => ({ status: 404, json: problem(404, 'NOT_FOUND', `${what} with key '${key}' not found`, path) });
   const byKey = (list, field, key) => list.find((x) => x[field] === key);
-  function answer(method, path, body) {
-    const m = (re) => path.match(re);
-    let k;
-    if (method === 'POST' && path === '/v2/process-definitions/search') return search(data.definitions, body, data);
-    if (method === 'POST' && path === '/v2/process-instances/search') return search(data.instances, body, data);
-    if (method === 'POST' && path === '/v2/incidents/search') return search(data.incidents, body, data);
-    if (method === 'POST' && path === '/v2/user-tasks/search') return search(data.tasks, body, data);
-    if (method === 'POST' && path === '/v2/variables/search') return search(data.variables, body, data);
-    if ((k = m(/^\/v2\/user-tasks\/(\d+)\/(?:effective-)?variables\/search$/)) && method === 'POST') {
-      const task = byKey(data.tasks, 'userTaskKey', k[1]);
-      if (!task) return notFound('User task', k[1], path);
-      return search(data.variables.filter((v) => v.processInstanceKey === task.processInstanceKey), body, data);
-    }
-    if ((k = m(/^\/v2\/process-definitions\/(\d+)(\/xml)?$/)) && method === 'GET') {
-      const d = byKey(data.definitions, 'processDefinitionKey', k[1]);
-      if (!d) return notFound('Process definition', k[1], path);
-      if (!k[2]) return { status: 200, json: d };
-      const xml = BPMN_XML.replaceAll('order-process', d.processDefinitionId).replaceAll('Order process', d.name);
-      return { status: 200, type: 'text/xml', text: xml };
-    }
-    for (const [re, list, field, what] of [
-      [/^\/v2\/process-instances\/(\d+)$/, data.instances, 'processInstanceKey', 'Process instance'],
-      [/^\/v2\/incidents\/(\d+)$/, data.incidents, 'incidentKey', 'Incident'],
-      [/^\/v2\/user-tasks\/(\d+)$/, data.tasks, 'userTaskKey', 'User task'],
-      [/^\/v2\/variables\/(\d+)$/, data.variables, 'variableKey', 'Variable'],
-    ]) {
-      if ((k = m(re)) && method === 'GET') return byKey(list, field, k[1]) ? { status: 200, json: byKey(list, field, k[1]) } : notFound(what, k[1], path);
-    }
-    if ((k = m(/^\/v2\/incidents\/(\d+)\/resolution$/)) && method === 'POST') {
-      const incident = byKey(data.incidents, 'incidentKey', k[1]);
-      if (!incident || incident.state !== 'ACTIVE') return notFound('Incident', k[1], path);
+  const ok = (json) => ({ status: 200, json });
+  const done = () => ({ status: 204 });
+  /** A handler that finds the item the path's key names in `list`, or answers 404. */
+  const withKey = (list, field, what, handler) => (m, body, path) => {
+    const item = byKey(list, field, m[1]);
+    return item ? handler(item, body, path) : notFound(what, m[1], path);
+  };
+  const instance = (handler) => withKey(data.instances, 'processInstanceKey', 'Process instance', handler);
+  const openTask = (handler) => (m, body, path) => {
+    const task = byKey(data.tasks, 'userTaskKey', m[1]);
+    return task?.state === 'CREATED' ? handler(task, body, path) : notFound('User task', m[1], path);
+  };
+  const scopeOf = (i) => (x) => x.processInstanceKey === i.processInstanceKey;
+
+  // [method, path pattern, handler(match, body, path)]; the first row that matches answers.
+  const routes = [
+    ['POST', /^\/v2\/process-definitions\/search$/, (m, body) => search(data.definitions, body, data)],
+    ['POST', /^\/v2\/process-instances\/search$/, (m, body) => search(data.instances, body, data)],
+    ['POST', /^\/v2\/incidents\/search$/, (m, body) => search(data.incidents, body, data)],
+    ['POST', /^\/v2\/user-tasks\/search$/, (m, body) => search(data.tasks, body, data)],
+    ['POST', /^\/v2\/variables\/search$/, (m, body) => search(data.variables, body, data)],
+    ['POST', /^\/v2\/element-instances\/search$/, (m, body) => search(data.elementInstances, body, data)],
+    ['POST', /^\/v2\/user-tasks\/(\d+)\/(?:effective-)?variables\/search$/, withKey(data.tasks, 'userTaskKey', 'User task',
+      (task, body) => search(data.variables.filter(scopeOf(task)), body, data))],
+    ['GET', /^\/v2\/process-definitions\/(\d+)$/, withKey(data.definitions, 'processDefinitionKey', 'Process definition', ok)],
+    ['GET', /^\/v2\/process-definitions\/(\d+)\/xml$/, withKey(data.definitions, 'processDefinitionKey', 'Process definition',
+      (d) => ({ status: 200, type: 'text/xml', text: diagram(d.processDefinitionId) }))],
+    // Over all the definition's instances the filter keeps; completed counts only end events.
+    ['POST', /^\/v2\/process-definitions\/(\d+)\/statistics\/element-instances$/, withKey(data.definitions, 'processDefinitionKey', 'Process definition',
+      (d, body) => {
+        const kept = new Set(data.instances.filter((i) => i.processDefinitionKey === d.processDefinitionKey && matches(i, body?.filter, data))
+          .map((i) => i.processInstanceKey));
+        return statistics(data.elementInstances.filter((e) => kept.has(e.processInstanceKey)
+          && (e.state !== 'COMPLETED' || e.type === 'END_EVENT')), d.processDefinitionId);
+      })],
+    ['GET', /^\/v2\/process-instances\/(\d+)$/, instance(ok)],
+    ['GET', /^\/v2\/process-instances\/(\d+)\/statistics\/element-instances$/, instance((i) => statistics(data.elementInstances.filter(scopeOf(i)), i.processDefinitionId))],
+    ['GET', /^\/v2\/process-instances\/(\d+)\/sequence-flows$/, instance((i) => ok({ items: data.sequenceFlows.filter(scopeOf(i)) }))],
+    ['POST', /^\/v2\/process-instances\/(\d+)\/incidents\/search$/, instance((i, body) => search(data.incidents.filter(scopeOf(i)), body, data))],
+    ['POST', /^\/v2\/process-instances\/(\d+)\/cancellation$/, (m, body, path) => {
+      const i = byKey(data.instances, 'processInstanceKey', m[1]);
+      if (i?.state !== 'ACTIVE') return { status: 404, json: problem(404, 'NOT_FOUND', `Expected to cancel a process instance with key '${m[1]}', but no such process instance was found`, path) };
+      const now = new Date().toISOString();
+      Object.assign(i, { state: 'TERMINATED', endDate: now, hasIncident: false });
+      for (const e of data.elementInstances.filter(scopeOf(i))) if (e.state === 'ACTIVE') leave(e, 'TERMINATED', now);
+      for (const x of data.incidents.filter(scopeOf(i))) if (x.state === 'ACTIVE') x.state = 'RESOLVED';
+      for (const t of data.tasks.filter(scopeOf(i))) if (t.state === 'CREATED') t.state = 'CANCELED';
+      return done();
+    }],
+    ['GET', /^\/v2\/incidents\/(\d+)$/, withKey(data.incidents, 'incidentKey', 'Incident', ok)],
+    ['GET', /^\/v2\/user-tasks\/(\d+)$/, withKey(data.tasks, 'userTaskKey', 'User task', ok)],
+    ['GET', /^\/v2\/variables\/(\d+)$/, withKey(data.variables, 'variableKey', 'Variable', ok)],
+    // Resolved, the incident's element instance carries on (its job is retried): active, no incident.
+    ['POST', /^\/v2\/incidents\/(\d+)\/resolution$/, (m, body, path) => {
+      const incident = byKey(data.incidents, 'incidentKey', m[1]);
+      if (!incident || incident.state !== 'ACTIVE') return notFound('Incident', m[1], path);
       incident.state = 'RESOLVED';
-      const instance = byKey(data.instances, 'processInstanceKey', incident.processInstanceKey);
-      instance.hasIncident = data.incidents.some((i) => i.processInstanceKey === instance.processInstanceKey && i.state === 'ACTIVE');
-      return { status: 204 };
-    }
-    if ((k = m(/^\/v2\/user-tasks\/(\d+)\/(assignment|assignee|completion)$/))) {
-      const task = byKey(data.tasks, 'userTaskKey', k[1]);
-      if (!task || task.state !== 'CREATED') return notFound('User task', k[1], path);
-      if (k[2] === 'assignment' && method === 'POST') task.assignee = body?.assignee ?? null;
-      else if (k[2] === 'assignee' && method === 'DELETE') task.assignee = null;
-      else if (k[2] === 'completion' && method === 'POST') Object.assign(task, { state: 'COMPLETED', completionDate: new Date().toISOString() });
-      else return undefined;
-      return { status: 204 };
-    }
-    if (method === 'POST' && path === '/v2/process-instances') {
+      const i = byKey(data.instances, 'processInstanceKey', incident.processInstanceKey);
+      i.hasIncident = data.incidents.some((x) => scopeOf(i)(x) && x.state === 'ACTIVE');
+      const stuck = byKey(data.elementInstances, 'elementInstanceKey', incident.elementInstanceKey);
+      if (stuck) Object.assign(stuck, { hasIncident: false, incidentKey: null });
+      return done();
+    }],
+    ['POST', /^\/v2\/user-tasks\/(\d+)\/assignment$/, openTask((task, body) => { task.assignee = body?.assignee ?? null; return done(); })],
+    ['DELETE', /^\/v2\/user-tasks\/(\d+)\/assignee$/, openTask((task) => { task.assignee = null; return done(); })],
+    // Completed, the task's instance moves on to its next wait (or its end).
+    ['POST', /^\/v2\/user-tasks\/(\d+)\/completion$/, openTask((task) => {
+      Object.assign(task, { state: 'COMPLETED', completionDate: new Date().toISOString() });
+      const waiting = byKey(data.elementInstances, 'elementInstanceKey', task.elementInstanceKey);
+      if (waiting?.state === 'ACTIVE') advance(data, byKey(data.instances, 'processInstanceKey', task.processInstanceKey), waiting);
+      return done();
+    })],
+    ['POST', /^\/v2\/process-instances$/, (m, body, path) => {
       const versions = data.definitions.filter((d) => (body?.processDefinitionKey && d.processDefinitionKey === String(body.processDefinitionKey))
         || (d.processDefinitionId === body?.processDefinitionId && (!body?.processDefinitionVersion || d.version === body.processDefinitionVersion)));
       const d = versions.sort((a, b) => b.version - a.version)[0];
@@ -247,10 +371,19 @@ export function demoCluster() {
         data.variables.push({ name, value: JSON.stringify(value), isTruncated: false, tenantId: TENANT, variableKey: nextKey(),
           scopeKey: i.processInstanceKey, processInstanceKey: i.processInstanceKey, rootProcessInstanceKey: i.processInstanceKey });
       }
-      return { status: 200, json: { processDefinitionId: d.processDefinitionId, processDefinitionVersion: d.version, tenantId: TENANT,
-        variables: {}, processDefinitionKey: d.processDefinitionKey, processInstanceKey: i.processInstanceKey, tags: i.tags, businessId: i.businessId } };
+      // Its token waits at the first step after the start event.
+      walk(data, i, NEW_WAY[d.processDefinitionId], WAYS[NEW_WAY[d.processDefinitionId]][1]);
+      return ok({ processDefinitionId: d.processDefinitionId, processDefinitionVersion: d.version, tenantId: TENANT,
+        variables: {}, processDefinitionKey: d.processDefinitionKey, processInstanceKey: i.processInstanceKey, tags: i.tags, businessId: i.businessId });
+    }],
+    ['PATCH', /^\/v2\/jobs\/\d+$/, done],
+  ];
+
+  function answer(method, path, body) {
+    for (const [verb, pattern, handler] of routes) {
+      const m = verb === method && path.match(pattern);
+      if (m) return handler(m, body, path);
     }
-    if (method === 'PATCH' && m(/^\/v2\/jobs\/\d+$/)) return { status: 204 };
     return undefined;
   }
   return { data, answer };

@@ -9,6 +9,7 @@
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { demoCluster, meets } from './demo.mjs';
+import { bpmnXml, defineProcess } from './diagrams.mjs';
 
 const T0 = '2026-11-20T08:15:30.123Z';
 const DEF_KEY = '2251799813685249';
@@ -18,18 +19,16 @@ const JOB_KEY = '2251799813690070';
 const TASK_KEY = '2251799813690123';
 const VARIABLE_KEY = '2251799813690200';
 
-export const BPMN_XML = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Definitions_order" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="order-process" name="Order process" isExecutable="true">
-    <bpmn:startEvent id="OrderReceived" name="Order received"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:serviceTask id="ChargeCard" name="Charge card"><bpmn:extensionElements><zeebe:taskDefinition type="charge-card" retries="3" /></bpmn:extensionElements><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>
-    <bpmn:userTask id="ReviewOrder" name="Review order"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
-    <bpmn:endEvent id="OrderDone" name="Order done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="OrderReceived" targetRef="ChargeCard" />
-    <bpmn:sequenceFlow id="f2" sourceRef="ChargeCard" targetRef="ReviewOrder" />
-    <bpmn:sequenceFlow id="f3" sourceRef="ReviewOrder" targetRef="OrderDone" />
-  </bpmn:process>
-</bpmn:definitions>`;
+/** The sample process: Order process v3 in four steps, drawn as Camunda Modeler lays it out. */
+const orderProcess = defineProcess('order-process', 'Order process', [
+  ['startEvent', 'OrderReceived', 'Order received', 170, 120],
+  ['serviceTask', 'ChargeCard', 'Charge card', 290, 120, { job: 'charge-card' }],
+  ['userTask', 'ReviewOrder', 'Review order', 450, 120, { groups: 'sales' }],
+  ['endEvent', 'OrderDone', 'Order done', 572, 120],
+], [['f1', 'OrderReceived', 'ChargeCard'], ['f2', 'ChargeCard', 'ReviewOrder'], ['f3', 'ReviewOrder', 'OrderDone']]);
+export const BPMN_XML = bpmnXml(orderProcess, { definitionsId: 'Definitions_order' });
+/** The same process without diagram layout (no bpmndi), as XML written by code often is. */
+export const BPMN_XML_NO_LAYOUT = bpmnXml(orderProcess, { definitionsId: 'Definitions_order', layout: false });
 
 export const topology = {
   brokers: [0, 1, 2].map((nodeId) => ({
@@ -239,10 +238,28 @@ const ROUTES = routeTable([
   ['POST', '/v2/element-instances/search', searchOf(() => ({
     processDefinitionId: 'order-process', startDate: T0, endDate: null, elementId: 'ChargeCard', elementName: 'Charge card',
     type: 'SERVICE_TASK', state: 'ACTIVE', hasIncident: true, tenantId: '<default>', elementInstanceKey: '2251799813690060',
-    processInstanceKey: INSTANCE_KEY, processDefinitionKey: DEF_KEY, incidentKey: INCIDENT_KEY,
+    processInstanceKey: INSTANCE_KEY, processDefinitionKey: DEF_KEY, incidentKey: INCIDENT_KEY, rootProcessInstanceKey: INSTANCE_KEY,
   }))],
   ['GET', '/v2/process-instances/:processInstanceKey/statistics/element-instances', () => json({
     items: [{ elementId: 'ChargeCard', active: 1, canceled: 0, incidents: 1, completed: 0 }, { elementId: 'OrderReceived', active: 0, canceled: 0, incidents: 0, completed: 1 }],
+  })],
+  // What the process view draws: the way the sample instance took, its incidents, and the
+  // counts per element over the sample definition's instances, counted as Camunda does (active
+  // and incidents apart; completed only at end events): two at ChargeCard, one of them stuck on
+  // an incident, one at ReviewOrder, three done.
+  ['GET', '/v2/process-instances/:processInstanceKey/sequence-flows', ({ params }) => json({
+    items: [{
+      processInstanceKey: params.processInstanceKey, rootProcessInstanceKey: params.processInstanceKey, processDefinitionKey: DEF_KEY,
+      processDefinitionId: 'order-process', elementId: 'f1', sequenceFlowId: `${params.processInstanceKey}_f1`, tenantId: '<default>',
+    }],
+  })],
+  ['POST', '/v2/process-instances/:processInstanceKey/incidents/search', searchOf(() => incident)],
+  ['POST', '/v2/process-definitions/:processDefinitionKey/statistics/element-instances', () => json({
+    items: [
+      { elementId: 'ChargeCard', active: 1, canceled: 0, incidents: 1, completed: 0 },
+      { elementId: 'ReviewOrder', active: 1, canceled: 0, incidents: 0, completed: 0 },
+      { elementId: 'OrderDone', active: 0, canceled: 0, incidents: 0, completed: 3 },
+    ],
   })],
   ['POST', '/v2/jobs/search', searchOf(() => ({
     customHeaders: {}, elementInstanceKey: '2251799813690060', hasFailedWithRetriesLeft: false, jobKey: JOB_KEY, kind: 'BPMN_ELEMENT',
