@@ -234,12 +234,16 @@ fn list_hints(private: bool) -> String {
 
 impl Server {
     pub fn new(catalogue: Catalogue) -> Self {
-        let mut views: Vec<&'static View> = catalogue
+        let mut views: Vec<&'static View> = Vec::new();
+        for view in catalogue
             .tools()
             .iter()
             .filter_map(|t| t.ui.map(|ui| ui.view))
-            .collect();
-        views.dedup_by_key(|v| v.uri);
+        {
+            if !views.iter().any(|v| v.uri == view.uri) {
+                views.push(view);
+            }
+        }
         let cluster = Identity::new(SERVER_NAME, INSTRUCTIONS, &views);
         let tools = catalogue.list_json();
         let modern_list = format!(

@@ -33,14 +33,6 @@ pub const PROCESS_VIEW: View = View {
     html: PROCESS_VIEW_HTML,
 };
 
-/// Every view this gateway ships.
-pub const VIEWS: [View; 1] = [PROCESS_VIEW];
-
-/// The views named `uri`, if it is one of ours.
-pub fn find(uri: &str) -> Option<&'static View> {
-    VIEWS.iter().find(|v| v.uri == uri)
-}
-
 /// bpmn-js's CSS and viewer come first, so our script and style can use and restyle them. The
 /// viewer keeps its bpmn.io watermark: bpmn-js's licence requires it to stay visible.
 const PROCESS_VIEW_HTML: &str = concat!(
@@ -84,7 +76,5 @@ mod tests {
         }
         assert!(html.contains("bjs-powered-by"), "bpmn-js's watermark stays");
         assert!(html.len() > 150_000, "bpmn-js is inlined");
-        assert_eq!(find(PROCESS_VIEW.uri), Some(&PROCESS_VIEW));
-        assert_eq!(find("ui://camunda/other"), None);
     }
 }

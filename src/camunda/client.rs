@@ -128,7 +128,7 @@ impl<'c, 'a, C: HttpClient> Calls<'c, 'a, C> {
                 "not valid JSON"
             };
             let detail = format!("The cluster answered {call} with a body that is {what} ({e}).");
-            ToolError::problem(502, "Bad Gateway", detail, call)
+            ToolError::bad_gateway(detail, call)
         })
     }
 
@@ -156,10 +156,7 @@ impl<'c, 'a, C: HttpClient> Calls<'c, 'a, C> {
             }
             Credentials::Machine(source) => {
                 let token = source.bearer(self.cluster.client, self.cluster.now).await.map_err(|why| {
-                    ToolError::problem(
-                        502,
-                        "Bad Gateway",
-                        format!("The gateway could not get its own token for the cluster from {} ({why}). Check CAMUNDA_OAUTH_URL, CAMUNDA_CLIENT_ID and CAMUNDA_CLIENT_SECRET.", source.token_url()),
+                    ToolError::bad_gateway(format!("The gateway could not get its own token for the cluster from {} ({why}). Check CAMUNDA_OAUTH_URL, CAMUNDA_CLIENT_ID and CAMUNDA_CLIENT_SECRET.", source.token_url()),
                         call,
                     )
                 })?;

@@ -196,9 +196,7 @@ impl<C: HttpClient> Calls<'_, '_, C> {
             .await
             .and_then(|v| {
                 let key = key_text(&v["processInstanceKey"]).ok_or_else(|| {
-                    ToolError::problem(
-                        502,
-                        "Bad Gateway",
+                    ToolError::bad_gateway(
                         format!("The cluster answered {call} without a processInstanceKey."),
                         &call,
                     )

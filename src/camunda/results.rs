@@ -1,6 +1,7 @@
 //! REST answers → MCP `CallToolResult` JSON, and every tool failure → an `isError` result.
 //! This is the one place where a tool error gets its shape.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -92,14 +93,16 @@ impl ToolError {
         ToolError::Problem(Box::new(ProblemDetail::new(status, title, detail, call)))
     }
 
+    /// The gateway's own 502: the cluster answered, but not with anything usable.
+    pub fn bad_gateway(detail: impl Into<String>, call: &Call) -> Self {
+        Self::problem(502, "Bad Gateway", detail, call)
+    }
+
     /// Turns a transport failure into a 502/504 ProblemDetail that says what happened.
     /// `address` is the cluster's REST base as configured (never with credentials in it).
     pub fn from_fetch(err: &FetchError, address: &str, call: &Call) -> Self {
         match err {
-            FetchError::Unreachable(why) => Self::problem(
-                502,
-                "Bad Gateway",
-                format!("Could not reach the Camunda REST API at {address} ({why}). Check CAMUNDA_REST_ADDRESS and that the cluster is running."),
+            FetchError::Unreachable(why) => Self::bad_gateway(format!("Could not reach the Camunda REST API at {address} ({why}). Check CAMUNDA_REST_ADDRESS and that the cluster is running."),
                 call,
             ),
             FetchError::Timeout(ms) => Self::problem(
@@ -108,16 +111,10 @@ impl ToolError {
                 format!("The Camunda REST API at {address} did not answer {call} within {ms} ms (CAMUNDA_REQUEST_TIMEOUT_MS)."),
                 call,
             ),
-            FetchError::Broken(why) => Self::problem(
-                502,
-                "Bad Gateway",
-                format!("The connection to the Camunda REST API at {address} broke while reading the answer to {call} ({why}). For a write, check whether it took effect before calling again."),
+            FetchError::Broken(why) => Self::bad_gateway(format!("The connection to the Camunda REST API at {address} broke while reading the answer to {call} ({why}). For a write, check whether it took effect before calling again."),
                 call,
             ),
-            FetchError::TooLarge(limit) => Self::problem(
-                502,
-                "Bad Gateway",
-                format!("The answer to {call} was larger than {limit} bytes (CAMUNDA_MAX_RESPONSE_BYTES). Narrow the search with a filter or a smaller page.limit."),
+            FetchError::TooLarge(limit) => Self::bad_gateway(format!("The answer to {call} was larger than {limit} bytes (CAMUNDA_MAX_RESPONSE_BYTES). Narrow the search with a filter or a smaller page.limit."),
                 call,
             ),
         }
@@ -140,14 +137,12 @@ pub fn text_result(text: &str, is_error: bool) -> String {
     json!({"content": [{"type": "text", "text": text}], "isError": is_error}).to_string()
 }
 
-/// A summary for people and models as text, and what it sums up as `structuredContent`.
-pub fn summary_result(text: &str, structured: &Value) -> String {
-    json!({
-        "content": [{"type": "text", "text": text}],
-        "structuredContent": structured,
-        "isError": false,
-    })
-    .to_string()
+/// A summary for people and models as text (cut at `max_chars`, saying so), and what it sums up
+/// as `structuredContent` (JSON, already written).
+pub fn summary_result(text: &str, structured_json: &str, max_chars: usize) -> String {
+    let quoted = escape(&cut(text, max_chars));
+    let text = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"'));
+    structured_parts(structured_json, text.unwrap_or_default(), None, false)
 }
 
 /// A JSON object as `structuredContent` and the same JSON as text, written once each.
@@ -216,7 +211,7 @@ pub fn json_success(
                 resp.content_type.as_deref().unwrap_or("none"),
             ),
         };
-        ToolError::problem(502, "Bad Gateway", detail, call)
+        ToolError::bad_gateway(detail, call)
     })?;
     Ok(match compact.json.as_bytes().first() {
         Some(b'{') if compact.full_len > max_chars => cap(compact, max_chars),
@@ -373,15 +368,19 @@ fn shorten_to_fit(value: &mut Value, len: usize, max_len: usize) -> Vec<String> 
 
 /// Text for the model, cut at `max_chars` with a note saying so.
 pub fn long_text(text: &str, max_chars: usize) -> String {
+    text_result(&cut(text, max_chars), false)
+}
+
+/// `text`, or its first `max_chars` characters and a note saying how many there were.
+fn cut(text: &str, max_chars: usize) -> Cow<'_, str> {
     match text.char_indices().nth(max_chars) {
-        None => text_result(text, false),
+        None => Cow::Borrowed(text),
         Some((end, _)) => {
             let total = text.chars().count();
-            let cut = format!(
+            Cow::Owned(format!(
                 "{}\n\n[Cut at {max_chars} of {total} characters (MCP_MAX_RESULT_CHARS).]",
                 &text[..end]
-            );
-            text_result(&cut, false)
+            ))
         }
     }
 }

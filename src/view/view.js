@@ -140,6 +140,9 @@
 
   /** Calls a gateway tool through the host; resolves to its structuredContent or throws. */
   async function callTool(name, args) {
+    if (!hostCapabilities.serverTools) {
+      throw new Error('this host does not let views call tools (no serverTools capability), so the view cannot load the diagram');
+    }
     let result;
     try {
       result = await request('tools/call', { name, arguments: args });
@@ -200,7 +203,8 @@
     // bpmn-js bakes its colours into the SVG when it draws: a new theme needs a new drawing.
     if (viewer && xml && before !== JSON.stringify([hostContext.theme, hostContext.styles])) {
       const myGen = gen;
-      draw().then(() => { if (myGen === gen && live) applyState(); }).catch((e) => fail(e.message));
+      draw().then(() => { if (myGen === gen && live) applyState(); })
+        .catch((e) => { if (!(e instanceof Superseded)) fail(e.message); });
     }
   }
 
@@ -282,9 +286,15 @@
   }
 
   async function onToolResult(result) {
+    if (!result || typeof result !== 'object') return fail('The host sent an empty tool result.');
+    // Hosts may pass on the results of the view's own calls too (the spec's interactive phase):
+    // only a show tool's result, marked `view`, is ours to draw; an error while our own calls
+    // run is theirs, and load() reports it.
+    const sc = result.structuredContent;
+    const shown = sc && typeof sc === 'object' && (sc.view === 'instance' || sc.view === 'definition');
+    if (!shown && (pending.size > 0 || (subject && !result.isError))) return undefined;
     const myGen = ++gen;
     resultAt = performance.now();
-    if (!result || typeof result !== 'object') return fail('The host sent an empty tool result.');
     if (result.isError) {
       subject = null;
       xml = null;
@@ -292,10 +302,8 @@
       destroyViewer();
       return fail(problemText(result));
     }
-    const sc = result.structuredContent;
-    if (!sc || typeof sc !== 'object') return fail('The tool result has no structured content, so there is nothing to draw.');
-    // showProcessInstance's result names an instance; showProcessDefinition's does not.
-    const isInstance = sc.processInstanceKey != null || (sc.processDefinitionKey == null && input.processInstanceKey != null);
+    if (!shown) return fail('The tool result is not one of the process view\'s, so there is nothing to draw.');
+    const isInstance = sc.view === 'instance';
     const key = String(isInstance ? (sc.processInstanceKey != null ? sc.processInstanceKey : input.processInstanceKey)
       : (sc.processDefinitionKey != null ? sc.processDefinitionKey : input.processDefinitionKey));
     const definitionKey = sc.processDefinitionKey != null ? String(sc.processDefinitionKey)
@@ -349,6 +357,7 @@
       try {
         await draw();
       } catch (e) {
+        if (e instanceof Superseded) return undefined;
         xml = null;
         destroyViewer();
         return myGen === gen ? fail(`Cannot draw the diagram: ${e.message}`) : undefined;
@@ -364,15 +373,20 @@
     log('info', { event: 'drawn', kind: subject.kind, key: subject.key, ms: Math.round(performance.now() - resultAt) });
   }
 
+  /** Thrown by a drawing that a newer one replaced while it was importing: nothing to report. */
+  class Superseded extends Error {}
+  let drawing = 0;
+
   /** Draws `xml` afresh, in the current theme's colours. Throws with a reason people understand. */
   async function draw() {
     if (typeof BpmnJS !== 'function') throw new Error('bpmn-js is missing from this document.');
+    const mine = ++drawing;
     destroyViewer();
     layout();
     // The canvas's computed colours are the theme's (host variables or our fallbacks).
     const colours = getComputedStyle(el.canvas);
     const opaque = (c) => (c && c !== 'transparent' && !/^rgba\(.*,\s*0\)$/.test(c) ? c : undefined);
-    viewer = new BpmnJS({
+    const v = new BpmnJS({
       container: el.canvas,
       bpmnRenderer: {
         defaultFillColor: opaque(colours.backgroundColor),
@@ -380,20 +394,23 @@
         defaultLabelColor: opaque(colours.color),
       },
     });
+    viewer = v;
     try {
-      await viewer.importXML(xml);
+      await v.importXML(xml);
     } catch (e) {
+      if (mine !== drawing) throw new Superseded();
       const why = String((e && e.message) || e);
       if (/no diagram to display/i.test(why)) {
         throw new Error('the process XML has no diagram layout (no BPMNDiagram), so there is nothing to draw. Deploy it from a modeler that saves the layout.');
       }
       throw new Error(`the process XML could not be read (${why}).`);
     }
-    const shapes = viewer.get('elementRegistry').filter((e) => e.parent && !e.waypoints && e.type !== 'label');
+    if (mine !== drawing) throw new Superseded();
+    const shapes = v.get('elementRegistry').filter((e) => e.parent && !e.waypoints && e.type !== 'label');
     if (!shapes.length) {
       throw new Error('the process XML has no diagram layout (no shapes), so there is nothing to draw. Deploy it from a modeler that saves the layout.');
     }
-    const inner = viewer.get('canvas').viewbox().inner;
+    const inner = v.get('canvas').viewbox().inner;
     diagramBox = inner.width > 0 && inner.height > 0 ? { width: inner.width, height: inner.height } : null;
     layout();
     fit();
@@ -487,13 +504,15 @@
     }
 
     const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+    // The gateway reads the first incidents only; it counts them all.
+    const open = Number.isInteger(live.openIncidents) ? live.openIncidents : incidents.length;
     let status;
     if (instance) {
       const at = rows.filter((r) => r.active > 0 || r.incidentCount > 0).map((r) => r.name);
       status = [
         subject.summary.state ? `${subject.summary.state}.` : '',
         at.length ? `Tokens at ${at.join(', ')}.` : 'No active tokens.',
-        incidents.length ? `${plural(incidents.length, 'open incident', 'open incidents')}.` : 'No open incidents.',
+        open ? `${plural(open, 'open incident', 'open incidents')}.` : 'No open incidents.',
       ].filter(Boolean).join(' ');
     } else {
       status = rows.length

@@ -72,9 +72,7 @@ async fn job_of_incident<C: HttpClient>(
             _ => None,
         })
         .ok_or_else(|| {
-            ToolError::problem(
-                502,
-                "Bad Gateway",
+            ToolError::bad_gateway(
                 format!("{detail} The incident has no job to retry ({get} returned no jobKey)."),
                 &get,
             )
