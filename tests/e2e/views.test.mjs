@@ -7,7 +7,7 @@
 // SVG is checked against what the stand-in holds: tokens, incidents, the path taken, per-element
 // counts, every shape of the diagram. A view that draws nothing fails. Bad input (an unknown key,
 // XML without layout, a cluster error) must show a clear message in the view and give the model
-// an isError result. Under Miniflare and wrangler dev; screenshots go to docs/images/ (README).
+// an isError result. Under Miniflare and wrangler dev; screenshots go to tests/artifacts/, and with UPDATE_DOCS=1 to docs/images/ (README).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,7 +20,9 @@ import { startWranglerDev } from '../support/wrangler.mjs';
 import { startAppsHost } from '../support/apps-host/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const images = path.join(root, 'docs/images');
+const artifacts = path.join(root, 'tests/artifacts');
+// The README's pictures are refreshed on demand (UPDATE_DOCS=1), so a test run leaves the tree clean.
+const images = process.env.UPDATE_DOCS === '1' ? path.join(root, 'docs/images') : null;
 const CHROMIUM = '/usr/bin/chromium';
 const VIEW_URI = 'ui://camunda/process-view';
 const MODEL_TOOLS = ['showProcessDefinition', 'showProcessInstance'];
@@ -215,11 +217,12 @@ async function screenshot(page, file) {
     const s = window.cmvHost.current.sizes.at(-1);
     return f && s && Math.abs(f.clientHeight - s.height) < 2;
   }, null, { timeout: WAIT });
-  fs.mkdirSync(images, { recursive: true });
-  const shot = path.join(images, file);
+  fs.mkdirSync(artifacts, { recursive: true });
+  const shot = path.join(artifacts, file);
   await page.locator('iframe.cmv-app').screenshot({ path: shot, timeout: WAIT });
   assert.ok(fs.statSync(shot).size > 10_000, `${file} is empty`);
-  console.log(`# screenshot: ${path.relative(root, shot)}`);
+  if (images) fs.copyFileSync(shot, path.join(images, file));
+  console.log(`# screenshot: ${path.relative(root, shot)}${images ? ' (and docs/images/)' : ''}`);
 }
 
 for (const runtime of ['miniflare', 'wrangler dev']) {
