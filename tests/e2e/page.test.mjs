@@ -7,20 +7,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/browser.mjs';
 import { startUpstream, CAMUNDA_TOOL_COUNT } from '../support/upstream.mjs';
 import { startWorker } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = path.join(root, 'tests/artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'cache-secret-that-must-never-show';
 let up, browser;
 const runtimes = {};
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium`);
   up = await startUpstream();
   const vars = {
     CAMUNDA_REST_ADDRESS: up.url,
@@ -41,11 +39,7 @@ before(async () => {
     },
   });
   runtimes['wrangler dev'] = await startWranglerDev(vars, { config: 'wrangler.governance.toml' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/browser.mjs';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -26,7 +26,6 @@ import * as signin from '../support/signin.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = path.join(root, 'tests/artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 let up, idp, browser, receiver;
 const runtimes = {};
 const tokenRequests = [];
@@ -148,7 +147,6 @@ async function listener() {
 }
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium`);
   fs.mkdirSync(artifacts, { recursive: true });
   up = await startUpstream();
   idp = new OAuth2Server();
@@ -175,11 +173,7 @@ before(async () => {
     ratelimits: { OAUTH_REGISTER_LIMITER: { simple: { limit: 20, period: 60 } } },
   });
   runtimes['wrangler dev'] = await startWranglerDev(vars, { config: 'wrangler.oauth.toml' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/browser.mjs';
 import { startUpstream, problem, BPMN_XML_NO_LAYOUT } from '../support/upstream.mjs';
 import { startWorker } from '../support/worker.mjs';
 import { startWranglerDev } from '../support/wrangler.mjs';
@@ -23,7 +23,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const artifacts = path.join(root, 'tests/artifacts');
 // The README's pictures are refreshed on demand (UPDATE_DOCS=1), so a test run leaves the tree clean.
 const images = process.env.UPDATE_DOCS === '1' ? path.join(root, 'docs/images') : null;
-const CHROMIUM = '/usr/bin/chromium';
 const VIEW_URI = 'ui://camunda/process-view';
 const MODEL_TOOLS = ['showProcessDefinition', 'showProcessInstance'];
 const APP_TOOLS = ['viewProcessDefinitionState', 'viewProcessDiagram', 'viewProcessInstanceState'];
@@ -33,17 +32,12 @@ let up, apps, browser;
 const runtimes = {};
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium`);
   up = await startUpstream({ demo: true });
   const vars = { CAMUNDA_REST_ADDRESS: up.url, MCP_TOOLSETS: 'views' };
   runtimes.miniflare = await startWorker(vars);
   runtimes['wrangler dev'] = await startWranglerDev(vars);
   apps = await startAppsHost();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -104,18 +98,21 @@ const shapesIn = (xml) => (xml.match(/<(?:[\w-]+:)?BPMNShape\b/g) ?? []).length;
 
 // ---- The host page and the view in it
 
-/** Opens the test host page against `runtime`'s Worker; records console lines and CSP reports. */
-async function openHost(runtime) {
+/** Opens the test host page against `runtime`'s Worker, speaking `era` (legacy|modern);
+ * records console lines and CSP reports. */
+async function openHost(runtime, era) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
   const consoleLines = [];
   page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
-  await page.goto(apps.url(runtimes[runtime].endpoint), { timeout: WAIT });
+  await page.goto(apps.url(runtimes[runtime].endpoint, { era }), { timeout: WAIT });
   await page.waitForFunction(() => window.cmvHost && (window.cmvHost.connected || window.cmvHost.error), null, { timeout: WAIT });
   const error = await page.evaluate(() => window.cmvHost.error);
   assert.equal(error, null, `the host could not connect to the Worker:\n${error}\n${consoleLines.join('\n')}`);
+  const version = await page.evaluate(() => window.cmvHost.protocolVersion);
+  assert.equal(version, era === 'modern' ? '2026-07-28' : '2025-11-25', 'the host spoke the era under test');
   return { page, consoleLines, close: () => context.close() };
 }
 
@@ -225,12 +222,12 @@ async function screenshot(page, file) {
   console.log(`# screenshot: ${path.relative(root, shot)}${images ? ' (and docs/images/)' : ''}`);
 }
 
-for (const runtime of ['miniflare', 'wrangler dev']) {
-  test(`${runtime}: the process view in a web host`, { timeout: 300_000 }, async (t) => {
-    const { page, consoleLines, close } = await openHost(runtime);
+for (const [runtime, era] of [['miniflare', 'legacy'], ['miniflare', 'modern'], ['wrangler dev', 'legacy'], ['wrangler dev', 'modern']]) {
+  test(`${runtime}, ${era} era: the process view in a web host`, { timeout: 300_000 }, async (t) => {
+    const { page, consoleLines, close } = await openHost(runtime, era);
     let stale = [];
     // One set of screenshots per run, and none of a view older than src/view/.
-    const pictures = () => runtime === 'miniflare' && stale.length === 0;
+    const pictures = () => runtime === 'miniflare' && era === 'legacy' && stale.length === 0;
     try {
       await t.test('the host offers the model the show tools and keeps the view tools for the view', async () => {
         const host = await page.evaluate(() => ({ tools: window.cmvHost.tools, model: window.cmvHost.modelTools, appOnly: window.cmvHost.appOnlyTools }));
@@ -266,7 +263,7 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
         assert.deepEqual(rec.appCalls.map((c) => c.tool).sort(), ['viewProcessDiagram', 'viewProcessInstanceState']);
         assert.deepEqual(rec.refused, []);
         assert.ok(rec.sizes.length > 0 && rec.sizes.at(-1).height > 360 && rec.sizes.at(-1).height < 900, `size-changed: ${JSON.stringify(rec.sizes)}`);
-        logTimings(runtime, 'incident instance', rec);
+        logTimings(`${runtime}, ${era}`, 'incident instance', rec);
         if (pictures()) await screenshot(page, 'process-view-instance.png');
 
         // The bpmn.io watermark's link goes through the host (ui/open-link).
@@ -281,6 +278,25 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
         const again = await record(page);
         assert.deepEqual(again.appCalls.map((c) => c.tool), [...rec.appCalls.map((c) => c.tool), 'viewProcessInstanceState']);
         assert.ok(has(await inspect(frame), 'ChargeCard', 'cmv-incident'), 'still red after the refresh');
+
+        // The person switches the host to dark: the view follows, redrawn with its markers.
+        const colours = () => frame.evaluate(() => {
+          const shape = document.querySelector('[data-element-id="ReviewOrder"] .djs-visual > rect');
+          return { theme: document.documentElement.dataset.theme, fill: shape && getComputedStyle(shape).fill };
+        });
+        const light = await colours();
+        assert.ok(light.fill && light.theme !== 'dark', `ReviewOrder is drawn in the light theme: ${JSON.stringify(light)}`);
+        await page.evaluate(() => window.cmvHost.setTheme('dark'));
+        await frame.waitForFunction(() => document.documentElement.dataset.theme === 'dark', null, { timeout: WAIT });
+        // Redrawn in the dark theme's colours, with the markers put back.
+        await frame.waitForFunction((lightFill) => {
+          const shape = document.querySelector('[data-element-id="ReviewOrder"] .djs-visual > rect');
+          return document.documentElement.dataset.state === 'ready' && shape && getComputedStyle(shape).fill !== lightFill
+            && document.querySelector('[data-element-id="ChargeCard"].cmv-incident');
+        }, light.fill, { timeout: WAIT });
+        assert.equal((await colours()).theme, 'dark');
+        await page.evaluate(() => window.cmvHost.setTheme('light'));
+        await frame.waitForFunction(() => document.documentElement.dataset.theme === 'light', null, { timeout: WAIT });
       });
 
       await t.test('the Worker serves the view as src/view/ has it', () => {
@@ -304,7 +320,7 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
         const flows = (await cluster('GET', `/v2/process-instances/${instance.processInstanceKey}/sequence-flows`)).items.map((f) => f.elementId);
         assert.ok(flows.length >= 2, 'the demo instance took sequence flows');
         for (const id of flows) assert.ok(has(view, id, 'cmv-completed'), `the flow ${id} taken is not marked`);
-        logTimings(runtime, 'waiting instance', rec);
+        logTimings(`${runtime}, ${era}`, 'waiting instance', rec);
       });
 
       await t.test('(c) a definition: counts of active and incident instances on several elements', async () => {
@@ -328,7 +344,7 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
         }
         const counted = Object.values(view.overlays).filter((o) => o.count || o.badge).length;
         assert.equal(counted, new Set([...active, ...incidents].map((s) => s.elementId)).size, 'counts on exactly the busy elements');
-        logTimings(runtime, 'definition', rec);
+        logTimings(`${runtime}, ${era}`, 'definition', rec);
         if (pictures()) await screenshot(page, 'process-view-definition.png');
       });
 

@@ -11,7 +11,7 @@
 // callable by apps — this file adds. Everything observable lands in window.cmvHost for the test.
 //
 // Query parameters: endpoint (the gateway's MCP URL), sandbox (the proxy page's URL), theme
-// (light|dark). cmvHost.treatAsModelOnly(names) makes the host see those tools as visibility
+// (light|dark), era (modern: MCP 2026-07-28; else the 2025 lane). cmvHost.treatAsModelOnly(names) makes the host see those tools as visibility
 // ["model"], to prove the refusal: the gateway marks none that way.
 import {
   AppBridge,
@@ -27,6 +27,7 @@ const query = new URLSearchParams(location.search);
 const endpoint = query.get('endpoint');
 const sandboxUrl = query.get('sandbox');
 const theme = query.get('theme') === 'dark' ? 'dark' : 'light';
+const era = query.get('era');
 const modelOnly = new Set();
 const STEP_MS = 20_000; // every wait here is bounded
 
@@ -73,8 +74,11 @@ host.ready = (async () => {
   client = new Client(HOST_INFO, {
     // Say we render MCP Apps, as hosts do (the gateway lists the same tools either way).
     capabilities: { extensions: { [UI_EXTENSION]: { mimeTypes: [RESOURCE_MIME_TYPE] } } },
+    // era=modern: MCP 2026-07-28 (server/discover, no initialize); else the 2025 lane.
+    ...(era === 'modern' ? { versionNegotiation: { mode: 'auto' } } : {}),
   });
   await withTimeout(client.connect(new StreamableHTTPClientTransport(new URL(endpoint))), STEP_MS, 'connect');
+  host.protocolVersion = client.getNegotiatedProtocolVersion();
   host.serverCapabilities = client.getServerCapabilities() ?? null;
   const tools = [];
   let cursor;

@@ -85,8 +85,8 @@ export async function startAppsHost() {
   return {
     hostOrigin,
     sandboxUrl,
-    url(endpoint, { theme = 'light' } = {}) {
-      return `${hostOrigin}/host.html?${new URLSearchParams({ endpoint, sandbox: sandboxUrl, theme })}`;
+    url(endpoint, { theme = 'light', era = 'legacy' } = {}) {
+      return `${hostOrigin}/host.html?${new URLSearchParams({ endpoint, sandbox: sandboxUrl, theme, era })}`;
     },
     async close() {
       for (const { server, sockets } of [host, sandbox]) {
