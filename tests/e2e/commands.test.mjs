@@ -7,6 +7,7 @@
 // - client files must be JSON; each server in them is reached: a `url` over HTTP, a `command`
 //   as the stdio server the client would start, both answering initialize and tools/list.
 // A command this test does not know how to run fails it: nothing is shown unchecked.
+// docs/views.md's command for trying the process view by hand runs too, with the page it serves.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -16,6 +17,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { rpc } from '../support/worker.mjs';
+import { launchChromium } from '../support/browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BASE = 'http://127.0.0.1:8787';
@@ -206,5 +208,58 @@ test('the page at /: every command and client file works as written', async () =
   for (const block of blocks) {
     if (block.kind === 'json') await runClientFile(block.text);
     else for (const line of lines(block.text)) await runShell(line);
+  }
+});
+
+/** The one shell command of a section of a page in docs/. */
+function docsCommand(file, heading) {
+  const doc = fs.readFileSync(path.join(root, 'docs', file), 'utf8');
+  const start = doc.indexOf(`\n## ${heading}\n`);
+  assert.ok(start >= 0, `docs/${file} has no section "${heading}"`);
+  const section = doc.slice(start, doc.indexOf('\n## ', start + 1));
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1].trim());
+  assert.equal(blocks.length, 1, `one command in "${heading}"`);
+  return blocks[0];
+}
+
+test('docs/views.md, Try it without an Apps host: the page it serves draws a demo definition', async () => {
+  const line = docsCommand('views.md', 'Try it without an Apps host');
+  assert.equal(line, `node tests/support/apps-host/server.mjs ${ENDPOINT}`);
+  // As the docs say: in the project's folder.
+  const child = spawn('bash', ['-c', line], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let printed = '';
+  child.stdout.on('data', (d) => { printed += d; });
+  child.stderr.on('data', (d) => { printed += d; });
+  const browser = await launchChromium();
+  try {
+    for (const deadline = Date.now() + 30_000; !/open (http\S+)/.test(printed); await new Promise((r) => setTimeout(r, 100))) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the host did not start:\n${printed}`);
+    }
+    const address = printed.match(/open (http\S+)/)[1];
+    // A key the demo cluster has: the latest order process.
+    const found = await fetch('http://127.0.0.1:18080/v2/process-definitions/search', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ filter: { processDefinitionId: 'order-process', isLatestVersion: true } }),
+    }).then((r) => r.json());
+    const key = found.items[0].processDefinitionKey;
+    const page = await browser.newPage();
+    await page.goto(address, { timeout: 30_000 });
+    await page.waitForSelector('#ask:not([hidden])', { timeout: 30_000 });
+    await page.selectOption('#ask-tool', 'showProcessDefinition');
+    await page.fill('#ask-args', JSON.stringify({ processDefinitionKey: key }));
+    await page.click('#ask button');
+    const proxy = await (await page.waitForSelector('iframe.cmv-app', { timeout: 30_000 })).contentFrame();
+    const view = await (await proxy.waitForSelector('iframe', { state: 'attached', timeout: 30_000 })).contentFrame();
+    await view.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.state), null, { timeout: 30_000 });
+    const drawn = await view.evaluate(() => ({
+      state: document.documentElement.dataset.state,
+      message: document.getElementById('cmv-message').textContent,
+      shapes: document.querySelectorAll('g.djs-shape').length,
+    }));
+    assert.equal(drawn.state, 'ready', drawn.message);
+    assert.ok(drawn.shapes >= 5, `the diagram has its shapes: ${drawn.shapes}`);
+  } finally {
+    await browser.close();
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
   }
 });

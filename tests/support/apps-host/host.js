@@ -93,6 +93,7 @@ host.ready = (async () => {
   host.appOnlyTools = host.tools.filter((t) => !t.visibility.includes('model')).map((t) => t.name);
   host.connected = true;
   event('connected', { tools: tools.length });
+  offerForm();
 })().catch((e) => {
   host.error = String(e?.stack || e);
   event('connect-failed', { error: String(e?.message || e) });
@@ -283,3 +284,27 @@ host.setTheme = async (next) => {
   mounted.hostContext = { ...mounted.hostContext, theme: next };
   mounted.bridge.setHostContext(mounted.hostContext);
 };
+
+/** The form a person uses: a model-visible tool that names a view, and its arguments. */
+function offerForm() {
+  const form = document.getElementById('ask');
+  const select = document.getElementById('ask-tool');
+  const args = document.getElementById('ask-args');
+  for (const t of host.tools.filter((x) => x.resourceUri && x.visibility.includes('model'))) {
+    select.append(new Option(t.name, t.name));
+  }
+  form.hidden = select.options.length === 0;
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    let parsed;
+    try {
+      parsed = JSON.parse(args.value || '{}');
+    } catch (err) {
+      document.getElementById('turn').textContent = `The arguments are not JSON: ${err.message}`;
+      return;
+    }
+    host.show(select.value, parsed).catch((err) => {
+      document.getElementById('turn').textContent = String(err?.message || err);
+    });
+  });
+}

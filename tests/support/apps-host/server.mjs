@@ -8,7 +8,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -96,4 +96,12 @@ export async function startAppsHost() {
       fs.rmSync(out, { recursive: true, force: true });
     },
   };
+}
+
+// By hand: `node tests/support/apps-host/server.mjs <MCP endpoint>` serves the host until Ctrl-C
+// and prints its address; the page offers a form to call a tool that has a view.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const endpoint = process.argv[2] ?? 'http://127.0.0.1:8787/mcp/cluster';
+  const apps = await startAppsHost();
+  console.log(`[apps-host] MCP Apps test host for ${endpoint}: open ${apps.url(endpoint)}`);
 }
