@@ -1,8 +1,8 @@
 //! MCP methods of a tools server, for both eras: `initialize`, `ping`, the resource and prompt
 //! lists (both lanes; resources are the MCP App views the tools name, if any), `resources/read`,
-//! `server/discover` (2026-07-28 lane), and `tools/list` and `tools/call` (both). One dispatcher serves both lanes; the lane only
-//! decides which methods exist and how a result is framed ([`Lane::Modern`] results carry
-//! `resultType`, `_meta` and, for lists, caching hints).
+//! `server/discover` (2026-07-28 lane), and `tools/list` and `tools/call` (both). One dispatcher
+//! serves both lanes; the lane only decides which methods exist and how a result is framed
+//! ([`Lane::Modern`] results carry `resultType`, `_meta` and, for lists, caching hints).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -196,6 +196,20 @@ impl Identity {
         }
     }
 
+    /// `resources/read`: a view, prepared at start-up; anything else is not found (SEP-2164:
+    /// invalid params naming what was asked).
+    fn read(&self, lane: Lane, params: &Params<'_>) -> Result<String, RpcError> {
+        let uri = era::string(params.uri);
+        match self.reads.iter().find(|(u, ..)| Some(*u) == uri.as_deref()) {
+            Some((_, legacy, _)) if lane == Lane::Legacy => Ok(legacy.clone()),
+            Some((_, _, modern)) => Ok(modern.clone()),
+            None => Err(RpcError::invalid_params(
+                "Resource not found: resources/list names every resource this server has",
+            )
+            .with_data(json!({"uri": uri}))),
+        }
+    }
+
     /// A modern-lane result: the prepared head, then the members of `result`.
     fn framed(&self, result: &str) -> String {
         match result.strip_prefix('{') {
@@ -320,13 +334,6 @@ impl Server {
         if let Some((_, old, new)) = id.fixed_lists.iter().find(|(m, ..)| *m == method) {
             return fixed(if legacy { old } else { new });
         }
-        let uri = era::string(params.uri);
-        let read = (method == "resources/read")
-            .then(|| id.reads.iter().find(|(u, ..)| Some(*u) == uri.as_deref()))
-            .flatten();
-        if let Some((_, old, new)) = read {
-            return fixed(if legacy { old } else { new });
-        }
         if method == "tools/list" && params.cursor.is_some_and(|c| c.get() != "null") {
             return Outcome::of(Err(RpcError::invalid_params(
                 "Invalid params: unknown cursor; tools/list returns every tool in one page",
@@ -340,11 +347,8 @@ impl Server {
             "server/discover" if !legacy => fixed(&id.discover),
             "initialize" if legacy => Outcome::of(Ok(id.initialize(params).to_string())),
             "ping" if legacy => fixed("{}"),
-            // SEP-2164: an unknown resource or prompt is invalid params naming what was asked.
-            "resources/read" => Outcome::of(Err(RpcError::invalid_params(
-                "Resource not found: resources/list names every resource this server has",
-            )
-            .with_data(json!({"uri": uri})))),
+            "resources/read" => Outcome::of(id.read(lane, params)),
+            // SEP-2164: an unknown prompt is invalid params naming what was asked.
             "prompts/get" => Outcome::of(Err(RpcError::invalid_params(
                 "Prompt not found: this server has no prompts",
             )
