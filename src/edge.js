@@ -29,7 +29,7 @@ export function head(request) {
 }
 
 /** Serves one request: polls its exchange until it is done, doing what each step asks. */
-export async function drive(request, exchange) {
+export async function drive(request, exchange, env) {
   let bodyRead = false;
   try {
     for (let step = exchange.step(); step !== DONE; step = exchange.step()) {
@@ -37,7 +37,7 @@ export async function drive(request, exchange) {
         bodyRead = true;
         await readBody(request, exchange);
       } else if (step === FETCH) {
-        await send(exchange);
+        await send(exchange, env);
       } else if (step === WAIT) {
         await new Promise((resolve) => exchange.onWake(resolve));
       } else {
@@ -135,8 +135,11 @@ async function drain(request, cap, ms) {
   }
 }
 
-/** One upstream exchange; the timeout signal covers the body read as well. */
-async function send(exchange) {
+/**
+ * One upstream exchange; the timeout signal covers the body read as well. A hand-over goes
+ * through the service binding Rust names (`env[via]`), never the public network.
+ */
+async function send(exchange, env) {
   const ms = exchange.upstreamTimeoutMs();
   const cap = exchange.upstreamCap();
   const signal = AbortSignal.timeout(ms);
@@ -150,9 +153,15 @@ async function send(exchange) {
   };
   const body = exchange.upstreamBody();
   if (body !== undefined) init.body = body;
+  const via = exchange.upstreamVia();
+  const target = via === undefined ? globalThis : env[via];
+  if (typeof target?.fetch !== 'function') {
+    exchange.fetchFailed(UNREACHABLE, `this Worker has no service binding ${via}`);
+    return;
+  }
   let resp;
   try {
-    resp = await globalThis.fetch(exchange.upstreamUrl(), init);
+    resp = await target.fetch(exchange.upstreamUrl(), init);
   } catch (e) {
     exchange.fetchFailed(signal.aborted ? TIMEOUT : UNREACHABLE, String(e));
     return;

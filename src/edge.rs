@@ -30,8 +30,9 @@ extern "C" {
     fn set_header_names(names: &str);
     /// The method, URL and the [`READ_HEADERS`] present, as one string (one crossing).
     fn head(req: &web_sys::Request) -> String;
-    /// Serves `req` by polling `exchange` to its end; resolves to the `Response`.
-    fn drive(req: web_sys::Request, exchange: Exchange) -> Promise;
+    /// Serves `req` by polling `exchange` to its end; resolves to the `Response`. `env` holds
+    /// the service bindings a hand-over goes through.
+    fn drive(req: web_sys::Request, exchange: Exchange, env: &JsValue) -> Promise;
 }
 
 #[event(start)]
@@ -47,5 +48,6 @@ pub fn fetch(req: web_sys::Request, env: Env, _ctx: JsValue) -> Promise {
     let started = js_sys::Date::now() as u64;
     let app = app_for(&env);
     let plain = parse_head(&head(&req));
-    drive(req, Exchange::new(app, plain, env, started))
+    let bindings = JsValue::from(env.clone());
+    drive(req, Exchange::new(app, plain, env, started), &bindings)
 }

@@ -32,7 +32,7 @@ pub const READ_HEADERS: [&str; 13] = [
 
 /// W3C trace context (`traceparent`, `tracestate`) of a request, passed on to the cluster and
 /// written to the log line, so that a call can be followed from the agent to the cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TraceContext {
     pub parent: String,
     pub state: Option<String>,
@@ -225,6 +225,9 @@ pub struct UpstreamRequest {
     /// [`crate::json::Compactor`]). A client may instead hand the body over whole,
     /// for the caller to compact.
     pub compact: Option<usize>,
+    /// The service binding to send it through (a hand-over to an egress Worker), instead of
+    /// the public network.
+    pub via: Option<String>,
 }
 
 /// How long a shared public document may be kept (seconds): its `Cache-Control: max-age`

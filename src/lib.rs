@@ -25,7 +25,9 @@
 //!    Durable Object).
 //! 6. [`camunda`]: the tool catalogue as data, argument shapes, the REST calls, results, and
 //!    whose credentials reach the cluster.
-//! 7. [`policy`]: governance: which tools a route offers, which a caller may call, how often.
+//! 7. [`policy`]: governance: which tools a route offers, which a caller may call, how often;
+//!    and [`egress`]: where an admitted call's cluster work runs, here or handed over to an
+//!    egress Worker next to the cluster (and that egress's side of it).
 //! 8. [`server`]: the MCP methods (`initialize`, `tools/list`, `tools/call`, …) of both servers.
 //! 9. [`config`]: reads the settings once per isolate into each layer's own settings types.
 //! 10. [`landing`]: the page for people at `/`.
@@ -42,6 +44,7 @@ pub mod auth;
 pub mod camunda;
 pub mod config;
 pub mod confirm;
+pub mod egress;
 pub mod flight;
 pub mod http;
 pub mod json;

@@ -20,6 +20,19 @@ pub trait HttpClient {
     /// only pending work belongs to a different request.
     async fn pause(&self, ms: u32);
 
+    /// The time now, in milliseconds since the epoch. The Worker's clock is the runtime's
+    /// (`Date.now()`); natively, the system's. A Worker's client must say it: wasm32 has no
+    /// system clock, and there this default answers 0.
+    fn now_ms(&self) -> u64 {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            since.map_or(0, |d| d.as_millis() as u64)
+        }
+        #[cfg(target_arch = "wasm32")]
+        0
+    }
+
     /// A document another isolate stored under `key` with [`HttpClient::shared_put`] (on
     /// Workers: the Cache API, shared by the isolates of a location and by every other Worker
     /// of the zone, so callers treat what comes back as untrusted). None where nothing is

@@ -11,11 +11,11 @@ use std::rc::Rc;
 use serde_json::{json, Map, Value};
 
 use crate::camunda::client::Cluster;
-use crate::camunda::flow;
 use crate::camunda::processes;
 use crate::camunda::results::ToolError;
 use crate::camunda::schema::Arguments;
 use crate::camunda::tools::{Catalogue, Tool};
+use crate::egress::Work;
 use crate::mcp::era::{self, Lane, Params, ALL_VERSIONS, LEGACY_VERSIONS};
 use crate::mcp::jsonrpc::{self, RpcError};
 use crate::policy::ToolMask;
@@ -323,7 +323,7 @@ impl Server {
     pub async fn dispatch<C: HttpClient>(
         &self,
         lane: Lane,
-        cluster: &Cluster<'_, C>,
+        work: &Work<'_, '_, C>,
         method: &str,
         params: &Params<'_>,
         offer: &Offer,
@@ -340,7 +340,7 @@ impl Server {
             )));
         }
         if let (Endpoint::Processes(processes), "tools/list") = (&offer.endpoint, method) {
-            return self.process_list(lane, cluster, processes).await;
+            return self.process_list(lane, work, processes).await;
         }
         match method {
             "tools/list" => Outcome::of(Ok(self.tools_list(lane, offer))),
@@ -361,7 +361,7 @@ impl Server {
     pub async fn call_tool<C: HttpClient>(
         &self,
         lane: Lane,
-        cluster: &Cluster<'_, C>,
+        work: &Work<'_, '_, C>,
         tool: &Tool,
         params: &Params<'_>,
     ) -> Outcome {
@@ -375,7 +375,7 @@ impl Server {
                 outcome.refused = Some("invalid_params");
                 return outcome;
             }
-            Some(raw) => arguments(tool, raw),
+            Some(raw) => Arguments::read(&tool.fields, raw),
         };
         let args = match args {
             Ok(args) => args,
@@ -387,7 +387,8 @@ impl Server {
                 return outcome;
             }
         };
-        let called = flow::call(cluster, tool, args).await;
+        let raw = params.arguments.map(|raw| raw.get());
+        let called = work.tool(tool, args, raw).await;
         outcome.upstream = called.upstream;
         let result = called.result.unwrap_or_else(|err| {
             outcome.tool_error = true;
@@ -402,7 +403,7 @@ impl Server {
     async fn process_list<C: HttpClient>(
         &self,
         lane: Lane,
-        cluster: &Cluster<'_, C>,
+        work: &Work<'_, '_, C>,
         offer: &ProcessesOffer,
     ) -> Outcome {
         let ProcessesOffer {
@@ -412,7 +413,7 @@ impl Server {
             now_s,
         } = *offer;
         let now_ms = now_s.saturating_mul(1000);
-        let key = process_list_key(cluster);
+        let key = process_list_key(work.cluster);
         let cached = self
             .process_lists
             .borrow()
@@ -423,7 +424,7 @@ impl Server {
         let tools = match cached {
             Some(tools) => tools,
             None => {
-                let listed = cluster.process_tools().await;
+                let listed = work.process_tools().await;
                 outcome.upstream = listed.upstream;
                 let tools: Rc<Vec<Value>> = match listed.result {
                     Ok(tools) => Rc::new(tools),
@@ -482,7 +483,7 @@ impl Server {
     pub async fn call_process<C: HttpClient>(
         &self,
         lane: Lane,
-        cluster: &Cluster<'_, C>,
+        work: &Work<'_, '_, C>,
         name: &str,
         params: &Params<'_>,
     ) -> Outcome {
@@ -506,8 +507,8 @@ impl Server {
                 }
             },
         };
-        let called = cluster
-            .call_process_tool(name, arguments, &fresh_correlation_key())
+        let called = work
+            .process(name, arguments, &fresh_correlation_key())
             .await;
         outcome.upstream = called.upstream;
         match called.result {
@@ -555,34 +556,6 @@ fn fresh_correlation_key() -> String {
         &hex[16..20],
         &hex[20..]
     )
-}
-
-/// The arguments of a call of `tool`, each member parsed strictly (no member given twice, at
-/// any depth); pass-through objects stay raw JSON.
-fn arguments<'a>(tool: &Tool, raw: &'a str) -> Result<Arguments<'a>, String> {
-    let mut args = Arguments::default();
-    let members = jsonrpc::strict_members(raw).map_err(|e| format!("arguments: {e}"))?;
-    for (name, value) in members {
-        let through = tool
-            .fields
-            .iter()
-            .find(|f| f.name == name && f.passes_through())
-            .filter(|_| value.get().starts_with('{'));
-        match through {
-            Some(field) => {
-                jsonrpc::check_no_repeated_members(value.get())
-                    .map_err(|e| format!("{name}: {e}"))?;
-                args.raw.push((field.name, value));
-            }
-            // Anything else (a non-object in place of one included) is checked by its shape.
-            None => {
-                let value =
-                    jsonrpc::strict_value(value.get()).map_err(|e| format!("{name}: {e}"))?;
-                args.values.insert(name, value);
-            }
-        }
-    }
-    Ok(args)
 }
 
 /// The same in both eras: tools, resources (empty without views) and the empty prompts some

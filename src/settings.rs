@@ -180,6 +180,10 @@ pub const SETTINGS: &[Setting] = &[
     text("MCP_TOOLSETS", "", "Operator toolsets besides Camunda's tools: `messages`, `operate`, `jobs`, `decisions`, `deploy`, `audit`, and `views` (the process view, an MCP App)."),
     choice("MCP_PROCESSES", FLAG, "`true` serves Camunda 8.10's processes-as-tools server at `/mcp/processes`."),
     number("MCP_PROCESSES_LIST_TTL_MS", "10000", 0, 600_000, "How long a caller's process tools are reused (0: read every time)."),
+    // Regional egress
+    choice("MCP_ROLE", &["edge", "egress"], "`egress`: this Worker only runs calls handed over by an edge Worker through a service binding; it has no MCP endpoint and no public route."),
+    text("MCP_EGRESS_BINDINGS", "", "edge: `<region>=<service binding>`, comma-separated: calls to that region's clusters run in the egress Worker behind the binding (`default`: the route without a region)."),
+    secret("MCP_EGRESS_SECRET", "Edge with `MCP_EGRESS_BINDINGS`, and egress: 32+ characters signing hand-overs, the same on both; comma-separated to rotate (the first signs)."),
 ];
 
 /// The setting called `name`. Every name the gateway reads is in [`SETTINGS`] (a test reads

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["flight", "confirm"],
     &["auth"],
     &["camunda"],
-    &["policy"],
+    &["policy", "egress"],
     &["server"],
     &["config"],
     &["landing"],

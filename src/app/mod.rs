@@ -17,6 +17,8 @@ use crate::camunda::credentials::{Credentials, MachineToken, UpstreamAuth};
 use crate::camunda::tools::{Catalogue, ToolClass};
 use crate::config::Config;
 use crate::confirm;
+use crate::egress::runner::Runner;
+use crate::egress::{Role, Work};
 use crate::http::{BodySource, Request, Response, TraceContext};
 use crate::landing;
 use crate::mcp::era::{self, Lane, Params};
@@ -47,6 +49,8 @@ pub struct App<S> {
     machine: Option<MachineToken>,
     /// Seals and opens the authorization server's records (the same crypto as `gate`'s).
     sealer: S,
+    /// The egress role's state (`MCP_ROLE=egress`): such a Worker serves hand-overs only.
+    runner: Option<Runner>,
 }
 
 impl<S: Signatures + Sealer> App<S> {
@@ -82,7 +86,7 @@ impl<S: Signatures + Sealer> App<S> {
             UpstreamAuth::ClientCredentials(settings) => Some(MachineToken::new(settings.clone())),
             _ => None,
         };
-        Ok(App {
+        Ok((App {
             config,
             server,
             gate,
@@ -90,7 +94,19 @@ impl<S: Signatures + Sealer> App<S> {
             limited: Vec::new(),
             machine,
             sealer: signatures,
+            runner: None,
         })
+        .with_role())
+    }
+
+    /// An egress keeps what it needs to run hand-overs (the keys were checked with the
+    /// settings: an egress has some).
+    fn with_role(mut self) -> Self {
+        if let (Role::Egress, Some(settings)) = (self.config.role, &self.config.egress) {
+            let max_body = self.config.transport.max_body_bytes;
+            self.runner = Some(Runner::new(settings.keys.clone(), max_body));
+        }
+        self
     }
 
     /// The authorization server and the crypto it seals with (oauth mode): what a grant's
@@ -136,6 +152,11 @@ impl<S: Signatures + Sealer> App<S> {
         now: u64,
     ) -> (Response, Record) {
         let mut record = Record::default();
+        if let Some(runner) = &self.runner {
+            let (resp, ran) = runner.serve(req, body, outside.client).await;
+            record.egress_ran(ran);
+            return (resp, record);
+        }
         let is_get = req.method == "GET" || req.method == "HEAD";
         let routes = &self.config.routes;
         let resp = if let Some(target) = routes.target(&req.path) {
@@ -319,7 +340,12 @@ impl<S: Signatures + Sealer> App<S> {
             None
         };
         let cluster = self.cluster(req, outside.client, now, target, &caller, &message);
-        let outcome = self.dispatch(&cluster, &message, resolved, &offer).await;
+        let egress = self.config.egress.as_ref();
+        let remote =
+            egress.and_then(|e| e.remote(target.dest.region, self.config.routes.api_version));
+        let work = Work::new(&cluster, remote);
+        let outcome = self.dispatch(&work, &message, resolved, &offer).await;
+        record.egress = work.handed_over().map(str::to_owned);
         record.tool_error = outcome.tool_error;
         record.upstream = outcome.upstream;
         record.refused = outcome.refused;
@@ -329,22 +355,22 @@ impl<S: Signatures + Sealer> App<S> {
     /// Dispatch: a resolved tool runs as it was resolved; any other method is the server's.
     async fn dispatch<C: HttpClient>(
         &self,
-        cluster: &Cluster<'_, C>,
+        work: &Work<'_, '_, C>,
         message: &Message<'_>,
         resolved: Option<Resolved<'_>>,
         offer: &Offer,
     ) -> Outcome {
         let (lane, params) = (message.lane, &message.params);
         match resolved {
-            Some(Resolved::Tool(tool)) => self.server.call_tool(lane, cluster, tool, params).await,
+            Some(Resolved::Tool(tool)) => self.server.call_tool(lane, work, tool, params).await,
             Some(Resolved::Process(name)) => {
-                let call = self.server.call_process(lane, cluster, &name, params);
+                let call = self.server.call_process(lane, work, &name, params);
                 call.await
             }
             None => {
                 let method = &message.method;
                 self.server
-                    .dispatch(lane, cluster, method, params, offer)
+                    .dispatch(lane, work, method, params, offer)
                     .await
             }
         }

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::auth::Principal;
+use crate::egress::runner::Ran;
 use crate::http::Request;
 
 /// What one request did, for the structured log line. Never tokens, headers or bodies.
@@ -42,6 +43,27 @@ pub struct Record {
     /// `refused_state`) and the state's nonce, which shows a replayed acceptance (audit only).
     #[serde(skip)]
     pub confirmation: Option<(&'static str, String)>,
+    /// The egress Worker's binding, when the call was handed over (on an egress: the binding
+    /// the edge sent it through).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub egress: Option<String>,
+    /// `egress` on an egress Worker's lines; absent on the edge's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
+}
+
+impl Record {
+    /// What an egress did with a request, as its access line says it.
+    pub fn egress_ran(&mut self, ran: Ran) {
+        self.role = Some("egress");
+        self.rpc = Some("handover".into());
+        self.tool = ran.job;
+        self.egress = ran.binding;
+        self.region = ran.region;
+        self.upstream = ran.upstream;
+        self.tool_error = ran.tool_error;
+        self.refused = ran.refused;
+    }
 }
 
 /// One JSON log line per request: what was asked and how it went. Never tokens or bodies.
@@ -131,6 +153,8 @@ pub fn audit_line(record: &Record, at_ms: u64, duration_ms: u64) -> Option<Strin
         confirmation: Option<&'static str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         confirmation_nonce: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        egress: Option<&'a str>,
     }
     if record.rpc.as_deref() != Some("tools/call") {
         return None;
@@ -160,6 +184,7 @@ pub fn audit_line(record: &Record, at_ms: u64, duration_ms: u64) -> Option<Strin
             .as_ref()
             .map(|c| c.1.as_str())
             .filter(|n| !n.is_empty()),
+        egress: record.egress.as_deref(),
     };
     serde_json::to_string(&record).ok()
 }

@@ -367,6 +367,7 @@ async fn fetch_keys<C: HttpClient>(
         timeout_ms: FETCH_TIMEOUT_MS,
         max_bytes: MAX_JWKS_BYTES,
         compact: None,
+        via: None,
     };
     let jwks_uri = match &issuer.jwks_uri {
         Some(uri) => uri.clone(),

@@ -12,7 +12,8 @@ use crate::http::{TraceContext, UpstreamRequest, UpstreamResponse};
 use crate::ports::HttpClient;
 
 /// How long the cluster may take and how much of its answers is read and handed on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpstreamLimits {
     /// The whole upstream exchange, body included (a 504 problem after).
     pub request_timeout_ms: u32,
@@ -181,6 +182,7 @@ impl<'c, 'a, C: HttpClient> Calls<'c, 'a, C> {
             timeout_ms: self.cluster.limits.request_timeout_ms,
             max_bytes: self.cluster.limits.max_upstream_bytes,
             compact,
+            via: None,
         };
         let resp = self
             .cluster

@@ -52,11 +52,17 @@ impl MachineToken {
         }
     }
 
-    /// A valid token, from the cache or the token endpoint. `now` in seconds.
+    /// Where the token comes from (for error messages).
     pub fn token_url(&self) -> &str {
         &self.settings.token_url
     }
 
+    /// The machine client, as configured (what a hand-over carries to the egress).
+    pub fn settings(&self) -> &ClientCredentials {
+        &self.settings
+    }
+
+    /// A valid token, from the cache or the token endpoint. `now` in seconds.
     pub async fn bearer<C: HttpClient>(&self, client: &C, now: u64) -> Result<Rc<str>, String> {
         if let Some((token, until)) = self.cached.borrow().as_ref() {
             if now < *until {

@@ -5,6 +5,8 @@
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Number, Value};
 
+use crate::mcp::jsonrpc;
+
 /// Where a top-level argument goes in the REST call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -89,6 +91,35 @@ impl Field {
 pub struct Arguments<'a> {
     pub values: Map<String, Value>,
     pub raw: Vec<(&'static str, &'a RawValue)>,
+}
+
+impl<'a> Arguments<'a> {
+    /// The arguments of a call of a tool with `fields`, each member parsed strictly (no member
+    /// given twice, at any depth); pass-through objects stay raw JSON.
+    pub fn read(fields: &[Field], raw: &'a str) -> Result<Self, String> {
+        let mut args = Arguments::default();
+        let members = jsonrpc::strict_members(raw).map_err(|e| format!("arguments: {e}"))?;
+        for (name, value) in members {
+            let through = fields
+                .iter()
+                .find(|f| f.name == name && f.passes_through())
+                .filter(|_| value.get().starts_with('{'));
+            match through {
+                Some(field) => {
+                    jsonrpc::check_no_repeated_members(value.get())
+                        .map_err(|e| format!("{name}: {e}"))?;
+                    args.raw.push((field.name, value));
+                }
+                // Anything else (a non-object in place of one included) is checked by its shape.
+                None => {
+                    let value =
+                        jsonrpc::strict_value(value.get()).map_err(|e| format!("{name}: {e}"))?;
+                    args.values.insert(name, value);
+                }
+            }
+        }
+        Ok(args)
+    }
 }
 
 /// A message for the model that names the offending argument.

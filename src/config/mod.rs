@@ -7,6 +7,7 @@
 
 mod auth;
 mod cluster;
+mod egress;
 mod governance;
 #[cfg(test)]
 mod tests;
@@ -16,6 +17,7 @@ use crate::camunda::client::UpstreamLimits;
 use crate::camunda::credentials::UpstreamAuth;
 use crate::camunda::toolsets::Toolset;
 use crate::confirm::Confirm;
+use crate::egress::{self as split, Role};
 use crate::mcp::transport::{self, OriginPolicy};
 use crate::policy::Governance;
 use crate::routes::Routes;
@@ -42,6 +44,11 @@ pub struct Config {
     pub governance: Governance,
     /// Which calls a person confirms first (`MCP_CONFIRM_WRITES`), or none.
     pub confirm: Option<Confirm>,
+    /// Which part of the edge/egress split this Worker plays (`MCP_ROLE`).
+    pub role: Role,
+    /// The hand-over's keys, and on the edge which regions go to which egress; `None` for an
+    /// edge that runs every call itself.
+    pub egress: Option<split::Settings>,
     /// Things worth one log line at start (e.g. a cleartext key source allowed for loopback).
     pub warnings: Vec<String>,
 }
@@ -55,8 +62,12 @@ impl Config {
         let upstream = cluster::upstream_auth(&vars, &auth, &mut warnings)?;
         let governance = governance::governance(&vars, &auth)?;
         let processes = vars.flag("MCP_PROCESSES")?;
+        let routes = cluster::routes(&vars, &auth, processes)?;
+        let role = egress::role(&vars)?;
         Ok(Config {
-            routes: cluster::routes(&vars, &auth, processes)?,
+            egress: egress::settings(&vars, role, &routes)?,
+            role,
+            routes,
             transport: transport::Limits {
                 max_body_bytes: vars.number("MCP_MAX_BODY_BYTES")?,
                 body_timeout_ms: vars.number("MCP_BODY_TIMEOUT_MS")?,

@@ -6,6 +6,7 @@ use worker::{console_error, console_warn, Env};
 use crate::app::App;
 use crate::camunda::tools::ToolClass;
 use crate::config::Config;
+use crate::egress::Role;
 use crate::policy::binding_name;
 use crate::ports::{LimitCheck, Limiter};
 use crate::settings::ConfigError;
@@ -43,7 +44,12 @@ pub(super) fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
         console_warn!("configuration: {warning}");
     }
     let mut limited = Vec::new();
-    for class in [ToolClass::Read, ToolClass::Write] {
+    // An egress judges no caller: the edge applied the limits before handing a call over.
+    let judges = config.role == Role::Edge;
+    for class in [ToolClass::Read, ToolClass::Write]
+        .into_iter()
+        .filter(|_| judges)
+    {
         let name = binding_name(class);
         if env.rate_limiter(name).is_ok() {
             limited.push(class);

@@ -226,6 +226,12 @@ impl Exchange {
         self.upstream(|r| r.body.take())
     }
 
+    /// The service binding to fetch through (a hand-over), or none: the public network.
+    #[wasm_bindgen(js_name = upstreamVia)]
+    pub fn upstream_via(&self) -> Option<String> {
+        self.upstream(|r| r.via.take())
+    }
+
     #[wasm_bindgen(js_name = upstreamTimeoutMs)]
     pub fn upstream_timeout_ms(&self) -> u32 {
         self.upstream(|r| r.timeout_ms)
@@ -404,6 +410,10 @@ impl BodySource<'static> for StepBody {
 pub(super) struct Outbound(Slot);
 
 impl HttpClient for Outbound {
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
+    }
+
     async fn pause(&self, ms: u32) {
         worker::Delay::from(std::time::Duration::from_millis(ms.into())).await;
     }

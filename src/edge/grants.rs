@@ -231,6 +231,10 @@ impl ObjectStore for ObjectStorage {
 struct Direct;
 
 impl HttpClient for Direct {
+    fn now_ms(&self) -> u64 {
+        worker::js_sys::Date::now() as u64
+    }
+
     async fn pause(&self, ms: u32) {
         worker::Delay::from(std::time::Duration::from_millis(ms.into())).await;
     }

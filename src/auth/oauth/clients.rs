@@ -126,6 +126,7 @@ impl Documents {
             timeout_ms: FETCH_TIMEOUT_MS,
             max_bytes: MAX_DOCUMENT_BYTES,
             compact: None,
+            via: None,
         };
         let refused = |why: String| ClientError::Document(why);
         let resp = client

@@ -67,6 +67,7 @@ pub async fn token_request<C: HttpClient>(
         timeout_ms: TIMEOUT_MS,
         max_bytes: MAX_BYTES,
         compact: None,
+        via: None,
     };
     let resp = client
         .send(req)
@@ -175,6 +176,7 @@ impl Idp {
             timeout_ms: TIMEOUT_MS,
             max_bytes: MAX_BYTES,
             compact: None,
+            via: None,
         };
         let unreachable = |why: String| IdpError::Unreachable(url.clone(), why);
         let resp = client

@@ -1,0 +1,347 @@
+//! The egress role: a Worker with no public route that runs the calls an edge hands over.
+//! It trusts nothing but the envelope's signature, and runs an envelope only once and only
+//! before its time is up. It judges no caller: the edge did, and signed what it admitted.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde_json::json;
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use super::envelope::{
+    Done, Envelope, Handback, Job, Key, WireClient, WireCredentials, HANDOVER_PATH, VERSION,
+};
+use crate::camunda::client::{Called, Cluster, UpstreamLimits};
+use crate::camunda::credentials::{Credentials, MachineToken};
+use crate::camunda::flow;
+use crate::camunda::processes::{Outcome, Unavailable};
+use crate::camunda::results::ToolError;
+use crate::camunda::schema::Arguments;
+use crate::camunda::tools::{Catalogue, HintMode};
+use crate::camunda::toolsets::Toolset;
+use crate::http::{BodyError, BodySource, Request, Response};
+use crate::ports::HttpClient;
+use crate::routes::ApiVersion;
+
+/// How far an envelope's `issuedMs` may lie ahead of this Worker's clock (clocks of two
+/// Cloudflare machines differ by far less).
+const SKEW_MS: u64 = 30_000;
+/// The longest an envelope may be valid: the longest CAMUNDA_REQUEST_TIMEOUT_MS.
+const MAX_WINDOW_MS: u64 = 600_000;
+/// Nonces remembered at most; a full memory refuses (503) until envelopes expire.
+const MAX_NONCES: usize = 100_000;
+/// Machine clients whose tokens are cached.
+const MAX_MACHINES: usize = 16;
+/// Room in a hand-over's body besides the call's arguments.
+const ENVELOPE_ROOM: usize = 64 << 10;
+
+/// What the egress did with one request, for its access line.
+#[derive(Debug, Default)]
+pub struct Ran {
+    /// The job's tool (or `tools/list`), once the envelope was read.
+    pub job: Option<String>,
+    pub binding: Option<String>,
+    pub region: Option<String>,
+    pub upstream: Option<u16>,
+    pub tool_error: bool,
+    /// Why a hand-over was refused (`unsigned`, `forged`, `expired`, `replayed`, …).
+    pub refused: Option<&'static str>,
+}
+
+/// The egress's state for the life of the isolate.
+pub struct Runner {
+    keys: Vec<Key>,
+    max_body_bytes: usize,
+    /// Nonces run, each until its envelope expires.
+    seen: RefCell<HashMap<String, u64>>,
+    machines: RefCell<Vec<([u8; 32], Rc<MachineToken>)>>,
+    /// Every tool of every toolset, per API version: the edge decided what is offered.
+    catalogues: [OnceCell<Catalogue>; 2],
+}
+
+/// A refused hand-over: status, reason for the log, message for the edge.
+struct Refusal(u16, &'static str, String);
+
+impl Runner {
+    /// `max_body_bytes`: the largest MCP request body an edge takes (`MCP_MAX_BODY_BYTES`).
+    pub fn new(keys: Vec<Key>, max_body_bytes: usize) -> Self {
+        Runner {
+            keys,
+            max_body_bytes,
+            seen: RefCell::default(),
+            machines: RefCell::default(),
+            catalogues: Default::default(),
+        }
+    }
+
+    /// Answers one request to the egress.
+    pub async fn serve<'b, C: HttpClient>(
+        &self,
+        req: &Request,
+        body: impl BodySource<'b>,
+        client: &C,
+    ) -> (Response, Ran) {
+        let mut ran = Ran::default();
+        let is_get = req.method == "GET" || req.method == "HEAD";
+        let answer = match (req.path.as_str(), req.method.as_str()) {
+            ("/healthz", _) if is_get => Ok(Response::json(
+                200,
+                json!({"status": "ok", "role": "egress", "version": env!("CARGO_PKG_VERSION")})
+                    .to_string(),
+            )),
+            (HANDOVER_PATH, "POST") => self.handover(req, body, client, &mut ran).await,
+            (HANDOVER_PATH, _) => Err(Refusal(405, "method", "POST only".into())),
+            _ => Err(Refusal(
+                404,
+                "path",
+                "This Worker is an egress: it runs hand-overs from an edge Worker and serves nothing else.".into(),
+            )),
+        };
+        let resp = answer.unwrap_or_else(|Refusal(status, reason, message)| {
+            ran.refused = Some(reason);
+            let body = json!({"error": "handover_refused", "message": message});
+            Response::json(status, body.to_string())
+        });
+        (resp, ran)
+    }
+
+    async fn handover<'b, C: HttpClient>(
+        &self,
+        req: &Request,
+        body: impl BodySource<'b>,
+        client: &C,
+        ran: &mut Ran,
+    ) -> Result<Response, Refusal> {
+        let Some(signature) = req.header("authorization") else {
+            let why = "unsigned: a hand-over carries its signature in Authorization";
+            return Err(Refusal(401, "unsigned", why.into()));
+        };
+        let body = body
+            .read(self.max_body_bytes + ENVELOPE_ROOM)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge => Refusal(413, "too_large", "too large".into()),
+                e => Refusal(400, "body", format!("the body could not be read ({e})")),
+            })?;
+        if !self.keys.iter().any(|k| k.verifies(signature, &body)) {
+            let why = "forged: not signed with a key of this egress's MCP_EGRESS_SECRET";
+            return Err(Refusal(401, "forged", why.into()));
+        }
+        let envelope: Envelope = serde_json::from_slice(&body)
+            .map_err(|e| Refusal(400, "unreadable", format!("unreadable envelope ({e})")))?;
+        ran.job = Some(envelope.job.name().chars().take(64).collect());
+        ran.binding = Some(envelope.binding.clone());
+        ran.region.clone_from(&envelope.region);
+        let now = client.now_ms();
+        self.admit(&envelope, now)?;
+        let (back, tool_error) = self.run(envelope, client, now).await?;
+        ran.upstream = back.upstream;
+        ran.tool_error = tool_error;
+        // Serialising the hand-back (strings, numbers, raw JSON) cannot fail.
+        let body = serde_json::to_string(&back).unwrap_or_default();
+        Ok(Response::json(200, body))
+    }
+
+    /// Whether a signed envelope may run now: this format, within its time, never seen.
+    fn admit(&self, envelope: &Envelope, now: u64) -> Result<(), Refusal> {
+        if envelope.v != VERSION {
+            let why = format!(
+                "envelope version {} (this egress reads {VERSION})",
+                envelope.v
+            );
+            return Err(Refusal(400, "version", why));
+        }
+        let window = envelope.expires_ms.saturating_sub(envelope.issued_ms);
+        if now > envelope.expires_ms {
+            return Err(Refusal(
+                401,
+                "expired",
+                "expired: the call's time is up".into(),
+            ));
+        }
+        if envelope.issued_ms > now + SKEW_MS || window > MAX_WINDOW_MS {
+            let why = "out of bounds: issued in the future, or valid for too long";
+            return Err(Refusal(401, "out_of_bounds", why.into()));
+        }
+        let mut seen = self.seen.borrow_mut();
+        if seen.len() >= MAX_NONCES {
+            seen.retain(|_, until| *until >= now);
+        }
+        if seen.len() >= MAX_NONCES {
+            let why = "too many hand-overs in flight; try again shortly";
+            return Err(Refusal(503, "busy", why.into()));
+        }
+        if seen
+            .insert(envelope.nonce.clone(), envelope.expires_ms)
+            .is_some()
+        {
+            return Err(Refusal(
+                409,
+                "replayed",
+                "replayed: this envelope has run".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs the envelope's job on its cluster; the hand-back, and whether it is a failure.
+    async fn run<C: HttpClient>(
+        &self,
+        envelope: Envelope,
+        client: &C,
+        now: u64,
+    ) -> Result<(Handback, bool), Refusal> {
+        let machine;
+        let credentials = match &envelope.credentials {
+            WireCredentials::Forward(header) => Credentials::Forward(header.as_deref()),
+            WireCredentials::Bearer(token) => Credentials::Bearer(token),
+            WireCredentials::Machine(settings) => {
+                machine = self.machine(settings);
+                Credentials::Machine(&machine)
+            }
+        };
+        // What is left of the call's time bounds each REST call.
+        let left = envelope.expires_ms.saturating_sub(now);
+        let limits = UpstreamLimits {
+            request_timeout_ms: envelope
+                .limits
+                .request_timeout_ms
+                .min(u32::try_from(left).unwrap_or(u32::MAX))
+                .max(1),
+            ..envelope.limits
+        };
+        let mut cluster = Cluster::new(client, &limits, &envelope.address);
+        cluster.tenant = envelope.tenant.as_deref();
+        cluster.credentials = credentials;
+        cluster.now = now / 1000;
+        cluster.trace = envelope.trace.as_ref();
+        let called = match envelope.job {
+            Job::Tool { name, arguments } => {
+                let raw = arguments.as_deref().map(RawValue::get);
+                self.tool(&cluster, envelope.api_version, &name, raw)
+                    .await?
+            }
+            Job::ProcessList => {
+                let Called { result, upstream } = cluster.process_tools().await;
+                let done = result.map_or_else(done_of_error, Done::Tools);
+                Called {
+                    result: done,
+                    upstream,
+                }
+            }
+            Job::Process {
+                name,
+                arguments,
+                correlation_key,
+            } => {
+                let called = cluster.call_process_tool(&name, arguments, &correlation_key);
+                let Called { result, upstream } = called.await;
+                let done = match result {
+                    Outcome::Result(result) => done_of(result),
+                    Outcome::Unavailable(Unavailable::NotFound(name)) => Done::Unavailable {
+                        name,
+                        removed: false,
+                    },
+                    Outcome::Unavailable(Unavailable::Removed(name)) => Done::Unavailable {
+                        name,
+                        removed: true,
+                    },
+                };
+                Called {
+                    result: done,
+                    upstream,
+                }
+            }
+        };
+        let failed = matches!(called.result, Done::Problem(_) | Done::Invalid(_));
+        let back = Handback {
+            upstream: called.upstream,
+            done: called.result,
+        };
+        Ok((back, failed))
+    }
+
+    /// A catalogue tool's call.
+    async fn tool<C: HttpClient>(
+        &self,
+        cluster: &Cluster<'_, C>,
+        version: ApiVersion,
+        name: &str,
+        raw: Option<&str>,
+    ) -> Result<Called<Done>, Refusal> {
+        let catalogue = self.catalogues[usize::from(version == ApiVersion::V8_10)]
+            .get_or_init(|| Catalogue::with_toolsets(version, HintMode::Camunda, &Toolset::ALL));
+        let Some(index) = catalogue.index(name) else {
+            let why = format!(
+                "this egress has no tool {name:?}: are the edge and the egress the same build?"
+            );
+            return Err(Refusal(400, "unknown_tool", why));
+        };
+        let tool = &catalogue.tools()[index];
+        let arguments = match raw {
+            None | Some("null") => Ok(Arguments::default()),
+            Some(raw) => Arguments::read(&tool.fields, raw),
+        };
+        Ok(match arguments {
+            Ok(arguments) => {
+                let Called { result, upstream } = flow::call(cluster, tool, arguments).await;
+                Called {
+                    result: done_of(result),
+                    upstream,
+                }
+            }
+            Err(why) => Called {
+                result: Done::Invalid(why),
+                upstream: None,
+            },
+        })
+    }
+
+    /// The isolate's token cache of one machine client (the edge's settings, as sent).
+    fn machine(&self, settings: &WireClient) -> Rc<MachineToken> {
+        let mut digest = Sha256::new();
+        for part in [
+            &settings.token_url,
+            &settings.client_id,
+            &settings.client_secret,
+        ] {
+            digest.update(part.as_bytes());
+            digest.update([0]);
+        }
+        for part in [&settings.audience, &settings.scope] {
+            digest.update(part.as_deref().unwrap_or_default().as_bytes());
+            digest.update([0]);
+        }
+        let id: [u8; 32] = digest.finalize().into();
+        let mut machines = self.machines.borrow_mut();
+        if let Some((_, token)) = machines.iter().find(|(k, _)| *k == id) {
+            return token.clone();
+        }
+        if machines.len() >= MAX_MACHINES {
+            machines.remove(0);
+        }
+        let token = Rc::new(MachineToken::new(settings.clone().into()));
+        machines.push((id, token.clone()));
+        token
+    }
+}
+
+/// A tool's result as handed back.
+fn done_of(result: Result<String, ToolError>) -> Done {
+    match result {
+        Ok(result) => match RawValue::from_string(result) {
+            Ok(raw) => Done::Result(raw),
+            Err(e) => Done::Invalid(format!("the result was not JSON ({e})")),
+        },
+        Err(err) => done_of_error(err),
+    }
+}
+
+fn done_of_error(err: ToolError) -> Done {
+    match err {
+        ToolError::Problem(problem) => Done::Problem(problem),
+        ToolError::InvalidArgument(text) => Done::Invalid(text),
+    }
+}
