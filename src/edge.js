@@ -190,7 +190,8 @@ async function send(exchange, env) {
     if (got === TOO_LARGE) {
       exchange.fetchFailed(TOO_LARGE, '');
     } else {
-      exchange.fetched(resp.status, resp.headers.get('content-type'), resp.headers.get('cache-control'), got);
+      const placement = via === undefined ? null : resp.headers.get('cf-placement');
+      exchange.fetched(resp.status, resp.headers.get('content-type'), resp.headers.get('cache-control'), got, placement);
     }
   } catch (e) {
     exchange.fetchFailed(signal.aborted ? TIMEOUT : BROKEN, String(e));

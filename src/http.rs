@@ -265,6 +265,9 @@ pub struct UpstreamResponse {
     /// The body compacted as it arrived, when the request asked for it and the answer was
     /// successful: it was never held whole.
     pub compacted: Option<Result<Compact, JsonError>>,
+    /// A hand-over's answer: where Cloudflare ran the egress Worker, as its `cf-placement`
+    /// header says (`remote-FRA`, `local-BRU`); absent for any other fetch.
+    pub placement: Option<String>,
 }
 
 /// Why no upstream response could be had. Each maps to a ProblemDetail in `camunda::results`.

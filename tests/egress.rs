@@ -127,6 +127,8 @@ impl HttpClient for Net<'_> {
             cache_control: None,
             body,
             compacted: None,
+            // What Cloudflare says of a Worker placed away from the caller.
+            placement: Some("remote-BRU".into()),
         })
     }
 }
@@ -234,6 +236,7 @@ fn a_call_runs_in_the_egress_and_equals_the_direct_one() {
     assert_eq!(record.egress.as_deref(), Some("EGRESS_BRU_2"));
     let audit: Value = serde_json::from_str(&audit_line(&record, NOW * 1000, 5).unwrap()).unwrap();
     assert_eq!(audit["egress"], "EGRESS_BRU_2");
+    assert_eq!(audit["egressPlacement"], "remote-BRU");
     let ran = &net.egress_records.borrow()[0];
     let line: Value =
         serde_json::from_str(&log_line(&handover_request(&hops[0]), 200, ran, 1)).unwrap();

@@ -180,7 +180,7 @@ proptest! {
     #[test]
     fn result_capping_keeps_valid_json(value in any_json(), cap in 1000usize..4000) {
         let body = json!({"items": [value.clone(), value.clone()], "x": value}).to_string();
-        let resp = UpstreamResponse { status: 200, content_type: None, cache_control: None, body: body.into_bytes(), compacted: None };
+        let resp = UpstreamResponse { status: 200, content_type: None, cache_control: None, body: body.into_bytes(), compacted: None, placement: None };
         let out: Value = serde_json::from_str(&json_success(&resp, &Call { method: Method::Post, path: "/v2/x/search".into() }, cap).unwrap()).unwrap();
         prop_assert!(out["structuredContent"].is_object());
         prop_assert_eq!(serde_json::from_str::<Value>(out["content"][0]["text"].as_str().unwrap()).unwrap(), out["structuredContent"].clone());

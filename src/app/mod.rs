@@ -346,6 +346,7 @@ impl<S: Signatures + Sealer> App<S> {
         let work = Work::new(&cluster, remote);
         let outcome = self.dispatch(&work, &message, resolved, &offer).await;
         record.egress = work.handed_over().map(str::to_owned);
+        record.egress_placement = work.placement();
         record.tool_error = outcome.tool_error;
         record.upstream = outcome.upstream;
         record.refused = outcome.refused;

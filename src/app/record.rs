@@ -47,6 +47,9 @@ pub struct Record {
     /// the edge sent it through).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub egress: Option<String>,
+    /// Where Cloudflare ran that egress (its answer's `cf-placement`, e.g. `remote-FRA`).
+    #[serde(rename = "egressPlacement", skip_serializing_if = "Option::is_none")]
+    pub egress_placement: Option<String>,
     /// `egress` on an egress Worker's lines; absent on the edge's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<&'static str>,
@@ -155,6 +158,8 @@ pub fn audit_line(record: &Record, at_ms: u64, duration_ms: u64) -> Option<Strin
         confirmation_nonce: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         egress: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        egress_placement: Option<&'a str>,
     }
     if record.rpc.as_deref() != Some("tools/call") {
         return None;
@@ -185,6 +190,7 @@ pub fn audit_line(record: &Record, at_ms: u64, duration_ms: u64) -> Option<Strin
             .map(|c| c.1.as_str())
             .filter(|n| !n.is_empty()),
         egress: record.egress.as_deref(),
+        egress_placement: record.egress_placement.as_deref(),
     };
     serde_json::to_string(&record).ok()
 }

@@ -517,6 +517,7 @@ mod tests {
             cache_control: None,
             body: body.as_bytes().to_vec(),
             compacted: None,
+            placement: None,
         }
     }
 

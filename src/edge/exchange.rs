@@ -268,6 +268,7 @@ impl Exchange {
         content_type: Option<String>,
         cache_control: Option<String>,
         body: Vec<u8>,
+        placement: Option<String>,
     ) {
         let compacted = self.compactor.take().map(Compactor::finish);
         self.slot.replace(Need::Fetched(Ok(UpstreamResponse {
@@ -276,6 +277,7 @@ impl Exchange {
             cache_control,
             body,
             compacted,
+            placement,
         })));
     }
 

@@ -272,6 +272,7 @@ impl HttpClient for Direct {
             cache_control: text("cacheControl"),
             body,
             compacted: None,
+            placement: None,
         })
     }
 }

@@ -178,6 +178,9 @@ impl From<WireClient> for ClientCredentials {
 pub struct Handback {
     pub upstream: Option<u16>,
     pub done: Done,
+    /// Where the egress ran (the `cf-placement` header of its answer), read by the edge.
+    #[serde(skip)]
+    pub placement: Option<String>,
 }
 
 /// A job's result, in the shapes the edge's server frames.

@@ -131,5 +131,8 @@ pub(super) async fn send<C: HttpClient>(
             .unwrap_or_else(|| "no message".to_owned());
         return Err(HopError::Refused(resp.status, said));
     }
-    serde_json::from_slice(&resp.body).map_err(|e| HopError::Garbage(e.to_string()))
+    let mut back: Handback =
+        serde_json::from_slice(&resp.body).map_err(|e| HopError::Garbage(e.to_string()))?;
+    back.placement = resp.placement;
+    Ok(back)
 }

@@ -16,7 +16,7 @@ mod handover;
 mod remote;
 pub mod runner;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -39,6 +39,8 @@ pub struct Work<'c, 'a, C> {
     pub cluster: &'c Cluster<'a, C>,
     remote: Option<Remote<'a>>,
     handed_over: Cell<bool>,
+    /// Where the egress ran, as Cloudflare said.
+    placement: RefCell<Option<String>>,
 }
 
 impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
@@ -48,6 +50,7 @@ impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
             cluster,
             remote,
             handed_over: Cell::new(false),
+            placement: RefCell::default(),
         }
     }
 
@@ -57,6 +60,11 @@ impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
             .get()
             .then(|| self.remote.map(|r| r.binding))
             .flatten()
+    }
+
+    /// Where Cloudflare ran the egress of a hand-over (its `cf-placement`), if it said.
+    pub fn placement(&self) -> Option<String> {
+        self.placement.borrow().clone()
     }
 
     /// `tool` with `arguments` (read from `raw`, which is what a hand-over carries).
@@ -147,6 +155,7 @@ impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
         let back = handover::send(self.cluster, &remote, job).await;
         let back = back.map_err(|e| e.to_tool_error(&remote))?;
         let upstream = back.upstream;
+        self.placement.replace(back.placement);
         let result = read(back.done).ok_or_else(|| HopError::WrongKind.to_tool_error(&remote))?;
         Ok(Called { result, upstream })
     }

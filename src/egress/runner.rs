@@ -259,6 +259,7 @@ impl Runner {
         let back = Handback {
             upstream: called.upstream,
             done: called.result,
+            placement: None,
         };
         Ok((back, failed))
     }

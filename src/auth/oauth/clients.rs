@@ -667,6 +667,7 @@ mod tests {
                 cache_control: None,
                 body: Vec::new(),
                 compacted: None,
+                placement: None,
             })
         }
         async fn pause(&self, _ms: u32) {}
