@@ -55,6 +55,7 @@ mod native {
                 cache_control: None,
                 body: self.0.clone(),
                 compacted: None,
+                placement: None,
             })
         }
         async fn pause(&self, _: u32) {}
