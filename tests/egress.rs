@@ -477,6 +477,11 @@ fn the_egress_gets_the_calls_time_less_a_margin() {
     assert_eq!(envelope["job"]["tool"]["name"], "getTopology");
     assert_eq!(envelope["credentials"]["forward"], "Bearer caller-token");
     assert_eq!(envelope["address"], SAAS_URL.trim_end_matches("/v2"));
+    // In the egress, the REST calls share what is left of the call's time.
+    net.behind.replace(Behind::Egress);
+    serve(&edge, &net, &tool_call(&bru(), "getTopology", json!({})));
+    let rest = net.cluster.seen.borrow()[0].timeout_ms;
+    assert!((4000..=4500).contains(&rest), "{rest}");
 }
 
 #[test]

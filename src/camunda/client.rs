@@ -48,6 +48,10 @@ pub struct Cluster<'a, C> {
     pub now: u64,
     /// W3C trace context to pass on, so a call can be followed from agent to cluster.
     pub trace: Option<&'a TraceContext>,
+    /// When the whole tool call's time is up (ms since the epoch, by `client.now_ms()`): each
+    /// REST call gets what is left, at most `limits.request_timeout_ms`. Set where one call
+    /// stands for several (a hand-over); `None`: each REST call has the whole timeout.
+    pub deadline_ms: Option<u64>,
 }
 
 impl<'a, C: HttpClient> Cluster<'a, C> {
@@ -60,6 +64,7 @@ impl<'a, C: HttpClient> Cluster<'a, C> {
             credentials: Credentials::Forward(None),
             now: 0,
             trace: None,
+            deadline_ms: None,
         }
     }
 }
@@ -133,6 +138,19 @@ impl<'c, 'a, C: HttpClient> Calls<'c, 'a, C> {
         })
     }
 
+    /// The next REST call's time: the timeout, or what is left before the deadline (at least
+    /// 1 ms, so that a call past it fails as a timeout rather than never being made).
+    fn timeout_ms(&self) -> u32 {
+        let limit = self.cluster.limits.request_timeout_ms;
+        match self.cluster.deadline_ms {
+            None => limit,
+            Some(deadline) => {
+                let left = deadline.saturating_sub(self.cluster.client.now_ms());
+                u32::try_from(left).unwrap_or(u32::MAX).clamp(1, limit)
+            }
+        }
+    }
+
     async fn exchange(
         &mut self,
         call: &Call,
@@ -179,7 +197,7 @@ impl<'c, 'a, C: HttpClient> Calls<'c, 'a, C> {
             url: format!("{}{}", self.cluster.address, call.path),
             headers,
             body: body.map(|b| b.bytes),
-            timeout_ms: self.cluster.limits.request_timeout_ms,
+            timeout_ms: self.timeout_ms(),
             max_bytes: self.cluster.limits.max_upstream_bytes,
             compact,
             via: None,

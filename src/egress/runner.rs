@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::envelope::{
     Done, Envelope, Handback, Job, Key, WireClient, WireCredentials, HANDOVER_PATH, VERSION,
 };
-use crate::camunda::client::{Called, Cluster, UpstreamLimits};
+use crate::camunda::client::{Called, Cluster};
 use crate::camunda::credentials::{Credentials, MachineToken};
 use crate::camunda::flow;
 use crate::camunda::processes::{Outcome, Unavailable};
@@ -202,17 +202,11 @@ impl Runner {
                 Credentials::Machine(&machine)
             }
         };
-        // What is left of the call's time bounds each REST call.
-        let left = envelope.expires_ms.saturating_sub(now);
-        let limits = UpstreamLimits {
-            request_timeout_ms: envelope
-                .limits
-                .request_timeout_ms
-                .min(u32::try_from(left).unwrap_or(u32::MAX))
-                .max(1),
-            ..envelope.limits
-        };
+        let limits = envelope.limits;
         let mut cluster = Cluster::new(client, &limits, &envelope.address);
+        // The call's REST calls share its time (the edge kept a margin to hear the answer).
+        let budget = u64::from(limits.request_timeout_ms);
+        cluster.deadline_ms = Some((now + budget).min(envelope.expires_ms));
         cluster.tenant = envelope.tenant.as_deref();
         cluster.credentials = credentials;
         cluster.now = now / 1000;
