@@ -467,7 +467,7 @@ fn the_egress_gets_the_calls_time_less_a_margin() {
     net.behind.replace(Behind::Answers(599, "{}"));
     let edge = edge_app(&[("CAMUNDA_REQUEST_TIMEOUT_MS", "5000")]);
     serve(&edge, &net, &tool_call(&bru(), "getTopology", json!({})));
-    let hop = &net.hops.borrow()[0];
+    let hop = net.hops.borrow()[0].clone();
     assert_eq!(hop.timeout_ms, 5000, "the whole call keeps the timeout");
     let envelope: Value = serde_json::from_slice(hop.body.as_ref().unwrap()).unwrap();
     assert_eq!(envelope["limits"]["requestTimeoutMs"], 4500);
