@@ -53,6 +53,7 @@ fn answer(status: u16, body: Value) -> Result<UpstreamResponse, FetchError> {
         cache_control: None,
         body: body.to_string().into_bytes(),
         compacted: None,
+        placement: None,
     })
 }
 
@@ -175,6 +176,7 @@ impl HttpClient for Net {
                 cache_control: None,
                 body: body.clone().into_bytes(),
                 compacted: None,
+                placement: None,
             });
         }
         if url.starts_with(CLUSTER) {

@@ -38,6 +38,7 @@ impl Recorder {
             cache_control: None,
             body: body.to_string().into_bytes(),
             compacted: None,
+            placement: None,
         }));
         self
     }
@@ -49,6 +50,7 @@ impl Recorder {
             cache_control: None,
             body: body.as_bytes().to_vec(),
             compacted: None,
+            placement: None,
         }));
         self
     }
@@ -147,6 +149,7 @@ impl HttpClient for Recorder {
                 cache_control: None,
                 body: Vec::new(),
                 compacted: None,
+                placement: None,
             }))
     }
 }
