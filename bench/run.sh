@@ -16,6 +16,7 @@
 # headline. Also prints cold starts, the native cost of our result shaping, the peak memory of a
 # 10,000-item search and memory under sustained load, where the CPU goes (V8's profiler and perf),
 # and the issue-15 targets table.
+# Last, regional egress (bench/egress.mjs): direct vs split latency by distance, the hop's CPU.
 # Usage: bench/run.sh [seconds per run]; BENCH_ROUNDS (default 3), BENCH_CONNS (default "10"),
 # BENCH_COLD_STARTS (default 20); BENCH_AB=<dir> adds target ours-b, the gateway built into that
 # directory (e.g. by `scripts/build.sh -d DIR` from another commit), for A/B rounds. Prints a markdown report (bench/RESULTS.md is one).
@@ -314,3 +315,7 @@ row "oidc (cached token) ÷ none, CPU per call" "<=" 1.05 "$(figure cpu oidc-our
 row "10,000-item search: peak RSS growth ÷ answer" "<=" 3 "${growth[mem]}"
 row "cold start to first answer: ours ÷ agents" "<=" 1.0 "$(ratio "${cold[ours]}" "${cold[agents]}")"
 row "upload size, gzip (KiB, wrangler deploy --dry-run)" "<=" 250 "$upload_gzip"
+echo
+
+# Regional egress (issue 26): its own Miniflare targets and stand-in, all on ports of their own.
+node bench/egress.mjs
