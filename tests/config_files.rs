@@ -2,7 +2,9 @@
 //! App, and its `MCP_RATE_LIMITS` states exactly what its `[[ratelimits]]` bindings enforce (a
 //! Worker cannot read a binding's settings, so the two must be kept in step by hand). Secrets
 //! are not in the file: each environment is read as if every secret had been put, and the
-//! file must name none of them as a var.
+//! file must name none of them as a var. The regional split holds together: every egress
+//! binding of an edge reaches an egress Worker of the file, and every egress Worker is private
+//! and placed at its Camunda region's cloud region.
 
 #![cfg(not(target_arch = "wasm32"))] // black-box tests of the native build
 
@@ -111,6 +113,10 @@ fn grant_objects_are_declared_sqlite_backed() {
 #[test]
 fn stated_rate_limits_match_the_bindings() {
     for (name, setup) in setups() {
+        // An egress Worker admits no callers: its edge counted the call.
+        if is_egress(&setup) {
+            continue;
+        }
         let config = config(&name, &setup);
         let bindings = setup
             .get("ratelimits")
@@ -154,5 +160,141 @@ fn every_wrangler_file_has_the_same_compatibility_date() {
         if path.extension().is_some_and(|e| e == "toml") {
             assert_eq!(date(path.to_str().unwrap()), ours, "{}", path.display());
         }
+    }
+}
+
+/// Where the clusters of each Camunda SaaS region run, as a placement hint (`provider:region`):
+/// the egress Worker of a region is placed there. Sources: docs/saas.md (Placement), which shows
+/// this same table.
+const CLOUD_REGIONS: &[(&str, &str)] = &[
+    ("bru-2", "gcp:europe-west1"),
+    ("jfk-1", "gcp:us-east1"),
+    ("syd-1", "gcp:australia-southeast1"),
+    ("dsm-1", "gcp:us-central1"),
+    ("lhr-1", "gcp:europe-west2"),
+];
+
+fn var<'a>(setup: &'a Table, name: &str) -> Option<&'a str> {
+    setup.get("vars")?.get(name)?.as_str()
+}
+
+fn is_egress(setup: &Table) -> bool {
+    var(setup, "MCP_ROLE") == Some("egress")
+}
+
+/// `MCP_EGRESS_BINDINGS` as (region, binding) pairs.
+fn egress_bindings(setup: &Table) -> Vec<(String, String)> {
+    var(setup, "MCP_EGRESS_BINDINGS")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| {
+            let (region, binding) = pair.split_once('=').expect("region=BINDING");
+            (region.trim().to_owned(), binding.trim().to_owned())
+        })
+        .collect()
+}
+
+/// The environment whose Worker is called `worker`.
+fn worker<'a>(all: &'a [(String, Table)], name: &str) -> Option<&'a (String, Table)> {
+    all.iter()
+        .find(|(_, setup)| setup.get("name").and_then(Value::as_str) == Some(name))
+}
+
+/// Every binding in an edge's `MCP_EGRESS_BINDINGS` is one of its service bindings, to an
+/// egress Worker of this file placed next to that region's cluster; every egress is bound.
+#[test]
+fn egress_bindings_reach_egress_workers_placed_at_their_region() {
+    let all = setups();
+    let mut bound = Vec::new();
+    for (name, setup) in &all {
+        let regions = var(setup, "CAMUNDA_SAAS_REGIONS").unwrap_or_default();
+        for (region, binding) in egress_bindings(setup) {
+            assert!(
+                region == "default" || regions.split(',').any(|r| r.trim() == region),
+                "{name}: MCP_EGRESS_BINDINGS names {region}, not in CAMUNDA_SAAS_REGIONS"
+            );
+            let services = setup.get("services").and_then(Value::as_array);
+            let service = services
+                .and_then(|s| {
+                    s.iter()
+                        .find(|b| b["binding"].as_str() == Some(binding.as_str()))
+                })
+                .and_then(|b| b["service"].as_str())
+                .unwrap_or_else(|| panic!("{name}: {binding} is not a [[services]] binding"));
+            let (egress, placed) = worker(&all, service)
+                .unwrap_or_else(|| panic!("{name}: {binding} calls {service}, not in this file"));
+            assert!(
+                is_egress(placed),
+                "{name}: {service} is not MCP_ROLE = \"egress\""
+            );
+            if let Some((_, cloud)) = CLOUD_REGIONS.iter().find(|(r, _)| *r == region) {
+                assert_eq!(
+                    placement_region(placed),
+                    Some(*cloud),
+                    "{egress}: serves {region}"
+                );
+            }
+            bound.push(egress.clone());
+        }
+    }
+    let egresses: Vec<_> = all.iter().filter(|(_, s)| is_egress(s)).collect();
+    assert!(!egresses.is_empty(), "wrangler.toml shows no egress Worker");
+    for (name, _) in egresses {
+        assert!(
+            bound.contains(name),
+            "{name}: no edge binds this egress Worker"
+        );
+    }
+}
+
+fn placement_region(setup: &Table) -> Option<&str> {
+    setup.get("placement")?.get("region")?.as_str()
+}
+
+/// An egress Worker has no public URL and runs where its region's clusters are: the
+/// environment `egress-<region>` is the Worker `camunda-mcp-egress-<region>`, placed at that
+/// region's row of [`CLOUD_REGIONS`].
+#[test]
+fn egress_workers_are_private_and_placed() {
+    for (name, setup) in setups().iter().filter(|(_, s)| is_egress(s)) {
+        let field = |f: &str| setup.get(f).and_then(Value::as_bool);
+        assert_eq!(
+            field("workers_dev"),
+            Some(false),
+            "{name}: workers_dev = false"
+        );
+        assert_eq!(
+            field("preview_urls"),
+            Some(false),
+            "{name}: preview_urls = false"
+        );
+        for routing in ["route", "routes"] {
+            assert!(
+                !setup.contains_key(routing),
+                "{name}: an egress has no {routing}"
+            );
+        }
+        assert!(
+            var(setup, "MCP_EGRESS_BINDINGS").is_none(),
+            "{name}: an egress hands nothing on"
+        );
+        let region = name
+            .strip_prefix("egress-")
+            .unwrap_or_else(|| panic!("{name}: egress environments are egress-<region>"));
+        assert_eq!(
+            setup.get("name").and_then(Value::as_str),
+            Some(format!("camunda-mcp-egress-{region}").as_str()),
+            "{name}"
+        );
+        let cloud = CLOUD_REGIONS
+            .iter()
+            .find(|(r, _)| *r == region)
+            .unwrap_or_else(|| panic!("{name}: {region} has no cloud region in CLOUD_REGIONS"));
+        assert_eq!(
+            placement_region(setup),
+            Some(cloud.1),
+            "{name}: placement.region"
+        );
     }
 }
