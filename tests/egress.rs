@@ -424,8 +424,9 @@ fn a_failing_egress_is_a_tool_error_naming_its_region_and_the_next_call_is_fine(
         (
             Behind::Answers(500, "{\"message\":\"boom\"}"),
             502,
-            "HTTP 500: boom",
+            "answered HTTP 500 (boom)",
         ),
+        (Behind::Answers(503, ""), 502, "deployed, and its log"),
         (
             Behind::Answers(200, r#"{"upstream":200,"done":{"tools":[]}}"#),
             502,

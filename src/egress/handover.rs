@@ -29,6 +29,10 @@ pub enum HopError {
     TooLarge(usize),
     #[error("refused the hand-over (HTTP {0}: {1})")]
     Refused(u16, String),
+    /// An error status that is not an egress's refusal: no Worker behind the binding, or one
+    /// that failed.
+    #[error("answered HTTP {0} ({1})")]
+    Failed(u16, String),
     #[error("answered with something that is not a hand-back ({0})")]
     Garbage(String),
     #[error("answered with a result of another kind than the call's")]
@@ -47,7 +51,7 @@ impl HopError {
             _ => (502, "Bad Gateway"),
         };
         let hint = match self {
-            HopError::Unreachable(_) => " Check that the edge's wrangler environment binds it and that the egress Worker is deployed.",
+            HopError::Unreachable(_) | HopError::Failed(..) => " Check that the edge's wrangler environment binds it, that the egress Worker is deployed, and its log.",
             HopError::Refused(401, _) => " Check that MCP_EGRESS_SECRET is the same on the edge and the egress.",
             HopError::Refused(..) | HopError::Garbage(_) | HopError::WrongKind => " Check that the edge and the egress run the same build.",
             _ => "",
@@ -125,14 +129,28 @@ pub(super) async fn send<C: HttpClient>(
         FetchError::TooLarge(cap) => HopError::TooLarge(cap),
     })?;
     if resp.status != 200 {
-        let said = serde_json::from_slice::<serde_json::Value>(&resp.body)
-            .ok()
-            .and_then(|v| v["message"].as_str().map(|m| m.chars().take(300).collect()))
-            .unwrap_or_else(|| "no message".to_owned());
-        return Err(HopError::Refused(resp.status, said));
+        return Err(not_handed_back(resp.status, &resp.body));
     }
     let mut back: Handback =
         serde_json::from_slice(&resp.body).map_err(|e| HopError::Garbage(e.to_string()))?;
     back.placement = resp.placement;
     Ok(back)
+}
+
+/// An answer other than 200: the egress's own refusal (`{"error":"handover_refused",…}`), or
+/// a failure of whatever stands behind the binding.
+fn not_handed_back(status: u16, body: &[u8]) -> HopError {
+    let said = serde_json::from_slice::<serde_json::Value>(body).ok();
+    let message = said
+        .as_ref()
+        .and_then(|v| v["message"].as_str())
+        .map(|m| crate::text::visible(&m.chars().take(300).collect::<String>()));
+    let refused = said
+        .as_ref()
+        .is_some_and(|v| v["error"] == "handover_refused");
+    let message = message.unwrap_or_else(|| "no message".to_owned());
+    match refused {
+        true => HopError::Refused(status, message),
+        false => HopError::Failed(status, message),
+    }
 }

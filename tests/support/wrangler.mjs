@@ -22,11 +22,16 @@ async function freePort() {
  * Starts wrangler dev through scripts/wrangler-dev.sh, as scripts/dev.sh does. `fileLimit`
  * lowers the open-file hard limit first (as on machines and containers with a 1,024 limit).
  * `config`: another wrangler config in tests/support (e.g. one with rate-limit bindings).
+ * `configs`: several, run as Workers of one wrangler dev (`-c a -c b`): the first is served on
+ * the port and gets `vars`; the others run beside it with their own config's vars, reached only
+ * through the first one's service bindings (as the edge reaches its egress).
+ * `name`: the Worker's name instead of the config's (`--name`).
  */
-export async function startWranglerDev(vars = {}, { readyMs = 60_000, fileLimit, config = 'wrangler.test.toml' } = {}) {
+export async function startWranglerDev(vars = {}, { readyMs = 60_000, fileLimit, config = 'wrangler.test.toml', configs, name } = {}) {
   const port = await freePort();
-  const args = ['-c', path.join(root, 'tests/support', config),
+  const args = [...(configs ?? [config]).flatMap((c) => ['-c', path.join(root, 'tests/support', c)]),
     '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'log', '--show-interactive-dev-session=false'];
+  if (name) args.push('--name', name);
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const limit = fileLimit ? `ulimit -n ${Number(fileLimit)}; ` : '';
   const script = `${limit}exec bash scripts/wrangler-dev.sh "$@"`;
