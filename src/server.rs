@@ -507,8 +507,9 @@ impl Server {
                 }
             },
         };
+        let raw = params.arguments.map(|raw| raw.get());
         let called = work
-            .process(name, arguments, &fresh_correlation_key())
+            .process(name, arguments, raw, &fresh_correlation_key())
             .await;
         outcome.upstream = called.upstream;
         match called.result {

@@ -183,6 +183,7 @@ pub const SETTINGS: &[Setting] = &[
     // Regional egress
     choice("MCP_ROLE", &["edge", "egress"], "`egress`: this Worker only runs calls handed over by an edge Worker through a service binding; it has no MCP endpoint and no public route."),
     text("MCP_EGRESS_BINDINGS", "", "edge: `<region>=<service binding>`, comma-separated: calls to that region's clusters run in the egress Worker behind the binding (`default`: the route without a region)."),
+    text("MCP_EGRESS_REGION", "", "egress: the region it serves (e.g. `bru-2`, or `default`); a hand-over for another region is refused."),
     secret("MCP_EGRESS_SECRET", "Edge with `MCP_EGRESS_BINDINGS`, and egress: 32+ characters signing hand-overs, the same on both; comma-separated to rotate (the first signs)."),
 ];
 

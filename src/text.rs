@@ -45,7 +45,9 @@ pub fn shortened(text: &str, max: usize) -> String {
 }
 
 /// A value that must never reach a log line or an error message, not even through `{:?}`.
-#[derive(Clone, PartialEq)]
+/// On the wire (a hand-over to the egress) it is the plain string.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Secret(pub String);
 
 impl std::fmt::Debug for Secret {

@@ -287,6 +287,11 @@ fn egress_workers_are_private_and_placed() {
             Some(format!("camunda-mcp-egress-{region}").as_str()),
             "{name}"
         );
+        assert_eq!(
+            var(setup, "MCP_EGRESS_REGION"),
+            Some(region),
+            "{name}: told its region, so it refuses hand-overs for another"
+        );
         let cloud = CLOUD_REGIONS
             .iter()
             .find(|(r, _)| *r == region)

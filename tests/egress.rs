@@ -40,18 +40,26 @@ struct Net<'a> {
     egress_records: RefCell<Vec<Record>>,
     /// Added to the egress's clock (ms): to see an envelope expire.
     egress_late_ms: Cell<u64>,
+    /// How long each of the cluster's answers takes, on the egress's clock.
+    cluster_step_ms: Cell<u64>,
 }
 
-/// The egress's outbound client: the stand-in cluster, with the egress's clock.
-struct EgressClient<'a>(&'a Recorder, u64);
+/// The egress's outbound client: the stand-in cluster, with the egress's clock, which each
+/// REST call moves on by `step_ms` (a slow cluster).
+struct EgressClient<'a> {
+    cluster: &'a Recorder,
+    late_ms: &'a Cell<u64>,
+    step_ms: u64,
+}
 
 impl HttpClient for EgressClient<'_> {
     fn now_ms(&self) -> u64 {
-        self.0.now_ms() + self.1
+        self.cluster.now_ms() + self.late_ms.get()
     }
     async fn pause(&self, _ms: u32) {}
     async fn send(&self, req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
-        self.0.send(req).await
+        self.late_ms.set(self.late_ms.get() + self.step_ms);
+        self.cluster.send(req).await
     }
 }
 
@@ -65,12 +73,17 @@ impl<'a> Net<'a> {
             hops: RefCell::default(),
             egress_records: RefCell::default(),
             egress_late_ms: Cell::new(0),
+            cluster_step_ms: Cell::new(0),
         }
     }
 
     /// `req` sent straight to the egress, as a hand-over or as anything else.
     async fn to_egress(&self, req: Request) -> Response {
-        let client = EgressClient(&self.cluster, self.egress_late_ms.get());
+        let client = EgressClient {
+            cluster: &self.cluster,
+            late_ms: &self.egress_late_ms,
+            step_ms: self.cluster_step_ms.get(),
+        };
         let outside = Outside {
             client: &client,
             limiters: &NoLimits,
@@ -422,9 +435,9 @@ fn a_failing_egress_is_a_tool_error_naming_its_region_and_the_next_call_is_fine(
         ),
         (Behind::Answers(200, "not json"), 502, "not a hand-back"),
         (
-            Behind::Answers(500, "{\"message\":\"boom\"}"),
+            Behind::Answers(500, "{\"message\":\"secret detail\"}"),
             502,
-            "answered HTTP 500 (boom)",
+            "answered HTTP 500.",
         ),
         (Behind::Answers(503, ""), 502, "deployed, and its log"),
         (
@@ -433,9 +446,19 @@ fn a_failing_egress_is_a_tool_error_naming_its_region_and_the_next_call_is_fine(
             "another kind",
         ),
         (
-            Behind::Answers(401, r#"{"error":"handover_refused","message":"forged"}"#),
+            Behind::Answers(401, r#"{"error":"handover_refused","reason":"forged"}"#),
             502,
             "MCP_EGRESS_SECRET",
+        ),
+        (
+            Behind::Answers(401, r#"{"error":"handover_refused","reason":"expired"}"#),
+            502,
+            "clocks disagree",
+        ),
+        (
+            Behind::Answers(200, r#"{"upstream":200,"done":{"result":"#),
+            502,
+            "Eof at line 1",
         ),
     ];
     for (behind, status, says) in cases {
@@ -448,6 +471,10 @@ fn a_failing_egress_is_a_tool_error_naming_its_region_and_the_next_call_is_fine(
         let detail = problem["detail"].as_str().unwrap();
         assert!(detail.contains("region bru-2 (EGRESS_BRU_2)"), "{detail}");
         assert!(detail.contains(says), "{detail}");
+        assert!(
+            !detail.contains("secret detail"),
+            "what stands behind the binding says is not passed on"
+        );
         assert_eq!(problem["egress"], "EGRESS_BRU_2");
         assert!(record.tool_error);
     }
@@ -619,7 +646,7 @@ fn split_settings_are_checked() {
         settings.bindings,
         [("default".to_owned(), "EGRESS".to_owned())]
     );
-    assert_eq!(settings.keys.len(), 2);
+    assert_eq!(settings.keys().len(), 2);
 }
 
 #[test]
@@ -645,4 +672,105 @@ fn the_default_route_can_hand_over_too() {
     assert_eq!(result_of(&resp)["isError"], false);
     assert_eq!(record.egress.as_deref(), Some("EGRESS"));
     assert_eq!(net.cluster.calls()[0].1, format!("{BASE}/v2/topology"));
+}
+
+#[test]
+fn an_egress_told_its_region_refuses_envelopes_for_another() {
+    let config = config_of(&[
+        ("MCP_ROLE", "egress"),
+        ("MCP_EGRESS_SECRET", SECRET),
+        ("MCP_EGRESS_REGION", "jfk-1"),
+    ]);
+    let egress = App::new(
+        config.unwrap(),
+        camunda_mcp_edge::auth::signature::RustCrypto,
+    )
+    .unwrap();
+    let net = Net::new(&egress);
+    let (resp, _) = serve(
+        &edge_app(&[]),
+        &net,
+        &tool_call(&bru(), "getTopology", json!({})),
+    );
+    let detail = result_of(&resp)["structuredContent"]["detail"].clone();
+    assert!(
+        detail.as_str().unwrap().contains("another region"),
+        "{detail}"
+    );
+    assert_eq!(net.egress_records.borrow()[0].refused, Some("wrong_egress"));
+    assert!(net.cluster.calls().is_empty());
+    assert!(
+        config_of(&[("MCP_EGRESS_REGION", "bru-2")]).is_err(),
+        "an edge is not told one"
+    );
+}
+
+#[test]
+fn a_rest_call_that_could_not_finish_in_time_is_not_sent() {
+    let egress = egress_app();
+    let net = Net::new(&egress);
+    // Each answer takes 2 s: of a 5 s call (4.5 s for the egress), the fourth step of
+    // resolveIncident has nothing left.
+    net.cluster_step_ms.set(2_000);
+    let no_retries = json!({"title": "INVALID_STATE", "status": 409,
+        "detail": "Expected to resolve incident with key '42', but the job has no retries left"});
+    net.cluster
+        .answer(409, no_retries)
+        .answer(
+            200,
+            json!({"incidentKey": "42", "jobKey": "77", "state": "ACTIVE"}),
+        )
+        .answer(204, Value::Null);
+    let edge = edge_app(&[("CAMUNDA_REQUEST_TIMEOUT_MS", "5000")]);
+    let call = tool_call(&bru(), "resolveIncident", json!({"incidentKey": 42}));
+    let (resp, record) = serve(&edge, &net, &call);
+    let result = result_of(&resp);
+    assert_eq!(result["structuredContent"]["status"], 504, "{result}");
+    let timeouts: Vec<u32> = net
+        .cluster
+        .seen
+        .borrow()
+        .iter()
+        .map(|r| r.timeout_ms)
+        .collect();
+    assert_eq!(
+        timeouts.len(),
+        3,
+        "the fourth call was not sent: {timeouts:?}"
+    );
+    assert!(timeouts[2] <= 500, "{timeouts:?}");
+    assert!(record.tool_error);
+}
+
+#[test]
+fn only_cloudflare_placements_are_recorded() {
+    struct Says(&'static str);
+    impl HttpClient for Says {
+        async fn pause(&self, _ms: u32) {}
+        async fn send(&self, _req: UpstreamRequest) -> Result<UpstreamResponse, FetchError> {
+            Ok(UpstreamResponse {
+                status: 200,
+                content_type: None,
+                cache_control: None,
+                body: br#"{"upstream":200,"done":{"result":{"content":[],"isError":false}}}"#
+                    .to_vec(),
+                compacted: None,
+                placement: Some(self.0.into()),
+            })
+        }
+    }
+    let edge = edge_app(&[]);
+    for (said, kept) in [
+        ("remote-FRA", Some("remote-FRA")),
+        ("local-BRU", Some("local-BRU")),
+        ("remote-FRA\u{202e}", None),
+        ("anything else", None),
+    ] {
+        let (_, record) = serve(
+            &edge,
+            &Says(said),
+            &tool_call(&bru(), "getTopology", json!({})),
+        );
+        assert_eq!(record.egress_placement.as_deref(), kept, "{said}");
+    }
 }

@@ -104,7 +104,8 @@ impl<S: Signatures + Sealer> App<S> {
     fn with_role(mut self) -> Self {
         if let (Role::Egress, Some(settings)) = (self.config.role, &self.config.egress) {
             let max_body = self.config.transport.max_body_bytes;
-            self.runner = Some(Runner::new(settings.keys.clone(), max_body));
+            let region = settings.region.clone();
+            self.runner = Some(Runner::new(settings.keys().to_vec(), region, max_body));
         }
         self
     }

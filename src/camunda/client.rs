@@ -8,7 +8,7 @@ use super::credentials::Credentials;
 use super::results::{self, is_success, Call, ToolError};
 
 use super::tools::Reply;
-use crate::http::{TraceContext, UpstreamRequest, UpstreamResponse};
+use crate::http::{FetchError, TraceContext, UpstreamRequest, UpstreamResponse};
 use crate::ports::HttpClient;
 
 /// How long the cluster may take and how much of its answers is read and handed on.
@@ -138,17 +138,16 @@ impl<'c, 'a, C: HttpClient> Calls<'c, 'a, C> {
         })
     }
 
-    /// The next REST call's time: the timeout, or what is left before the deadline (at least
-    /// 1 ms, so that a call past it fails as a timeout rather than never being made).
-    fn timeout_ms(&self) -> u32 {
+    /// The next REST call's time: the timeout, or what is left before the deadline; `None`
+    /// once nothing is left: a call that could not finish in time is not sent.
+    fn timeout_ms(&self) -> Option<u32> {
         let limit = self.cluster.limits.request_timeout_ms;
-        match self.cluster.deadline_ms {
-            None => limit,
-            Some(deadline) => {
-                let left = deadline.saturating_sub(self.cluster.client.now_ms());
-                u32::try_from(left).unwrap_or(u32::MAX).clamp(1, limit)
-            }
-        }
+        let Some(deadline) = self.cluster.deadline_ms else {
+            return Some(limit);
+        };
+        let left = deadline.saturating_sub(self.cluster.client.now_ms());
+        let left = u32::try_from(left).unwrap_or(u32::MAX).min(limit);
+        (left > 0).then_some(left)
     }
 
     async fn exchange(
@@ -192,12 +191,17 @@ impl<'c, 'a, C: HttpClient> Calls<'c, 'a, C> {
                 headers.push(("tracestate", state.clone()));
             }
         }
+        let address = self.cluster.address;
+        let late = || FetchError::Timeout(self.cluster.limits.request_timeout_ms);
+        let timeout_ms = self
+            .timeout_ms()
+            .ok_or_else(|| ToolError::from_fetch(&late(), address, call))?;
         let req = UpstreamRequest {
             method: call.method,
             url: format!("{}{}", self.cluster.address, call.path),
             headers,
             body: body.map(|b| b.bytes),
-            timeout_ms: self.timeout_ms(),
+            timeout_ms,
             max_bytes: self.cluster.limits.max_upstream_bytes,
             compact,
             via: None,

@@ -26,6 +26,18 @@ pub(super) fn settings<F: Fn(&str) -> Option<String>>(
         }
         Some(v) => pairs(&v, routes)?,
     };
+    let region = match (role, vars.get("MCP_EGRESS_REGION")) {
+        (_, None) => None,
+        (Role::Egress, Some(r)) if is_region(&r) || r == DEFAULT_REGION => Some(r),
+        (Role::Egress, Some(r)) => {
+            let why = "a Camunda region id (e.g. bru-2) or `default`";
+            return Err(ConfigError::new("MCP_EGRESS_REGION", r, why));
+        }
+        (Role::Edge, Some(r)) => {
+            let why = "the edge reads its regions from MCP_EGRESS_BINDINGS: set MCP_EGRESS_REGION on an egress";
+            return Err(ConfigError::new("MCP_EGRESS_REGION", r, why));
+        }
+    };
     if role == Role::Edge && bindings.is_empty() {
         return Ok(None);
     }
@@ -38,10 +50,8 @@ pub(super) fn settings<F: Fn(&str) -> Option<String>>(
         let why = "each key must be 32 or more characters";
         return Err(ConfigError::new("MCP_EGRESS_SECRET", "(secret)", why));
     }
-    Ok(Some(Settings {
-        keys: secrets.iter().map(|s| Key::derive(s)).collect(),
-        bindings,
-    }))
+    let keys = secrets.iter().map(|s| Key::derive(s)).collect();
+    Ok(Settings::new(keys, bindings, region))
 }
 
 /// `region=BINDING` pairs: a region of this gateway's routes (or `default`), each once, and a

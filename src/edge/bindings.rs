@@ -60,6 +60,13 @@ pub(super) fn build_app(env: &Env) -> Result<App<WebCrypto>, ConfigError> {
             );
         }
     }
+    // A missing egress binding fails each call to its region, naming it; say so at start too.
+    let bindings = config.egress.iter().flat_map(|e| e.bindings.iter());
+    for (region, binding) in bindings.filter(|(_, b)| env.service(b).is_err()) {
+        console_error!(
+            "egress: no service binding {binding}, so calls to {region} clusters fail (docs/saas.md, Placement)"
+        );
+    }
     if matches!(config.auth, crate::auth::mode::AuthMode::OAuth(_)) {
         if env.kv(KV_BINDING).is_err() {
             console_error!(

@@ -8,12 +8,12 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::camunda::client::UpstreamLimits;
 use crate::camunda::credentials::ClientCredentials;
-use crate::camunda::results::ProblemDetail;
+use crate::camunda::results::{ProblemDetail, ToolError};
 use crate::http::TraceContext;
 use crate::routes::ApiVersion;
 use crate::text::Secret;
@@ -70,8 +70,9 @@ impl Key {
     }
 }
 
-/// One call handed over. Unknown members are refused: the two roles come from one build.
-#[derive(Debug, Serialize, Deserialize)]
+/// One call handed over. Unknown members are refused: the two roles come from one build. No
+/// `Debug`: it carries credentials.
+#[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Envelope {
     pub v: u8,
@@ -104,11 +105,11 @@ pub enum Job {
         name: String,
         arguments: Option<Box<RawValue>>,
     },
-    /// A process tool of `/mcp/processes`.
+    /// A process tool of `/mcp/processes`, with the arguments as the caller sent them.
     #[serde(rename_all = "camelCase")]
     Process {
         name: String,
-        arguments: Map<String, Value>,
+        arguments: Option<Box<RawValue>>,
         correlation_key: String,
     },
     /// The caller's process tools (`tools/list` of `/mcp/processes`).
@@ -125,8 +126,8 @@ impl Job {
     }
 }
 
-/// Whose credentials the cluster sees, as the edge decided.
-#[derive(Debug, Serialize, Deserialize)]
+/// Whose credentials the cluster sees, as the edge decided (no `Debug`: they are secrets).
+#[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum WireCredentials {
     /// The caller's `Authorization` header, if it sent one.
@@ -138,11 +139,11 @@ pub enum WireCredentials {
 }
 
 /// [`ClientCredentials`] on the wire.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WireClient {
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: Secret,
     pub token_url: String,
     pub audience: Option<String>,
     pub scope: Option<String>,
@@ -152,7 +153,7 @@ impl From<&ClientCredentials> for WireClient {
     fn from(c: &ClientCredentials) -> Self {
         WireClient {
             client_id: c.client_id.clone(),
-            client_secret: c.client_secret.0.clone(),
+            client_secret: c.client_secret.clone(),
             token_url: c.token_url.clone(),
             audience: c.audience.clone(),
             scope: c.scope.clone(),
@@ -164,7 +165,7 @@ impl From<WireClient> for ClientCredentials {
     fn from(c: WireClient) -> Self {
         ClientCredentials {
             client_id: c.client_id,
-            client_secret: Secret(c.client_secret),
+            client_secret: c.client_secret,
             token_url: c.token_url,
             audience: c.audience,
             scope: c.scope,
@@ -198,6 +199,113 @@ pub enum Done {
     /// A process tool that does not exist (`removed`: it did, and was taken away).
     #[serde(rename_all = "camelCase")]
     Unavailable { name: String, removed: bool },
+}
+
+impl Done {
+    /// A tool result as a flow wrote it (always JSON).
+    pub fn result(json: String) -> Self {
+        RawValue::from_string(json).map_or_else(
+            |e| Done::Invalid(format!("the result was not JSON ({e})")),
+            Done::Result,
+        )
+    }
+
+    /// A tool's result or failure; `None` for an answer of another kind.
+    pub fn into_tool_result(self) -> Option<Result<String, ToolError>> {
+        match self {
+            Done::Result(result) => Some(Ok(result.get().to_owned())),
+            Done::Problem(problem) => Some(Err(ToolError::Problem(problem))),
+            Done::Invalid(text) => Some(Err(ToolError::InvalidArgument(text))),
+            Done::Tools(_) | Done::Unavailable { .. } => None,
+        }
+    }
+}
+
+impl From<ToolError> for Done {
+    fn from(err: ToolError) -> Self {
+        match err {
+            ToolError::Problem(problem) => Done::Problem(problem),
+            ToolError::InvalidArgument(text) => Done::Invalid(text),
+        }
+    }
+}
+
+/// Why an egress refused a request: the reason code in its answer
+/// (`{"error":"handover_refused","reason":…,"message":…}`), its status and its message, each
+/// written once here; the edge chooses its hint from the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    Path,
+    Method,
+    Unsigned,
+    TooLarge,
+    Body,
+    Forged,
+    Unreadable,
+    Version,
+    Expired,
+    OutOfBounds,
+    WrongEgress,
+    Busy,
+    Replayed,
+    UnknownTool,
+}
+
+impl Refused {
+    const ALL: [Refused; 14] = [
+        Refused::Path,
+        Refused::Method,
+        Refused::Unsigned,
+        Refused::TooLarge,
+        Refused::Body,
+        Refused::Forged,
+        Refused::Unreadable,
+        Refused::Version,
+        Refused::Expired,
+        Refused::OutOfBounds,
+        Refused::WrongEgress,
+        Refused::Busy,
+        Refused::Replayed,
+        Refused::UnknownTool,
+    ];
+
+    /// `(code, status, message)`.
+    #[rustfmt::skip]
+    fn row(self) -> (&'static str, u16, &'static str) {
+        match self {
+            Refused::Path => ("path", 404, "this Worker is an egress: it runs hand-overs from an edge Worker and serves nothing else"),
+            Refused::Method => ("method", 405, "a hand-over is a POST"),
+            Refused::Unsigned => ("unsigned", 401, "unsigned: a hand-over carries its signature in Authorization"),
+            Refused::TooLarge => ("too_large", 413, "the hand-over is larger than this egress takes (its MCP_MAX_BODY_BYTES)"),
+            Refused::Body => ("body", 400, "the hand-over's body could not be read"),
+            Refused::Forged => ("forged", 401, "forged: not signed with a key of this egress's MCP_EGRESS_SECRET"),
+            Refused::Unreadable => ("unreadable", 400, "signed, but not an envelope this egress can read"),
+            Refused::Version => ("version", 400, "an envelope of another version than this egress reads"),
+            Refused::Expired => ("expired", 401, "expired: the call's time was up when it arrived"),
+            Refused::OutOfBounds => ("out_of_bounds", 401, "issued in the future, or valid for too long"),
+            Refused::WrongEgress => ("wrong_egress", 403, "for another region than this egress serves (MCP_EGRESS_REGION)"),
+            Refused::Busy => ("busy", 503, "too many hand-overs in flight; try again shortly"),
+            Refused::Replayed => ("replayed", 409, "replayed: this envelope has run"),
+            Refused::UnknownTool => ("unknown_tool", 400, "a tool this egress does not have"),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        self.row().0
+    }
+
+    pub fn status(self) -> u16 {
+        self.row().1
+    }
+
+    pub fn message(self) -> &'static str {
+        self.row().2
+    }
+
+    /// The refusal an egress's answer names, if it is one.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Refused::ALL.into_iter().find(|r| r.code() == code)
+    }
 }
 
 /// `8.9` / `8.10` on the wire.

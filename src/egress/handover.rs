@@ -3,14 +3,16 @@
 //! names the region and the binding.
 
 use super::envelope::{
-    fresh_nonce, Envelope, Handback, Job, WireCredentials, HANDOVER_PATH, HANDOVER_URL, VERSION,
+    fresh_nonce, Envelope, Handback, Job, Refused, WireCredentials, HANDOVER_PATH, HANDOVER_URL,
+    VERSION,
 };
 use super::remote::{Remote, DEFAULT_REGION};
-use crate::camunda::client::Cluster;
+use crate::camunda::client::{Cluster, UpstreamLimits};
 use crate::camunda::credentials::Credentials;
 use crate::camunda::results::{Call, ToolError};
 use crate::http::{FetchError, Method, UpstreamRequest};
 use crate::ports::HttpClient;
+use crate::text::visible;
 
 /// The egress gets the call's time less this (at most a tenth of it), so that its own answer —
 /// a cluster timeout, say — reaches the edge before the edge stops waiting.
@@ -27,12 +29,13 @@ pub enum HopError {
     Broken(String),
     #[error("answered with more than {0} bytes")]
     TooLarge(usize),
-    #[error("refused the hand-over (HTTP {0}: {1})")]
-    Refused(u16, String),
+    /// The egress's own refusal, by its reason code.
+    #[error("refused the hand-over (HTTP {status}: {})", .reason.message())]
+    Refused { status: u16, reason: Refused },
     /// An error status that is not an egress's refusal: no Worker behind the binding, or one
     /// that failed.
-    #[error("answered HTTP {0} ({1})")]
-    Failed(u16, String),
+    #[error("answered HTTP {0}")]
+    Failed(u16),
     #[error("answered with something that is not a hand-back ({0})")]
     Garbage(String),
     #[error("answered with a result of another kind than the call's")]
@@ -40,7 +43,23 @@ pub enum HopError {
 }
 
 impl HopError {
-    /// The one place a failed hand-over becomes what the caller sees: a 502 or 504 problem.
+    /// What an operator should look at.
+    fn hint(&self) -> &'static str {
+        use Refused as R;
+        match self {
+            HopError::Unreachable(_) | HopError::Failed(_) => " Check that the edge's wrangler environment binds it, that the egress Worker is deployed, and its log.",
+            HopError::Refused { reason: R::Unsigned | R::Forged, .. } => " Check that MCP_EGRESS_SECRET is the same on the edge and the egress.",
+            HopError::Refused { reason: R::Expired | R::OutOfBounds, .. } => " The hop took longer than the call's time, or the two Workers' clocks disagree; try again.",
+            HopError::Refused { reason: R::WrongEgress, .. } => " Check that MCP_EGRESS_BINDINGS names this region's egress Worker.",
+            HopError::Refused { reason: R::TooLarge, .. } => " Give the egress the edge's MCP_MAX_BODY_BYTES.",
+            HopError::Refused { reason: R::Busy, .. } => " Try again shortly.",
+            HopError::Refused { .. } | HopError::Garbage(_) | HopError::WrongKind => " Check that the edge and the egress run the same build.",
+            HopError::Timeout(_) | HopError::Broken(_) | HopError::TooLarge(_) => " Whether the call reached the cluster is not known: for a write, check before calling again.",
+        }
+    }
+
+    /// The one place a failed hand-over becomes what the caller sees: a 502 or 504 problem
+    /// naming the region and the binding.
     pub fn to_tool_error(&self, remote: &Remote<'_>) -> ToolError {
         let call = Call {
             method: Method::Post,
@@ -50,21 +69,13 @@ impl HopError {
             HopError::Timeout(_) => (504, "Gateway Timeout"),
             _ => (502, "Bad Gateway"),
         };
-        let hint = match self {
-            HopError::Unreachable(_) | HopError::Failed(..) => " Check that the edge's wrangler environment binds it, that the egress Worker is deployed, and its log.",
-            HopError::Refused(401, _) => " Check that MCP_EGRESS_SECRET is the same on the edge and the egress.",
-            HopError::Refused(..) | HopError::Garbage(_) | HopError::WrongKind => " Check that the edge and the egress run the same build.",
-            _ => "",
-        };
-        let unknown = match self {
-            HopError::Timeout(_) | HopError::Broken(_) | HopError::TooLarge(_) => {
-                " Whether the call reached the cluster is not known: for a write, check before calling again."
-            }
-            _ => "",
-        };
+        // Runtime messages are not ours: one line, shown as it is, and short.
+        let said = visible(&self.to_string().chars().take(400).collect::<String>());
         let detail = format!(
-            "The egress Worker for region {} ({}) {self}.{unknown}{hint}",
-            remote.region, remote.binding
+            "The egress Worker for region {} ({}) {said}.{}",
+            remote.region,
+            remote.binding,
+            self.hint()
         );
         let mut err = ToolError::problem(status, title, detail, &call);
         if let ToolError::Problem(p) = &mut err {
@@ -75,16 +86,12 @@ impl HopError {
     }
 }
 
-/// Hands `job` over to `remote` and reads the hand-back.
-pub(super) async fn send<C: HttpClient>(
-    cluster: &Cluster<'_, C>,
-    remote: &Remote<'_>,
-    job: Job,
-) -> Result<Handback, HopError> {
+/// The envelope of `job`, for `remote`, from what the edge resolved for this request.
+fn envelope<C: HttpClient>(cluster: &Cluster<'_, C>, remote: &Remote<'_>, job: Job) -> Envelope {
     let limits = *cluster.limits;
     let timeout_ms = limits.request_timeout_ms;
     let issued_ms = cluster.client.now_ms();
-    let envelope = Envelope {
+    Envelope {
         v: VERSION,
         nonce: fresh_nonce(),
         issued_ms,
@@ -99,15 +106,24 @@ pub(super) async fn send<C: HttpClient>(
             Credentials::Bearer(token) => WireCredentials::Bearer(token.to_owned()),
             Credentials::Machine(machine) => WireCredentials::Machine(machine.settings().into()),
         },
-        limits: crate::camunda::client::UpstreamLimits {
+        limits: UpstreamLimits {
             request_timeout_ms: timeout_ms.saturating_sub(MARGIN_MS.min(timeout_ms / 10)),
             ..limits
         },
         trace: cluster.trace.cloned(),
         job,
-    };
+    }
+}
+
+/// Hands `job` over to `remote` and reads the hand-back.
+pub(super) async fn send<C: HttpClient>(
+    cluster: &Cluster<'_, C>,
+    remote: &Remote<'_>,
+    job: Job,
+) -> Result<Handback, HopError> {
+    let limits = *cluster.limits;
     // Serialising strings, numbers and maps cannot fail.
-    let body = serde_json::to_vec(&envelope).unwrap_or_default();
+    let body = serde_json::to_vec(&envelope(cluster, remote, job)).unwrap_or_default();
     let req = UpstreamRequest {
         method: Method::Post,
         url: HANDOVER_URL.to_owned(),
@@ -116,9 +132,13 @@ pub(super) async fn send<C: HttpClient>(
             ("authorization", remote.key.sign(&body)),
         ],
         body: Some(body),
-        timeout_ms,
-        // A result is at most MCP_MAX_RESULT_CHARS characters, each at most six bytes escaped.
-        max_bytes: limits.max_result_chars.saturating_mul(6) + (64 << 10),
+        timeout_ms: limits.request_timeout_ms,
+        // Whatever a direct call could bring back: a cluster's answer, or a result of at most
+        // MCP_MAX_RESULT_CHARS characters, each at most six bytes escaped.
+        max_bytes: limits
+            .max_upstream_bytes
+            .max(limits.max_result_chars.saturating_mul(6))
+            .saturating_add(64 << 10),
         compact: None,
         via: Some(remote.binding.to_owned()),
     };
@@ -131,26 +151,39 @@ pub(super) async fn send<C: HttpClient>(
     if resp.status != 200 {
         return Err(not_handed_back(resp.status, &resp.body));
     }
-    let mut back: Handback =
-        serde_json::from_slice(&resp.body).map_err(|e| HopError::Garbage(e.to_string()))?;
-    back.placement = resp.placement;
+    // Where the hand-back is not one, say where, not what: it may hold the cluster's data.
+    let mut back: Handback = serde_json::from_slice(&resp.body).map_err(|e| {
+        HopError::Garbage(format!(
+            "{:?} at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    back.placement = resp.placement.filter(|p| is_placement(p));
     Ok(back)
 }
 
-/// An answer other than 200: the egress's own refusal (`{"error":"handover_refused",…}`), or
-/// a failure of whatever stands behind the binding.
+/// An answer other than 200: the egress's own refusal (`{"error":"handover_refused",
+/// "reason":…}`), or a failure of whatever stands behind the binding.
 fn not_handed_back(status: u16, body: &[u8]) -> HopError {
     let said = serde_json::from_slice::<serde_json::Value>(body).ok();
-    let message = said
+    let reason = said
         .as_ref()
-        .and_then(|v| v["message"].as_str())
-        .map(|m| crate::text::visible(&m.chars().take(300).collect::<String>()));
-    let refused = said
-        .as_ref()
-        .is_some_and(|v| v["error"] == "handover_refused");
-    let message = message.unwrap_or_else(|| "no message".to_owned());
-    match refused {
-        true => HopError::Refused(status, message),
-        false => HopError::Failed(status, message),
+        .filter(|v| v["error"] == "handover_refused")
+        .and_then(|v| v["reason"].as_str())
+        .and_then(Refused::from_code);
+    match reason {
+        Some(reason) => HopError::Refused { status, reason },
+        None => HopError::Failed(status),
     }
+}
+
+/// Cloudflare's `cf-placement` value: `local-` or `remote-` and a data center's code. Anything
+/// else is not logged.
+fn is_placement(value: &str) -> bool {
+    let code = value
+        .strip_prefix("remote-")
+        .or_else(|| value.strip_prefix("local-"));
+    code.is_some_and(|c| (3..=4).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_uppercase()))
 }

@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 
 use crate::camunda::client::{Called, Cluster};
 use crate::camunda::flow;
-use crate::camunda::processes;
+use crate::camunda::processes::{Outcome, Unavailable};
 use crate::camunda::results::ToolError;
 use crate::camunda::schema::Arguments;
 use crate::camunda::tools::Tool;
@@ -72,22 +72,21 @@ impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
         let Some(remote) = self.remote else {
             return flow::call(self.cluster, tool, arguments).await;
         };
-        let arguments = raw.and_then(|r| RawValue::from_string(r.to_owned()).ok());
+        let arguments = match raw.map(raw_json).transpose() {
+            Ok(arguments) => arguments,
+            Err(err) => {
+                return Called {
+                    result: Err(err),
+                    upstream: None,
+                }
+            }
+        };
         let job = Job::Tool {
             name: tool.name.to_owned(),
             arguments,
         };
-        self.hand_over(remote, job, |done| match done {
-            Done::Result(result) => Some(Ok(result.get().to_owned())),
-            Done::Problem(problem) => Some(Err(ToolError::Problem(problem))),
-            Done::Invalid(text) => Some(Err(ToolError::InvalidArgument(text))),
-            _ => None,
-        })
-        .await
-        .unwrap_or_else(|err| Called {
-            result: Err(err),
-            upstream: None,
-        })
+        self.hand_over(remote, job, Done::into_tool_result, Err)
+            .await
     }
 
     /// The caller's process tools.
@@ -95,68 +94,94 @@ impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
         let Some(remote) = self.remote else {
             return self.cluster.process_tools().await;
         };
-        self.hand_over(remote, Job::ProcessList, |done| match done {
+        let read = |done| match done {
             Done::Tools(tools) => Some(Ok(tools)),
-            Done::Problem(problem) => Some(Err(ToolError::Problem(problem))),
-            _ => None,
-        })
-        .await
-        .unwrap_or_else(|err| Called {
-            result: Err(err),
-            upstream: None,
-        })
+            other => other.into_tool_result().and_then(|r| r.err()).map(Err),
+        };
+        self.hand_over(remote, Job::ProcessList, read, Err).await
     }
 
-    /// The process tool `name` with `arguments`.
+    /// The process tool `name` with `arguments` (read from `raw`, which a hand-over carries).
     pub async fn process(
         &self,
         name: &str,
         arguments: Map<String, Value>,
+        raw: Option<&str>,
         correlation_key: &str,
-    ) -> Called<processes::Outcome> {
-        use processes::{Outcome, Unavailable};
+    ) -> Called<Outcome> {
         let Some(remote) = self.remote else {
             let call = self
                 .cluster
                 .call_process_tool(name, arguments, correlation_key);
             return call.await;
         };
+        let arguments = match raw.map(raw_json).transpose() {
+            Ok(arguments) => arguments,
+            Err(err) => {
+                return Called {
+                    result: Outcome::Result(Err(err)),
+                    upstream: None,
+                }
+            }
+        };
         let job = Job::Process {
             name: name.to_owned(),
             arguments,
             correlation_key: correlation_key.to_owned(),
         };
-        self.hand_over(remote, job, |done| match done {
-            Done::Result(result) => Some(Outcome::Result(Ok(result.get().to_owned()))),
-            Done::Problem(problem) => Some(Outcome::Result(Err(ToolError::Problem(problem)))),
-            Done::Invalid(text) => Some(Outcome::Result(Err(ToolError::InvalidArgument(text)))),
-            Done::Unavailable { name, removed } => Some(Outcome::Unavailable(match removed {
-                true => Unavailable::Removed(name),
-                false => Unavailable::NotFound(name),
-            })),
-            Done::Tools(_) => None,
-        })
-        .await
-        .unwrap_or_else(|err| Called {
-            result: Outcome::Result(Err(err)),
-            upstream: None,
-        })
+        let read = |done| match done {
+            Done::Unavailable {
+                name,
+                removed: true,
+            } => Some(Outcome::Unavailable(Unavailable::Removed(name))),
+            Done::Unavailable {
+                name,
+                removed: false,
+            } => Some(Outcome::Unavailable(Unavailable::NotFound(name))),
+            other => other.into_tool_result().map(Outcome::Result),
+        };
+        self.hand_over(remote, job, read, |err| Outcome::Result(Err(err)))
+            .await
     }
 
     /// Sends `job` to `remote` and reads what came of it with `read` (`None`: an answer of
-    /// another kind than the job's, which the hand-over reports as garbage).
+    /// another kind than the job's, which counts as garbage); a failed hand-over becomes `fail`
+    /// of the tool error that says why.
     async fn hand_over<T>(
         &self,
         remote: Remote<'_>,
         job: Job,
         read: impl FnOnce(Done) -> Option<T>,
-    ) -> Result<Called<T>, ToolError> {
+        fail: impl FnOnce(ToolError) -> T,
+    ) -> Called<T> {
         self.handed_over.set(true);
-        let back = handover::send(self.cluster, &remote, job).await;
-        let back = back.map_err(|e| e.to_tool_error(&remote))?;
-        let upstream = back.upstream;
+        let back = match handover::send(self.cluster, &remote, job).await {
+            Ok(back) => back,
+            Err(err) => {
+                return Called {
+                    result: fail(err.to_tool_error(&remote)),
+                    upstream: None,
+                }
+            }
+        };
         self.placement.replace(back.placement);
-        let result = read(back.done).ok_or_else(|| HopError::WrongKind.to_tool_error(&remote))?;
-        Ok(Called { result, upstream })
+        match read(back.done) {
+            Some(result) => Called {
+                result,
+                upstream: back.upstream,
+            },
+            None => Called {
+                result: fail(HopError::WrongKind.to_tool_error(&remote)),
+                upstream: None,
+            },
+        }
     }
+}
+
+/// Arguments as a hand-over carries them: the caller's JSON text, already read once by the
+/// edge (so never refused here in practice; if it were, the call fails rather than running
+/// without them).
+fn raw_json(raw: &str) -> Result<Box<RawValue>, ToolError> {
+    RawValue::from_string(raw.to_owned())
+        .map_err(|e| ToolError::InvalidArgument(format!("arguments: {e}")))
 }

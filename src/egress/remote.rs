@@ -15,18 +15,40 @@ pub enum Role {
 }
 
 /// The hand-over's settings: the keys (`MCP_EGRESS_SECRET`: the first signs, every one
-/// verifies) and, on the edge, which region goes through which service binding.
+/// verifies); on the edge, which region goes through which service binding; on an egress, the
+/// region it serves, if it is told.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    pub keys: Vec<Key>,
+    /// Never empty ([`Settings::new`]): an edge without a key must not fall back to anything.
+    keys: Vec<Key>,
     /// `(region, binding)`; the region `default` is the route without one.
     pub bindings: Vec<(String, String)>,
+    /// `MCP_EGRESS_REGION`: envelopes for another region are refused.
+    pub region: Option<String>,
 }
 
 /// The region key of the route that names none (`/mcp/cluster` to `CAMUNDA_REST_ADDRESS`).
 pub const DEFAULT_REGION: &str = "default";
 
 impl Settings {
+    /// `None` without a key.
+    pub fn new(
+        keys: Vec<Key>,
+        bindings: Vec<(String, String)>,
+        region: Option<String>,
+    ) -> Option<Self> {
+        (!keys.is_empty()).then_some(Settings {
+            keys,
+            bindings,
+            region,
+        })
+    }
+
+    /// Every key: the first signs, each one verifies.
+    pub fn keys(&self) -> &[Key] {
+        &self.keys
+    }
+
     /// The egress for a route in `region` (`None`: the route without a region), if any.
     pub fn remote(&self, region: Option<&str>, api_version: ApiVersion) -> Option<Remote<'_>> {
         let region = region.unwrap_or(DEFAULT_REGION);
@@ -34,7 +56,7 @@ impl Settings {
         Some(Remote {
             region,
             binding,
-            key: self.keys.first()?,
+            key: &self.keys[0],
             api_version,
         })
     }

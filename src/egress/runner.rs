@@ -11,17 +11,19 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use super::envelope::{
-    Done, Envelope, Handback, Job, Key, WireClient, WireCredentials, HANDOVER_PATH, VERSION,
+    Done, Envelope, Handback, Job, Key, Refused, WireClient, WireCredentials, HANDOVER_PATH,
+    VERSION,
 };
+use super::remote::DEFAULT_REGION;
 use crate::camunda::client::{Called, Cluster};
 use crate::camunda::credentials::{Credentials, MachineToken};
 use crate::camunda::flow;
 use crate::camunda::processes::{Outcome, Unavailable};
-use crate::camunda::results::ToolError;
 use crate::camunda::schema::Arguments;
 use crate::camunda::tools::{Catalogue, HintMode};
 use crate::camunda::toolsets::Toolset;
 use crate::http::{BodyError, BodySource, Request, Response};
+use crate::mcp::jsonrpc;
 use crate::ports::HttpClient;
 use crate::routes::ApiVersion;
 
@@ -46,13 +48,15 @@ pub struct Ran {
     pub region: Option<String>,
     pub upstream: Option<u16>,
     pub tool_error: bool,
-    /// Why a hand-over was refused (`unsigned`, `forged`, `expired`, `replayed`, …).
+    /// Why a hand-over was refused ([`Refused::code`]).
     pub refused: Option<&'static str>,
 }
 
 /// The egress's state for the life of the isolate.
 pub struct Runner {
     keys: Vec<Key>,
+    /// The region this egress serves (`MCP_EGRESS_REGION`), if it is told.
+    region: Option<String>,
     max_body_bytes: usize,
     /// Nonces run, each until its envelope expires.
     seen: RefCell<HashMap<String, u64>>,
@@ -61,14 +65,12 @@ pub struct Runner {
     catalogues: [OnceCell<Catalogue>; 2],
 }
 
-/// A refused hand-over: status, reason for the log, message for the edge.
-struct Refusal(u16, &'static str, String);
-
 impl Runner {
     /// `max_body_bytes`: the largest MCP request body an edge takes (`MCP_MAX_BODY_BYTES`).
-    pub fn new(keys: Vec<Key>, max_body_bytes: usize) -> Self {
+    pub fn new(keys: Vec<Key>, region: Option<String>, max_body_bytes: usize) -> Self {
         Runner {
             keys,
+            region,
             max_body_bytes,
             seen: RefCell::default(),
             machines: RefCell::default(),
@@ -92,17 +94,14 @@ impl Runner {
                     .to_string(),
             )),
             (HANDOVER_PATH, "POST") => self.handover(req, body, client, &mut ran).await,
-            (HANDOVER_PATH, _) => Err(Refusal(405, "method", "POST only".into())),
-            _ => Err(Refusal(
-                404,
-                "path",
-                "This Worker is an egress: it runs hand-overs from an edge Worker and serves nothing else.".into(),
-            )),
+            (HANDOVER_PATH, _) => Err(Refused::Method),
+            _ => Err(Refused::Path),
         };
-        let resp = answer.unwrap_or_else(|Refusal(status, reason, message)| {
-            ran.refused = Some(reason);
-            let body = json!({"error": "handover_refused", "message": message});
-            Response::json(status, body.to_string())
+        let resp = answer.unwrap_or_else(|refused| {
+            ran.refused = Some(refused.code());
+            let body = json!({"error": "handover_refused", "reason": refused.code(),
+                "message": refused.message()});
+            Response::json(refused.status(), body.to_string())
         });
         (resp, ran)
     }
@@ -113,86 +112,79 @@ impl Runner {
         body: impl BodySource<'b>,
         client: &C,
         ran: &mut Ran,
-    ) -> Result<Response, Refusal> {
-        let Some(signature) = req.header("authorization") else {
-            let why = "unsigned: a hand-over carries its signature in Authorization";
-            return Err(Refusal(401, "unsigned", why.into()));
-        };
+    ) -> Result<Response, Refused> {
+        let signature = req.header("authorization").ok_or(Refused::Unsigned)?;
         let body = body
             .read(self.max_body_bytes + ENVELOPE_ROOM)
             .await
             .map_err(|e| match e {
-                BodyError::TooLarge => Refusal(413, "too_large", "too large".into()),
-                e => Refusal(400, "body", format!("the body could not be read ({e})")),
+                BodyError::TooLarge => Refused::TooLarge,
+                _ => Refused::Body,
             })?;
         if !self.keys.iter().any(|k| k.verifies(signature, &body)) {
-            let why = "forged: not signed with a key of this egress's MCP_EGRESS_SECRET";
-            return Err(Refusal(401, "forged", why.into()));
+            return Err(Refused::Forged);
         }
-        let envelope: Envelope = serde_json::from_slice(&body)
-            .map_err(|e| Refusal(400, "unreadable", format!("unreadable envelope ({e})")))?;
+        // What serde says could quote the envelope (credentials): only the code goes out.
+        let envelope: Envelope = serde_json::from_slice(&body).map_err(|_| Refused::Unreadable)?;
         ran.job = Some(envelope.job.name().chars().take(64).collect());
-        ran.binding = Some(envelope.binding.clone());
+        ran.binding = Some(envelope.binding.chars().take(64).collect());
         ran.region.clone_from(&envelope.region);
         let now = client.now_ms();
         self.admit(&envelope, now)?;
-        let (back, tool_error) = self.run(envelope, client, now).await?;
-        ran.upstream = back.upstream;
-        ran.tool_error = tool_error;
+        let called = self.run(envelope, client, now).await?;
+        ran.upstream = called.upstream;
+        ran.tool_error = matches!(called.result, Done::Problem(_) | Done::Invalid(_));
+        let back = Handback {
+            upstream: called.upstream,
+            done: called.result,
+            placement: None,
+        };
         // Serialising the hand-back (strings, numbers, raw JSON) cannot fail.
         let body = serde_json::to_string(&back).unwrap_or_default();
         Ok(Response::json(200, body))
     }
 
-    /// Whether a signed envelope may run now: this format, within its time, never seen.
-    fn admit(&self, envelope: &Envelope, now: u64) -> Result<(), Refusal> {
+    /// Whether a signed envelope may run here and now: this format, this egress's region,
+    /// within its time, never seen.
+    fn admit(&self, envelope: &Envelope, now: u64) -> Result<(), Refused> {
         if envelope.v != VERSION {
-            let why = format!(
-                "envelope version {} (this egress reads {VERSION})",
-                envelope.v
-            );
-            return Err(Refusal(400, "version", why));
+            return Err(Refused::Version);
+        }
+        let for_region = envelope.region.as_deref().unwrap_or(DEFAULT_REGION);
+        if self
+            .region
+            .as_deref()
+            .is_some_and(|mine| mine != for_region)
+        {
+            return Err(Refused::WrongEgress);
+        }
+        if now > envelope.expires_ms {
+            return Err(Refused::Expired);
         }
         let window = envelope.expires_ms.saturating_sub(envelope.issued_ms);
-        if now > envelope.expires_ms {
-            return Err(Refusal(
-                401,
-                "expired",
-                "expired: the call's time is up".into(),
-            ));
-        }
         if envelope.issued_ms > now + SKEW_MS || window > MAX_WINDOW_MS {
-            let why = "out of bounds: issued in the future, or valid for too long";
-            return Err(Refusal(401, "out_of_bounds", why.into()));
+            return Err(Refused::OutOfBounds);
         }
         let mut seen = self.seen.borrow_mut();
         if seen.len() >= MAX_NONCES {
             seen.retain(|_, until| *until >= now);
         }
         if seen.len() >= MAX_NONCES {
-            let why = "too many hand-overs in flight; try again shortly";
-            return Err(Refusal(503, "busy", why.into()));
+            return Err(Refused::Busy);
         }
-        if seen
-            .insert(envelope.nonce.clone(), envelope.expires_ms)
-            .is_some()
-        {
-            return Err(Refusal(
-                409,
-                "replayed",
-                "replayed: this envelope has run".into(),
-            ));
+        match seen.insert(envelope.nonce.clone(), envelope.expires_ms) {
+            Some(_) => Err(Refused::Replayed),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// Runs the envelope's job on its cluster; the hand-back, and whether it is a failure.
+    /// Runs the envelope's job on its cluster, with its credentials, within its time.
     async fn run<C: HttpClient>(
         &self,
         envelope: Envelope,
         client: &C,
         now: u64,
-    ) -> Result<(Handback, bool), Refusal> {
+    ) -> Result<Called<Done>, Refused> {
         let machine;
         let credentials = match &envelope.credentials {
             WireCredentials::Forward(header) => Credentials::Forward(header.as_deref()),
@@ -204,58 +196,29 @@ impl Runner {
         };
         let limits = envelope.limits;
         let mut cluster = Cluster::new(client, &limits, &envelope.address);
-        // The call's REST calls share its time (the edge kept a margin to hear the answer).
-        let budget = u64::from(limits.request_timeout_ms);
-        cluster.deadline_ms = Some((now + budget).min(envelope.expires_ms));
         cluster.tenant = envelope.tenant.as_deref();
         cluster.credentials = credentials;
         cluster.now = now / 1000;
         cluster.trace = envelope.trace.as_ref();
-        let called = match envelope.job {
+        // The call's REST calls share its time (the edge kept a margin to hear the answer).
+        let budget = u64::from(limits.request_timeout_ms);
+        cluster.deadline_ms = Some((now + budget).min(envelope.expires_ms));
+        match envelope.job {
             Job::Tool { name, arguments } => {
                 let raw = arguments.as_deref().map(RawValue::get);
-                self.tool(&cluster, envelope.api_version, &name, raw)
-                    .await?
+                self.tool(&cluster, envelope.api_version, &name, raw).await
             }
             Job::ProcessList => {
                 let Called { result, upstream } = cluster.process_tools().await;
-                let done = result.map_or_else(done_of_error, Done::Tools);
-                Called {
-                    result: done,
-                    upstream,
-                }
+                let result = result.map_or_else(Done::from, Done::Tools);
+                Ok(Called { result, upstream })
             }
             Job::Process {
                 name,
                 arguments,
                 correlation_key,
-            } => {
-                let called = cluster.call_process_tool(&name, arguments, &correlation_key);
-                let Called { result, upstream } = called.await;
-                let done = match result {
-                    Outcome::Result(result) => done_of(result),
-                    Outcome::Unavailable(Unavailable::NotFound(name)) => Done::Unavailable {
-                        name,
-                        removed: false,
-                    },
-                    Outcome::Unavailable(Unavailable::Removed(name)) => Done::Unavailable {
-                        name,
-                        removed: true,
-                    },
-                };
-                Called {
-                    result: done,
-                    upstream,
-                }
-            }
-        };
-        let failed = matches!(called.result, Done::Problem(_) | Done::Invalid(_));
-        let back = Handback {
-            upstream: called.upstream,
-            done: called.result,
-            placement: None,
-        };
-        Ok((back, failed))
+            } => Ok(process(&cluster, &name, arguments.as_deref(), &correlation_key).await),
+        }
     }
 
     /// A catalogue tool's call.
@@ -265,15 +228,10 @@ impl Runner {
         version: ApiVersion,
         name: &str,
         raw: Option<&str>,
-    ) -> Result<Called<Done>, Refusal> {
+    ) -> Result<Called<Done>, Refused> {
         let catalogue = self.catalogues[usize::from(version == ApiVersion::V8_10)]
             .get_or_init(|| Catalogue::with_toolsets(version, HintMode::Camunda, &Toolset::ALL));
-        let Some(index) = catalogue.index(name) else {
-            let why = format!(
-                "this egress has no tool {name:?}: are the edge and the egress the same build?"
-            );
-            return Err(Refusal(400, "unknown_tool", why));
-        };
+        let index = catalogue.index(name).ok_or(Refused::UnknownTool)?;
         let tool = &catalogue.tools()[index];
         let arguments = match raw {
             None | Some("null") => Ok(Arguments::default()),
@@ -282,10 +240,8 @@ impl Runner {
         Ok(match arguments {
             Ok(arguments) => {
                 let Called { result, upstream } = flow::call(cluster, tool, arguments).await;
-                Called {
-                    result: done_of(result),
-                    upstream,
-                }
+                let result = result.map_or_else(Done::from, Done::result);
+                Called { result, upstream }
             }
             Err(why) => Called {
                 result: Done::Invalid(why),
@@ -300,7 +256,7 @@ impl Runner {
         for part in [
             &settings.token_url,
             &settings.client_id,
-            &settings.client_secret,
+            &settings.client_secret.0,
         ] {
             digest.update(part.as_bytes());
             digest.update([0]);
@@ -323,20 +279,43 @@ impl Runner {
     }
 }
 
-/// A tool's result as handed back.
-fn done_of(result: Result<String, ToolError>) -> Done {
-    match result {
-        Ok(result) => match RawValue::from_string(result) {
-            Ok(raw) => Done::Result(raw),
-            Err(e) => Done::Invalid(format!("the result was not JSON ({e})")),
+/// A process tool's call, its arguments read as the edge read them (an object, or none).
+async fn process<C: HttpClient>(
+    cluster: &Cluster<'_, C>,
+    name: &str,
+    raw: Option<&RawValue>,
+    correlation_key: &str,
+) -> Called<Done> {
+    let arguments = match raw.map(RawValue::get) {
+        None | Some("null") => Ok(serde_json::Map::new()),
+        Some(raw) => match jsonrpc::strict_value(raw) {
+            Ok(serde_json::Value::Object(map)) => Ok(map),
+            Ok(_) => Err("arguments: must be an object".to_owned()),
+            Err(why) => Err(format!("arguments: {why}")),
         },
-        Err(err) => done_of_error(err),
-    }
-}
-
-fn done_of_error(err: ToolError) -> Done {
-    match err {
-        ToolError::Problem(problem) => Done::Problem(problem),
-        ToolError::InvalidArgument(text) => Done::Invalid(text),
-    }
+    };
+    let arguments = match arguments {
+        Ok(arguments) => arguments,
+        Err(why) => {
+            return Called {
+                result: Done::Invalid(why),
+                upstream: None,
+            }
+        }
+    };
+    let Called { result, upstream } = cluster
+        .call_process_tool(name, arguments, correlation_key)
+        .await;
+    let result = match result {
+        Outcome::Result(result) => result.map_or_else(Done::from, Done::result),
+        Outcome::Unavailable(Unavailable::NotFound(name)) => Done::Unavailable {
+            name,
+            removed: false,
+        },
+        Outcome::Unavailable(Unavailable::Removed(name)) => Done::Unavailable {
+            name,
+            removed: true,
+        },
+    };
+    Called { result, upstream }
 }

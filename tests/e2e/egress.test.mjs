@@ -104,6 +104,7 @@ before(async () => {
   };
   runtimes.miniflare = await startSplit({
     edge: { ...edge, MCP_EGRESS_BINDINGS: `${edge.MCP_EGRESS_BINDINGS},lhr-1=EGRESS_LHR_1` },
+    // Not told its region: the tapped lhr-1 binding reaches this egress too.
     egress: { MCP_EGRESS_SECRET: SECRETS.join(',') },
     record: true,
     serviceBindings: {
@@ -209,9 +210,9 @@ const keyOf = (secret) => crypto.createHash('sha256').update('camunda-mcp-edge h
 const sign = (secret, body) => `Handover ${crypto.createHmac('sha256', keyOf(secret)).update(body).digest('base64url')}`;
 const nonce = () => crypto.randomBytes(16).toString('hex');
 /** A well-formed envelope for getTopology on the bru-2 cluster, valid from `issuedMs` for `windowMs`. */
-function envelope({ issuedMs = Date.now(), windowMs = 10_000, name = 'getTopology' } = {}) {
+function envelope({ issuedMs = Date.now(), windowMs = 10_000, name = 'getTopology', region = 'bru-2' } = {}) {
   return {
-    v: 1, nonce: nonce(), issuedMs, expiresMs: issuedMs + windowMs, binding: 'EGRESS_BRU_2', region: 'bru-2', apiVersion: '8.10',
+    v: 1, nonce: nonce(), issuedMs, expiresMs: issuedMs + windowMs, binding: 'EGRESS_BRU_2', region, apiVersion: '8.10',
     address: `${up.url}/bru-2/${ID}`, tenant: null, credentials: { forward: null },
     limits: { requestTimeoutMs: 2000, maxUpstreamBytes: 16 * 1024 * 1024, maxResultChars: 100_000, defaultPageLimit: 50 },
     trace: null, job: { tool: { name, arguments: {} } },
@@ -452,7 +453,10 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
         const past = JSON.stringify(envelope({ issuedMs: Date.now() - 60_000, windowMs: 5_000 }));
         const future = JSON.stringify(envelope({ issuedMs: Date.now() + 10 * 60_000 }));
         const long = JSON.stringify(envelope({ windowMs: 24 * 3600_000 }));
+        const elsewhere = JSON.stringify(envelope({ region: 'jfk-1' }));
         return [
+          // wrangler.egress.toml tells the egress its region (bru-2); Miniflare's is not told.
+          ...(runtime === 'miniflare' ? [] : [['for another region', elsewhere, { authorization: sign(SECRETS[0], elsewhere) }, 403]]),
           ['expired', past, { authorization: sign(SECRETS[0], past) }, 401],
           ['issued in the future', future, { authorization: sign(SECRETS[0], future) }, 401],
           ['valid for a day', long, { authorization: sign(SECRETS[0], long) }, 401],
@@ -464,6 +468,7 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
       const r = await handover(runtime, body, headers);
       assert.equal(r.status, status, `${what}: ${r.text}`);
       assert.equal(r.json?.error, 'handover_refused', `${what}: ${r.text}`);
+      assert.match(r.json?.reason ?? '', /^[a-z_]+$/, `${what}: a reason code`);
       if (what === 'expired') assert.match(r.json.message, /expired/);
       if (what === 'replayed') assert.match(r.json.message, /replayed/);
     }
