@@ -52,8 +52,9 @@ test('the edge and every egress environment pass wrangler deploy --dry-run', asy
     }
     for (const env of egresses) {
       const out = await dryRun(env, copy);
-      assert.match(out, /MCP_ROLE/, `${env} is an egress`);
-      assert.doesNotMatch(out, /EGRESS_/, `${env} hands nothing over`);
+      assert.match(out, /MCP_ROLE \("egress"\)/, `${env} is an egress`);
+      assert.match(out, new RegExp(`MCP_EGRESS_REGION \\("${env.replace('egress-', '')}"\\)`), `${env} knows its region`);
+      assert.doesNotMatch(out, /camunda-mcp-egress-/, `${env} hands nothing over`);
     }
   } finally {
     fs.rmSync(copy.dir, { recursive: true, force: true });
