@@ -7,7 +7,10 @@
 #   agents    - bench/agents/worker.mjs: Cloudflare's `agents` createMcpHandler on
 #               @modelcontextprotocol/server v2 (both eras), same tools — what Workers users deploy
 #   relay     - bench/relay.mjs: the single upstream fetch and nothing else (the floor)
-#   same-work - bench/same-work.mjs: what ours does for getTopology, as a plain JS Worker
+#   same-work - bench/same-work.mjs: what ours does for getTopology and the 100-item search, as a
+#               plain JS Worker
+#   crossings - the gateway with its JS/wasm glue counting calls each way (bench/crossings.mjs),
+#               for the count per request and the log bytes; never timed
 #   stand-in  - the upstream alone (tests/support/upstream.mjs; answers memoised)
 # Every target runs on 127.0.0.1 and is loaded by wrk (one thread) for a fixed time. The VM is
 # shared and noisy, so every figure is measured in interleaved rounds (each round runs every
@@ -39,7 +42,7 @@ trap cleanup EXIT
 
 UP=18090; JWKS=18089
 COMPAT_DATE=$(sed -n 's/^compatibility_date = "\(.*\)"/\1/p' wrangler.toml)
-declare -A port=([same-work]=18099 [ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096
+declare -A port=([crossings]=18104 [same-work]=18099 [ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096
   [load-ours]=18097 [load-peer]=18098 [mem-js]=18100 [agents]=18101 [load-agents]=18102
   [ours-b]=18103 [cold-ours]=18111 [cold-peer]=18112 [cold-agents]=18113 [cold-relay]=18114
   [prof-ours]=18115 [prof-same-work]=18116 [prof-relay]=18117 [prof-ours-oidc]=18118 [prof-agents]=18119)
@@ -51,6 +54,8 @@ ISSUER=$(node -p "require('$work/tokens.json').issuer")
 TOKEN=$(node -p "require('$work/tokens.json').RS256[0]")
 
 cp build/index.js build/index_bg.wasm bench/relay.mjs bench/same-work.mjs "$work/"
+mkdir "$work/crossings" && cp build/index_bg.wasm "$work/crossings/"
+node bench/crossings.mjs patch build/index.js "$work/crossings/index.js"
 AB=${BENCH_AB:+ours-b}
 if [ -n "$AB" ]; then mkdir "$work/b" && cp "$BENCH_AB/index.js" "$BENCH_AB/index_bg.wasm" "$work/b/"; fi
 bundle() { # bundle SOURCE OUT [NODE_PATH]: one ES module for workerd
@@ -87,6 +92,7 @@ serve() { # serve NAME MODULES [BINDINGS] [FLAGS]: one workerd process with that
   node_modules/.bin/workerd serve "$work/$1.capnp" > "$work/$1.log" 2>&1 & pids+=($!); pid[$1]=$!
 }
 for name in ours mem load-ours; do serve $name "$GATEWAY_MODULES" "$NO_AUTH"; done
+serve crossings "${GATEWAY_MODULES//embed \"/embed \"crossings\/}" "$NO_AUTH"
 [ -n "$AB" ] && serve ours-b "${GATEWAY_MODULES//embed \"/embed \"b\/}" "$NO_AUTH"
 serve ours-oidc "$GATEWAY_MODULES" "(name = \"MCP_AUTH_MODE\", text = \"oidc\"), $OIDC"
 for name in peer load-peer; do serve $name "$PEER_MODULE" '' '"nodejs_compat"'; done
@@ -104,7 +110,7 @@ config prof-relay "$RELAY_MODULE"
 config prof-ours-oidc "$GATEWAY_MODULES" "(name = \"MCP_AUTH_MODE\", text = \"oidc\"), $OIDC"
 config prof-agents "$AGENTS_MODULE" '' '"nodejs_compat"'
 for p in $UP $JWKS ${AB:+"${port[ours-b]}"} "${port[ours]}" "${port[ours-oidc]}" "${port[peer]}" "${port[peer-oidc]}" "${port[agents]}" \
-  "${port[relay]}" "${port[same-work]}" "${port[mem]}" "${port[mem-js]}" "${port[load-ours]}" "${port[load-peer]}" "${port[load-agents]}"; do
+  "${port[relay]}" "${port[same-work]}" "${port[crossings]}" "${port[mem]}" "${port[mem-js]}" "${port[load-ours]}" "${port[load-peer]}" "${port[load-agents]}"; do
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.1; done
 done
 
@@ -138,6 +144,7 @@ scenario_targets() {
     topology) echo "ours $AB peer agents same-work relay standin" ;;
     topology-modern) echo "ours $AB agents" ;;
     oidc) echo "ours-oidc peer-oidc" ;;
+    search100) echo "ours $AB peer agents same-work" ;;
     *) echo "ours $AB peer agents" ;;
   esac
 }
@@ -146,7 +153,8 @@ SCENARIOS="topology topology-modern list search100 oidc"
 run_one() {
   local scenario=$1 target=$2 c=$3 url="http://127.0.0.1:${port[$2]:-}/mcp/cluster" extra=
   case $target in
-    relay|same-work) measure "$target" "$url" "$c" "$work/topology.json" ;;
+    relay) measure "$target" "$url" "$c" "$work/topology.json" ;;
+    same-work) measure "$target" "$url" "$c" "$work/$scenario.json" ;;
     standin) measure standin "http://127.0.0.1:$UP/v2/topology" "$c" "" ;;
     *oidc) measure "$target" "$url" "$c" "$work/topology.json" "$TOKEN" ;;
     *) [ "$scenario" = topology-modern ] && extra=$MODERN_HEADERS
@@ -214,6 +222,27 @@ for c in $CONNS; do
     "2026-07-28 topology $(figure cpu topology-modern-ours-b-$c topology-modern-ours-$c), tools/list $(figure cpu list-ours-b-$c list-ours-$c)," \
     "100-item search $(figure cpu search100-ours-b-$c search100-ours-$c); req/s ours-b ÷ ours, topology $(figure rps topology-ours-b-$c topology-ours-$c)."
 done
+echo
+
+echo "## The JS/wasm boundary and the log, per request"
+echo
+echo "Counted by the glue of a copy of the build (bench/crossings.mjs: every call into the wasm — our Exchange methods and the" \
+  "glue's malloc/free — and out of it — console.log, Date.now, the request head, bindings), one request at a time after a" \
+  "warm-up; log lines and bytes are the gateway's own lines."
+echo
+node bench/crossings.mjs measure "http://127.0.0.1:${port[crossings]}" "$work/crossings.log" \
+  topology="$work/topology.json" "topology-modern=$work/topology-modern.json;;$MODERN_HEADERS" \
+  list="$work/list.json" search100="$work/search100.json"
+echo
+instantiate=$(node -e "
+  const bytes = require('fs').readFileSync('build/index_bg.wasm');
+  const imports = {}; const mod = new WebAssembly.Module(bytes);
+  for (const i of WebAssembly.Module.imports(mod)) (imports[i.module] ??= {})[i.name] = i.kind === 'function' ? () => {} : i.kind === 'table' ? new WebAssembly.Table({ initial: 1024, element: 'externref' }) : undefined;
+  const times = [];
+  for (let n = 0; n < 20; n++) { const t = process.hrtime.bigint(); new WebAssembly.Instance(new WebAssembly.Module(bytes), imports); times.push(Number(process.hrtime.bigint() - t) / 1e6); }
+  times.sort((a, b) => a - b); console.log(times[10].toFixed(1));" 2>/dev/null || echo n/a)
+echo "- Start-up: compiling and instantiating the wasm ($(wc -c < build/index_bg.wasm) bytes) takes ${instantiate} ms in V8 (Node, median of 20)," \
+  "against the Workers limit of 1 s for a Worker's start-up."
 echo
 
 echo "## Cold start"
@@ -292,11 +321,10 @@ for target in load-ours load-peer load-agents; do
 done
 echo
 upload=$(npx wrangler deploy --dry-run --outdir "$work/dist" 2>&1 | grep -oE 'Total Upload: .*' || echo 'n/a')
-upload_gzip=$(echo "$upload" | grep -oE 'gzip: [0-9.]+ KiB' | grep -oE '[0-9.]+' || echo n/a)
 echo "- Upload: $upload; wasm alone, gzip -9: $(gzip -9 -c build/index_bg.wasm | wc -c) bytes"
 echo
 
-# The targets of issue 15, from this run (c=10 where the target says so; else the first of CONNS).
+# The targets of issue 28, from this run (c=10 where the target says so; else the first of CONNS).
 c10=10; [[ " $CONNS " == *" 10 "* ]] || c10=${CONNS%% *}
 verdict() { awk -v v="${1%% *}" -v op="$2" -v t="$3" 'BEGIN { ok = op == "<=" ? v <= t : v >= t; printf "%s", ok ? "met" : "missed" }'; }
 row() { echo "| $1 | $2 $3 | $4 | $(verdict "$4" "$2" "$3") |"; }
@@ -304,17 +332,18 @@ echo "## Targets (c=$c10, medians over rounds, spread in brackets)"
 echo
 echo "| figure | target | measured | |"
 echo "|---|---|---|---|"
-row "CPU per getTopology call: ours ÷ same-work JS" "<=" 1.0 "$(figure cpu topology-ours-$c10 topology-same-work-$c10)"
-row "CPU efficiency, topology: peer ÷ ours" ">=" 3.0 "$(figure cpu topology-peer-$c10 topology-ours-$c10)"
-row "CPU efficiency, topology: agents ÷ ours" ">=" 3.0 "$(figure cpu topology-agents-$c10 topology-ours-$c10)"
-row "CPU efficiency, 100-item search: peer ÷ ours" ">=" 3.0 "$(figure cpu search100-peer-$c10 search100-ours-$c10)"
-row "CPU efficiency, 100-item search: agents ÷ ours" ">=" 3.0 "$(figure cpu search100-agents-$c10 search100-ours-$c10)"
-row "req/s ours ÷ relay (floor), getTopology" ">=" 0.6 "$(figure rps topology-ours-$c10 topology-relay-$c10)"
+row "CPU per call, ours ÷ same-work JS, getTopology" "<=" 1.0 "$(figure cpu topology-ours-$c10 topology-same-work-$c10)"
+row "CPU per call, ours ÷ same-work JS, 100-item search" "<=" 0.8 "$(figure cpu search100-ours-$c10 search100-same-work-$c10)"
+row "CPU per call, peer ÷ ours, getTopology" ">=" 3.0 "$(figure cpu topology-peer-$c10 topology-ours-$c10)"
+row "CPU per call, agents ÷ ours, getTopology" ">=" 3.0 "$(figure cpu topology-agents-$c10 topology-ours-$c10)"
+row "req/s ours ÷ relay (the floor), getTopology" ">=" 0.6 "$(figure rps topology-ours-$c10 topology-relay-$c10)"
+row "cold start to first answer, ours ÷ agents" "<=" 0.7 "$(ratio "${cold[ours]}" "${cold[agents]}")"
 row "2026-07-28 lane ÷ legacy lane, CPU per call" "<=" 1.05 "$(figure cpu topology-modern-ours-$c10 topology-ours-$c10)"
 row "oidc (cached token) ÷ none, CPU per call" "<=" 1.05 "$(figure cpu oidc-ours-oidc-$c10 topology-ours-$c10)"
 row "10,000-item search: peak RSS growth ÷ answer" "<=" 3 "${growth[mem]}"
-row "cold start to first answer: ours ÷ agents" "<=" 1.0 "$(ratio "${cold[ours]}" "${cold[agents]}")"
-row "upload size, gzip (KiB, wrangler deploy --dry-run)" "<=" 250 "$upload_gzip"
+echo
+echo "Size is reported, not a target (Workers take 64 MiB uncompressed on every plan since 2026-09): $upload." \
+  "Start-up is bounded by the 1 s limit instead; see the wasm's instantiate time above."
 echo
 
 # Regional egress (issue 26): its own Miniflare targets and stand-in, all on ports of their own.

@@ -5,7 +5,7 @@
 // (a Rust object) that this loop polls: each `step()` says what the request needs next.
 // Bundled into build/index.js by worker-build (a wasm-bindgen snippet).
 
-// Must match `Step` in src/edge.rs.
+// Must match `Step` in src/edge/exchange.rs (the low two bits of `step()`; a body's cap is the rest).
 const DONE = 0, BODY = 1, FETCH = 2, WAIT = 3;
 // Must match TIMEOUT, TOO_LARGE and BROKEN in src/edge.rs (anything else: unreachable).
 const UNREACHABLE = 0, TIMEOUT = 1, TOO_LARGE = 2, BROKEN = 3;
@@ -29,13 +29,14 @@ export function head(request) {
 }
 
 /** Serves one request: polls its exchange until it is done, doing what each step asks. */
-export async function drive(request, exchange, env) {
+export async function drive(request, exchange, env, bodyTimeoutMs) {
   let bodyRead = false;
   try {
-    for (let step = exchange.step(); step !== DONE; step = exchange.step()) {
+    for (let next = exchange.step(); next !== DONE; next = exchange.step()) {
+      const step = next & 3;
       if (step === BODY) {
         bodyRead = true;
-        await readBody(request, exchange);
+        await readBody(request, exchange, next >>> 2, bodyTimeoutMs);
       } else if (step === FETCH) {
         await send(exchange, env);
       } else if (step === WAIT) {
@@ -45,7 +46,7 @@ export async function drive(request, exchange, env) {
       }
     }
     const response = answer(exchange);
-    if (!bodyRead) await drain(request, exchange.bodyCap(), exchange.bodyTimeoutMs());
+    if (!bodyRead) await drain(request, exchange.bodyCap(), bodyTimeoutMs);
     return response;
   } finally {
     // After a trap (a panic) the exchange is still marked borrowed and `free` throws; that must
@@ -58,10 +59,12 @@ export async function drive(request, exchange, env) {
   }
 }
 
+/** The response, and the request's one log line (Workers Logs keeps it). */
 function answer(exchange) {
-  const status = exchange.status();
+  const [line, status, ...headers] = exchange.finish(Date.now()).split('\n');
+  if (line) console.log(line);
   const body = exchange.responseBody();
-  return new Response(body.length ? body : null, { status, headers: pairs(exchange.responseHeaders()) });
+  return new Response(body.length ? body : null, { status: Number(status), headers: pairs(headers) });
 }
 
 function declaredLength(headers) {
@@ -72,12 +75,11 @@ function declaredLength(headers) {
 }
 
 /** The request body, capped and within the body deadline (a trickling client cannot hold us). */
-async function readBody(request, exchange) {
-  const cap = exchange.bodyCap();
+async function readBody(request, exchange, cap, timeoutMs) {
   const reading = { reader: null };
   let timer;
   const late = new Promise((resolve) => {
-    timer = setTimeout(resolve, exchange.bodyTimeoutMs(), TIMEOUT);
+    timer = setTimeout(resolve, timeoutMs, TIMEOUT);
   });
   try {
     const declared = declaredLength(request.headers);
@@ -140,28 +142,26 @@ async function drain(request, cap, ms) {
  * through the service binding Rust names (`env[via]`), never the public network.
  */
 async function send(exchange, env) {
-  const ms = exchange.upstreamTimeoutMs();
-  const cap = exchange.upstreamCap();
-  const signal = AbortSignal.timeout(ms);
+  const [method, url, ms, capText, via, hasBody, ...headers] = exchange.upstream().split('\n');
+  const cap = Number(capText);
+  const signal = AbortSignal.timeout(Number(ms));
   const init = {
-    method: exchange.upstreamMethod(),
-    headers: pairs(exchange.upstreamHeaders()),
+    method,
+    headers: pairs(headers),
     // Never follow a redirect: a key source or a cluster that redirects is a fault to report,
     // not a place to send credentials or to trust keys from.
     redirect: 'manual',
     signal,
   };
-  const body = exchange.upstreamBody();
-  if (body !== undefined) init.body = body;
-  const via = exchange.upstreamVia();
-  const target = via === undefined ? globalThis : env[via];
+  if (hasBody === '1') init.body = exchange.upstreamBody();
+  const target = via === '' ? globalThis : env[via];
   if (typeof target?.fetch !== 'function') {
     exchange.fetchFailed(UNREACHABLE, `this Worker has no service binding ${via}`);
     return;
   }
   let resp;
   try {
-    resp = await target.fetch(exchange.upstreamUrl(), init);
+    resp = await target.fetch(url, init);
   } catch (e) {
     exchange.fetchFailed(signal.aborted ? TIMEOUT : UNREACHABLE, String(e));
     return;
@@ -190,8 +190,9 @@ async function send(exchange, env) {
     if (got === TOO_LARGE) {
       exchange.fetchFailed(TOO_LARGE, '');
     } else {
-      const placement = via === undefined ? null : resp.headers.get('cf-placement');
-      exchange.fetched(resp.status, resp.headers.get('content-type'), resp.headers.get('cache-control'), got, placement);
+      const h = resp.headers;
+      const placement = via === '' ? '' : h.get('cf-placement') ?? '';
+      exchange.fetched(resp.status, `${h.get('content-type') ?? ''}\n${h.get('cache-control') ?? ''}\n${placement}`, got);
     }
   } catch (e) {
     exchange.fetchFailed(signal.aborted ? TIMEOUT : BROKEN, String(e));
@@ -206,7 +207,7 @@ async function send(exchange, env) {
  */
 export async function fetchWhole(url, method, headers, body, ms, cap) {
   const signal = AbortSignal.timeout(ms);
-  const init = { method, headers: pairs(headers), redirect: 'manual', signal };
+  const init = { method, headers: pairs(headers ? headers.split('\n') : []), redirect: 'manual', signal };
   if (body !== undefined) init.body = body;
   let resp;
   try {
@@ -234,12 +235,10 @@ export async function fetchWhole(url, method, headers, body, ms, cap) {
   }
 }
 
-/** `name\nvalue\n…` (as Rust writes headers) as [name, value] pairs. */
-function pairs(text) {
+/** Header lines as Rust writes them (name, value, name, value, …) as [name, value] pairs. */
+function pairs(lines) {
   const out = [];
-  if (!text) return out;
-  const parts = text.split('\n');
-  for (let i = 0; i + 1 < parts.length; i += 2) out.push([parts[i], parts[i + 1]]);
+  for (let i = 0; i + 1 < lines.length; i += 2) out.push([lines[i], lines[i + 1]]);
   return out;
 }
 
@@ -252,9 +251,10 @@ const buffers = [];
 /**
  * At most `cap` bytes of a stream, or TOO_LARGE. Past the cap it reads on and discards until
  * `discardUpTo` bytes have passed, then cancels (0: cancel at the cap). A `sink` is asked to
- * `start()` once a second chunk arrives (a body of one read is cheaper handed over whole); if it
- * accepts, every chunk within the cap is `feed`ed to it instead of kept (used before the next
- * read reuses its buffer), and an empty array is returned. A bring-your-own-buffer reader takes
+ * `start()` once more than one read's worth has arrived (a small body is cheaper handed over
+ * whole, in one crossing, than fed in chunks); if it accepts, every chunk within the cap is
+ * `feed`ed to it instead of kept (used before the next read reuses its buffer), and an empty
+ * array is returned. A bring-your-own-buffer reader takes
  * as much as has arrived per read: workerd hands a default reader 4 KiB at a time.
  */
 async function readCapped(stream, cap, discardUpTo, reading, sink = null) {
@@ -265,6 +265,7 @@ async function readCapped(stream, cap, discardUpTo, reading, sink = null) {
   let len = 0;
   let over = false;
   let streaming = false;
+  let asked = false;
   try {
     for (;;) {
       const { value, done } = await reader.read(new Uint8Array(buffer));
@@ -284,8 +285,8 @@ async function readCapped(stream, cap, discardUpTo, reading, sink = null) {
           sink.feed(value);
         } else if (!over) {
           chunks.push(value.slice());
-          // Asked once, at the second chunk.
-          if (sink && chunks.length === 2 && (streaming = sink.start())) {
+          // Asked once, when the body outgrows one read.
+          if (sink && !asked && len > READ_BUFFER_BYTES && (asked = true) && (streaming = sink.start())) {
             for (const c of chunks) sink.feed(c);
             chunks.length = 0;
           }

@@ -31,8 +31,14 @@ extern "C" {
     /// The method, URL and the [`READ_HEADERS`] present, as one string (one crossing).
     fn head(req: &web_sys::Request) -> String;
     /// Serves `req` by polling `exchange` to its end; resolves to the `Response`. `env` holds
-    /// the service bindings a hand-over goes through.
-    fn drive(req: web_sys::Request, exchange: Exchange, env: &JsValue) -> Promise;
+    /// the service bindings a hand-over goes through; `body_timeout_ms` bounds reading the
+    /// request body.
+    fn drive(
+        req: web_sys::Request,
+        exchange: Exchange,
+        env: &JsValue,
+        body_timeout_ms: u32,
+    ) -> Promise;
 }
 
 #[event(start)]
@@ -47,7 +53,12 @@ pub fn fetch(req: web_sys::Request, env: Env, _ctx: JsValue) -> Promise {
     // Date.now(), not a Date object: two per request.
     let started = js_sys::Date::now() as u64;
     let app = app_for(&env);
+    let body_timeout_ms = app
+        .as_ref()
+        .as_ref()
+        .map_or(0, |app| app.config.transport.body_timeout_ms);
     let plain = parse_head(&head(&req));
     let bindings = JsValue::from(env.clone());
-    drive(req, Exchange::new(app, plain, env, started), &bindings)
+    let exchange = Exchange::new(app, plain, env, started);
+    drive(req, exchange, &bindings, body_timeout_ms)
 }

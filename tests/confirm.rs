@@ -224,23 +224,20 @@ fn a_confirmed_call_is_counted_once_and_audited_with_its_outcome() {
         .as_str()
         .unwrap()
         .to_owned();
-    let audit: Value =
-        serde_json::from_str(&camunda_mcp_edge::app::audit_line(&trace, 0, 1).unwrap()).unwrap();
+    let audit: Value = common::logged(&trace, 0, 1);
     assert_eq!(audit["confirmation"], "asked");
     assert_eq!(limits.checks(), 0, "asking is no call");
     rec.answer(204, Value::Null);
     let accept =
         json!({"requestState": state, "inputResponses": {"confirm": {"action": "accept"}}});
     let (_, trace) = serve(asking("resolveIncident", accept.clone()));
-    let first: Value =
-        serde_json::from_str(&camunda_mcp_edge::app::audit_line(&trace, 0, 1).unwrap()).unwrap();
+    let first: Value = common::logged(&trace, 0, 1);
     assert_eq!(first["confirmation"], "accepted");
     assert_eq!(limits.checks(), 1);
     // A replay within the expiry repeats the call; the audit shows the same nonce twice.
     rec.answer(204, Value::Null);
     let (_, trace) = serve(asking("resolveIncident", accept));
-    let again: Value =
-        serde_json::from_str(&camunda_mcp_edge::app::audit_line(&trace, 0, 1).unwrap()).unwrap();
+    let again: Value = common::logged(&trace, 0, 1);
     assert_eq!(again["confirmationNonce"], first["confirmationNonce"]);
 }
 

@@ -9,7 +9,7 @@ mod common;
 
 use std::cell::{Cell, RefCell};
 
-use camunda_mcp_edge::app::{audit_line, log_line, Outside, Record};
+use camunda_mcp_edge::app::{log_line, Outside, Record};
 use camunda_mcp_edge::http::{FetchError, Request, Response, UpstreamRequest, UpstreamResponse};
 use camunda_mcp_edge::ports::{HttpClient, NoLimits, NoStore};
 use common::*;
@@ -247,12 +247,13 @@ fn a_call_runs_in_the_egress_and_equals_the_direct_one() {
     assert_eq!(hops.len(), 1);
     assert_eq!(hops[0].via.as_deref(), Some("EGRESS_BRU_2"));
     assert_eq!(record.egress.as_deref(), Some("EGRESS_BRU_2"));
-    let audit: Value = serde_json::from_str(&audit_line(&record, NOW * 1000, 5).unwrap()).unwrap();
+    let audit = logged(&record, NOW * 1000, 5);
+    assert_eq!(audit["log"], "audit");
     assert_eq!(audit["egress"], "EGRESS_BRU_2");
     assert_eq!(audit["egressPlacement"], "remote-BRU");
     let ran = &net.egress_records.borrow()[0];
     let line: Value =
-        serde_json::from_str(&log_line(&handover_request(&hops[0]), 200, ran, 1)).unwrap();
+        serde_json::from_str(&log_line(&handover_request(&hops[0]), 200, ran, 0, 1)).unwrap();
     assert_eq!(line["role"], "egress");
     assert_eq!(line["tool"], "getTopology");
     assert_eq!(line["region"], "bru-2");

@@ -286,7 +286,7 @@ fn trace_context_reaches_the_cluster_and_the_log() {
     assert_eq!(trace.traceparent.as_deref(), Some(TRACEPARENT));
     assert_eq!(trace.era, Some("legacy"));
     let line: Value =
-        serde_json::from_str(&camunda_mcp_edge::app::log_line(&req, 200, &trace, 3)).unwrap();
+        serde_json::from_str(&camunda_mcp_edge::app::log_line(&req, 200, &trace, 0, 3)).unwrap();
     assert_eq!(line["traceparent"], TRACEPARENT);
     assert_eq!(line["tool"], "getTopology");
 

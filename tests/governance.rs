@@ -8,7 +8,7 @@ mod common;
 
 use std::cell::RefCell;
 
-use camunda_mcp_edge::app::{audit_line, Outside, Record};
+use camunda_mcp_edge::app::{log_line, Outside, Record};
 use camunda_mcp_edge::http::Request;
 use camunda_mcp_edge::ports::NoStore;
 use chrono::{TimeZone, Utc};
@@ -356,7 +356,7 @@ fn the_audit_record_names_who_what_and_how_never_values_or_tokens() {
     );
     let (resp, trace) = pollster::block_on(app.handle(&req, &rec, NOW));
     assert_eq!(resp.status, 403);
-    let line = audit_line(&trace, 1_796_184_000_123, 5).unwrap();
+    let line = log_line(&req, 403, &trace, 1_796_184_000_123, 5);
     let v: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["log"], "audit");
     assert_eq!(v["time"], "2026-12-02T04:00:00.123Z");
@@ -380,18 +380,17 @@ fn the_audit_record_names_who_what_and_how_never_values_or_tokens() {
     // An allowed call: ok, with the upstream status and duration.
     let (_, trace) =
         pollster::block_on(app.handle(&bearer(call_req("getClusterStatus"), &tok), &rec, NOW));
-    let v: Value = serde_json::from_str(&audit_line(&trace, 0, 9).unwrap()).unwrap();
+    let v: Value = logged(&trace, 0, 9);
     assert_eq!(
         (v["outcome"].clone(), v["upstream"].clone(), v["ms"].clone()),
         (json!("ok"), json!(204), json!(9))
     );
-    // Other methods have no audit record; the access line is marked as such.
+    // Other methods have no audit record: their line is the access line, naming nobody.
     let (_, trace) =
         pollster::block_on(app.handle(&bearer(rpc("tools/list", json!({})), &tok), &rec, NOW));
-    assert!(audit_line(&trace, 0, 1).is_none());
-    let access = camunda_mcp_edge::app::log_line(&req, 200, &trace, 1);
+    let access = log_line(&req, 200, &trace, 0, 1);
     assert!(access.starts_with(r#"{"log":"access""#), "{access}");
-    assert!(!access.contains("alice"));
+    assert!(!access.contains("alice") && !access.contains("outcome"));
 }
 
 #[test]
@@ -399,7 +398,7 @@ fn anonymous_and_unknown_tools_in_the_audit_record() {
     let app = app_with(&[("MCP_TOOLS_DENY", "resolveIncident")]);
     let rec = Recorder::default();
     let (_, trace) = pollster::block_on(app.handle(&call_req("resolveIncident"), &rec, NOW));
-    let v: Value = serde_json::from_str(&audit_line(&trace, 0, 1).unwrap()).unwrap();
+    let v: Value = logged(&trace, 0, 1);
     assert_eq!(
         (v["principal"].clone(), v["outcome"].clone()),
         (json!("anonymous"), json!("refused:unknown_tool"))
@@ -411,7 +410,7 @@ fn anonymous_and_unknown_tools_in_the_audit_record() {
         json!({"name": "getIncident", "arguments": {"incidentKey": 1}}),
     );
     let (_, trace) = pollster::block_on(app.handle(&req, &rec, NOW));
-    let v: Value = serde_json::from_str(&audit_line(&trace, 0, 1).unwrap()).unwrap();
+    let v: Value = logged(&trace, 0, 1);
     assert_eq!(
         (v["outcome"].clone(), v["upstream"].clone()),
         (json!("tool_error"), json!(404))

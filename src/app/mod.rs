@@ -32,7 +32,7 @@ use crate::routes::{Kind, Target, MCP_PATH, METADATA_PATH};
 use crate::server::{Endpoint, Offer, Outcome, ProcessesOffer, Server};
 use crate::settings::ConfigError;
 use call::{Asked, Found, Resolved, Rules};
-pub use record::{audit_line, log_line, Record};
+pub use record::{log_line, Record};
 use stop::Stop;
 
 /// Everything that does not depend on the request: settings, the MCP server with its prepared

@@ -1,7 +1,6 @@
-//! What one request did, as the access line of every request and the audit record of every
-//! tool call: filled in by the pipeline from what the stages return, and written as lines once,
-//! at the end. Never tokens, headers,
-//! bodies or argument values.
+//! What one request did, as one log line: the access line of a request, which for a tool call
+//! is its audit record. Filled in by the pipeline from what the stages return, and written
+//! once, at the end. Never tokens, headers, bodies or argument values.
 
 use std::borrow::Cow;
 
@@ -14,27 +13,37 @@ use crate::http::Request;
 /// What one request did, for the structured log line. Never tokens, headers or bodies.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 pub struct Record {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rpc: Option<String>,
     /// `legacy` (MCP 2025-*) or `modern` (2026-07-28), once the request was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub era: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool: Option<String>,
     /// The tool answered with `isError`.
-    #[serde(rename = "toolError")]
+    #[serde(rename = "toolError", skip_serializing_if = "is_false")]
     pub tool_error: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<u16>,
     /// Something worth knowing from authentication (e.g. stale keys were used).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
     /// The SaaS region and cluster of the request, when routed by path.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
     /// W3C `traceparent` of the request, as passed on to the cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub traceparent: Option<String>,
     /// Who called (audit record only).
     #[serde(skip)]
     pub principal: Principal,
     /// Why a `tools/call` was refused before reaching the cluster (`unknown_tool`,
     /// `insufficient_scope`, `rate_limited`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refused: Option<&'static str>,
     /// The argument names of a `tools/call`, when `MCP_AUDIT_ARGUMENTS=keys` (audit only).
     #[serde(skip)]
@@ -67,29 +76,6 @@ impl Record {
         self.tool_error = ran.tool_error;
         self.refused = ran.refused;
     }
-}
-
-/// One JSON log line per request: what was asked and how it went. Never tokens or bodies.
-pub fn log_line(req: &Request, status: u16, record: &Record, duration_ms: u64) -> String {
-    #[derive(Serialize)]
-    struct Line<'a> {
-        log: &'static str,
-        method: &'a str,
-        path: String,
-        status: u16,
-        #[serde(flatten)]
-        record: &'a Record,
-        ms: u64,
-    }
-    let line = Line {
-        log: "access",
-        method: &req.method,
-        path: req.path.chars().take(200).collect(),
-        status,
-        record,
-        ms: duration_ms,
-    };
-    serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// Who called, as the audit record names them.
@@ -132,67 +118,67 @@ impl<'a> From<&'a Principal> for Who<'a> {
     }
 }
 
-/// The audit record of a `tools/call` (`None` for any other request): who called which tool
-/// where, and how it went, as one JSON line beside the access line. Never argument values,
-/// never credentials. `at_ms` is when the request arrived (ms since the epoch).
-pub fn audit_line(record: &Record, at_ms: u64, duration_ms: u64) -> Option<String> {
+/// The one log line of a request (one write: Workers Logs bills and indexes lines): what was
+/// asked and how it went. A `tools/call`'s line is its audit record (`"log":"audit"`): the
+/// same fields, and who called, when, the outcome, and with `MCP_AUDIT_ARGUMENTS=keys` the
+/// argument names. Fields with nothing to say are left out. `at_ms` is when the request
+/// arrived (ms since the epoch). Never tokens, bodies or argument values.
+pub fn log_line(
+    req: &Request,
+    status: u16,
+    record: &Record,
+    at_ms: u64,
+    duration_ms: u64,
+) -> String {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
-    struct Audit<'a> {
+    struct Line<'a> {
         log: &'static str,
-        time: String,
-        principal: Who<'a>,
-        region: Option<&'a str>,
-        cluster: Option<&'a str>,
-        tenant: Option<&'a str>,
-        tool: Option<&'a str>,
-        outcome: Cow<'static, str>,
-        upstream: Option<u16>,
-        ms: u64,
-        traceparent: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        time: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        principal: Option<Who<'a>>,
+        method: &'a str,
+        path: String,
+        status: u16,
+        #[serde(flatten)]
+        record: &'a Record,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        outcome: Option<Cow<'static, str>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         argument_keys: Option<&'a [String]>,
         #[serde(skip_serializing_if = "Option::is_none")]
         confirmation: Option<&'static str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         confirmation_nonce: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        egress: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        egress_placement: Option<&'a str>,
+        ms: u64,
     }
-    if record.rpc.as_deref() != Some("tools/call") {
-        return None;
-    }
-    let principal = Who::from(&record.principal);
+    let audited = record.rpc.as_deref() == Some("tools/call");
     let outcome = match (record.refused, record.tool_error) {
         (Some(reason), _) => Cow::Owned(format!("refused:{reason}")),
         (None, true) => Cow::Borrowed("tool_error"),
         (None, false) => Cow::Borrowed("ok"),
     };
-    let record = Audit {
-        log: "audit",
-        time: utc_timestamp(at_ms),
-        principal,
-        region: record.region.as_deref(),
-        cluster: record.cluster.as_deref(),
-        tenant: record.tenant.as_deref(),
-        tool: record.tool.as_deref(),
-        outcome,
-        upstream: record.upstream,
+    let confirmation = record.confirmation.as_ref();
+    let line = Line {
+        log: if audited { "audit" } else { "access" },
+        time: audited.then(|| utc_timestamp(at_ms)),
+        principal: audited.then(|| Who::from(&record.principal)),
+        method: &req.method,
+        path: req.path.chars().take(200).collect(),
+        status,
+        record,
+        outcome: audited.then_some(outcome),
+        argument_keys: record.argument_keys.as_deref().filter(|_| audited),
+        confirmation: confirmation.map(|c| c.0),
+        confirmation_nonce: confirmation.map(|c| c.1.as_str()).filter(|n| !n.is_empty()),
         ms: duration_ms,
-        traceparent: record.traceparent.as_deref(),
-        argument_keys: record.argument_keys.as_deref(),
-        confirmation: record.confirmation.as_ref().map(|c| c.0),
-        confirmation_nonce: record
-            .confirmation
-            .as_ref()
-            .map(|c| c.1.as_str())
-            .filter(|n| !n.is_empty()),
-        egress: record.egress.as_deref(),
-        egress_placement: record.egress_placement.as_deref(),
     };
-    serde_json::to_string(&record).ok()
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// RFC 3339 UTC with milliseconds, from ms since the epoch (days to a civil date by Howard

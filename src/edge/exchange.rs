@@ -1,5 +1,8 @@
 //! One request in flight: the app's future, polled step by step by `src/edge.js`, and the I/O
-//! it asks for (the request body, upstream fetches) handed over as whole values.
+//! it asks for (the request body, upstream fetches) handed over as whole values. Each crossing
+//! of the JS/wasm boundary costs glue work (a call, strings encoded and decoded, memory
+//! allocated and freed), so what one step needs crosses at once: an upstream request is one
+//! string (and its body), its answer one call, the response head and the log line one string.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -9,7 +12,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 
-use worker::{console_error, console_log, console_warn, Cache, Env, Headers};
+use worker::{console_error, console_warn, Cache, Env, Headers};
 
 use worker::js_sys::{self, Function};
 use worker::wasm_bindgen::prelude::wasm_bindgen;
@@ -29,7 +32,8 @@ use super::bindings::Bindings;
 use super::crypto::WebCrypto;
 use super::js::{lines, BROKEN, TIMEOUT, TOO_LARGE};
 
-/// What a request needs next, as [`Exchange::step`] reports it to `src/edge.js`.
+/// What a request needs next, as [`Exchange::step`] reports it to `src/edge.js` (in the low
+/// two bits; for [`Step::Body`] the body cap is the rest).
 #[repr(u8)]
 pub(super) enum Step {
     /// The response is ready.
@@ -61,11 +65,12 @@ pub(super) type Slot = Rc<RefCell<Need>>;
 pub struct Exchange {
     id: u32,
     slot: Slot,
-    work: Option<Pin<Box<dyn Future<Output = Response>>>>,
-    answer: Option<Response>,
+    work: Option<Pin<Box<dyn Future<Output = Served>>>>,
+    answer: Option<Served>,
     waker: Waker,
+    /// When the request arrived (ms since the epoch), for the log line.
+    started: u64,
     body_cap: usize,
-    body_timeout_ms: u32,
     /// The upstream answer being compacted as its chunks arrive (see `streamAnswer`).
     compactor: RefCell<Option<Compactor>>,
 }
@@ -87,13 +92,10 @@ impl Exchange {
         let id = NEXT_EXCHANGE.replace(NEXT_EXCHANGE.get().wrapping_add(1));
         WAKES.with_borrow_mut(|w| w.insert(id, Wakeup::Idle));
         let slot = Slot::default();
-        let (body_cap, body_timeout_ms) = match app.as_ref() {
-            Ok(app) => (
-                app.config.transport.max_body_bytes,
-                app.config.transport.body_timeout_ms,
-            ),
-            Err(_) => (0, 0),
-        };
+        let body_cap = app
+            .as_ref()
+            .as_ref()
+            .map_or(0, |app| app.config.transport.max_body_bytes);
         let (body, client) = (StepBody(slot.clone()), Outbound(slot.clone()));
         let work = async move {
             let app = match app.as_ref() {
@@ -101,23 +103,28 @@ impl Exchange {
                 Err(err) => {
                     // The value goes to the log only: a caller learns which variable, nothing more.
                     console_error!("{err}");
-                    return app::internal_error(&err.public_message());
+                    let resp = app::internal_error(&err.public_message());
+                    let record = app::Record::default();
+                    return Served {
+                        plain,
+                        resp,
+                        record,
+                    };
                 }
             };
             let limits = Bindings(&env);
-            let store = super::grants::Records::new(&env);
+            let store = super::grants::Records(&env);
             let outside = app::Outside {
                 client: &client,
                 limiters: &limits,
                 store: &store,
             };
             let (resp, record) = app.serve(&plain, body, &outside, started / 1000).await;
-            let elapsed = (js_sys::Date::now() as u64).saturating_sub(started);
-            console_log!("{}", app::log_line(&plain, resp.status, &record, elapsed));
-            if let Some(audit) = app::audit_line(&record, started, elapsed) {
-                console_log!("{audit}");
+            Served {
+                plain,
+                resp,
+                record,
             }
-            resp
         };
         Exchange {
             id,
@@ -125,13 +132,13 @@ impl Exchange {
             work: Some(Box::pin(work)),
             answer: None,
             waker: Waker::from(Arc::new(WakeId(id))),
+            started,
             body_cap,
-            body_timeout_ms,
             compactor: RefCell::new(None),
         }
     }
 
-    fn upstream<T: Default>(&self, f: impl FnOnce(&mut UpstreamRequest) -> T) -> T {
+    fn upstream_with<T: Default>(&self, f: impl FnOnce(&mut UpstreamRequest) -> T) -> T {
         match &mut *self.slot.borrow_mut() {
             Need::Fetch(req) => f(req),
             _ => T::default(),
@@ -139,26 +146,35 @@ impl Exchange {
     }
 }
 
+/// What a request came to: the response, and what its log line is written from.
+pub(super) struct Served {
+    plain: Request,
+    resp: Response,
+    record: app::Record,
+}
+
 /// The interface `src/edge.js` drives (names as it calls them).
 #[wasm_bindgen]
 impl Exchange {
-    /// Polls the request on until it needs something from outside; says what.
-    pub fn step(&mut self) -> u8 {
+    /// Polls the request on until it needs something from outside; says what (a [`Step`] in
+    /// the low two bits), and for a body, within which cap (the rest).
+    pub fn step(&mut self) -> u32 {
         WAKES.with_borrow_mut(|w| w.insert(self.id, Wakeup::Idle));
         let Some(work) = self.work.as_mut() else {
-            return Step::Done as u8;
+            return Step::Done as u32;
         };
         let mut cx = std::task::Context::from_waker(&self.waker);
-        if let Poll::Ready(resp) = work.as_mut().poll(&mut cx) {
+        if let Poll::Ready(served) = work.as_mut().poll(&mut cx) {
             self.work = None;
-            self.answer = Some(resp);
-            return Step::Done as u8;
+            self.answer = Some(served);
+            return Step::Done as u32;
         }
-        (match &*self.slot.borrow() {
-            Need::Body(_) => Step::Body,
-            Need::Fetch(_) => Step::Fetch,
-            _ => Step::Wait,
-        }) as u8
+        match &*self.slot.borrow() {
+            // The cap is at most MCP_MAX_BODY_BYTES (64 MiB), or an endpoint's smaller one.
+            Need::Body(cap) => ((*cap as u32) << 2) | Step::Body as u32,
+            Need::Fetch(_) => Step::Fetch as u32,
+            _ => Step::Wait as u32,
+        }
     }
 
     /// Calls `resolve` once the future can go on (at once if it already can).
@@ -176,18 +192,10 @@ impl Exchange {
         }
     }
 
-    /// The body cap: of the pending read, else the configured one (for draining).
+    /// The configured body cap, for draining a body nobody read.
     #[wasm_bindgen(js_name = bodyCap)]
     pub fn body_cap(&self) -> usize {
-        match &*self.slot.borrow() {
-            Need::Body(cap) => *cap,
-            _ => self.body_cap,
-        }
-    }
-
-    #[wasm_bindgen(js_name = bodyTimeoutMs)]
-    pub fn body_timeout_ms(&self) -> u32 {
-        self.body_timeout_ms
+        self.body_cap
     }
 
     #[wasm_bindgen(js_name = bodyRead)]
@@ -205,41 +213,34 @@ impl Exchange {
         self.slot.replace(Need::BodyRead(Err(err)));
     }
 
-    #[wasm_bindgen(js_name = upstreamUrl)]
-    pub fn upstream_url(&self) -> String {
-        self.upstream(|r| std::mem::take(&mut r.url))
+    /// The pending upstream request, but its body, as one string: method, URL, timeout (ms),
+    /// size cap, the service binding to go through (empty: the public network), whether a
+    /// body follows (`1`/`0`), then header names and values, one per line (none holds a
+    /// newline).
+    pub fn upstream(&self) -> String {
+        self.upstream_with(|r| {
+            let mut out = format!(
+                "{}\n{}\n{}\n{}\n{}\n{}",
+                r.method.as_str(),
+                std::mem::take(&mut r.url),
+                r.timeout_ms,
+                r.max_bytes,
+                r.via.take().unwrap_or_default(),
+                u8::from(r.body.is_some()),
+            );
+            if !r.headers.is_empty() {
+                out.push('\n');
+                out.push_str(&lines(&r.headers));
+            }
+            out
+        })
     }
 
-    #[wasm_bindgen(js_name = upstreamMethod)]
-    pub fn upstream_method(&self) -> String {
-        self.upstream(|r| r.method.as_str().to_owned())
-    }
-
-    /// `name\nvalue\n…` (header values cannot hold a newline).
-    #[wasm_bindgen(js_name = upstreamHeaders)]
-    pub fn upstream_headers(&self) -> String {
-        self.upstream(|r| lines(&r.headers))
-    }
-
+    /// The pending upstream request's body (asked for only when [`Exchange::upstream`] says
+    /// there is one).
     #[wasm_bindgen(js_name = upstreamBody)]
     pub fn upstream_body(&self) -> Option<Vec<u8>> {
-        self.upstream(|r| r.body.take())
-    }
-
-    /// The service binding to fetch through (a hand-over), or none: the public network.
-    #[wasm_bindgen(js_name = upstreamVia)]
-    pub fn upstream_via(&self) -> Option<String> {
-        self.upstream(|r| r.via.take())
-    }
-
-    #[wasm_bindgen(js_name = upstreamTimeoutMs)]
-    pub fn upstream_timeout_ms(&self) -> u32 {
-        self.upstream(|r| r.timeout_ms)
-    }
-
-    #[wasm_bindgen(js_name = upstreamCap)]
-    pub fn upstream_cap(&self) -> usize {
-        self.upstream(|r| r.max_bytes)
+        self.upstream_with(|r| r.body.take())
     }
 
     /// Whether the answer's body, of `declared` bytes if known (else 0), is to be fed in
@@ -247,7 +248,9 @@ impl Exchange {
     /// asked for compaction.
     #[wasm_bindgen(js_name = streamAnswer)]
     pub fn stream_answer(&self, status: u16, declared: usize) -> bool {
-        let budget = self.upstream(|r| r.compact).filter(|_| is_success(status));
+        let budget = self
+            .upstream_with(|r| r.compact)
+            .filter(|_| is_success(status));
         let compactor = budget.map(|budget| Compactor::new(budget, declared));
         let streams = compactor.is_some();
         self.compactor.replace(compactor);
@@ -261,15 +264,15 @@ impl Exchange {
         }
     }
 
-    /// The answer: its body whole, or empty after it was streamed to [`Exchange::feed`].
-    pub fn fetched(
-        &self,
-        status: u16,
-        content_type: Option<String>,
-        cache_control: Option<String>,
-        body: Vec<u8>,
-        placement: Option<String>,
-    ) {
+    /// The answer: its status; its `content-type`, `cache-control` and (for a hand-over)
+    /// `cf-placement` headers as three lines (empty: absent); and its body whole, or empty
+    /// after it was streamed to [`Exchange::feed`].
+    pub fn fetched(&self, status: u16, head: &str, body: Vec<u8>) {
+        let mut head = head
+            .split('\n')
+            .map(|v| Some(v.to_owned()).filter(|v| !v.is_empty()));
+        let mut next = || head.next().flatten();
+        let (content_type, cache_control, placement) = (next(), next(), next());
         let compacted = self.compactor.take().map(Compactor::finish);
         self.slot.replace(Need::Fetched(Ok(UpstreamResponse {
             status,
@@ -284,8 +287,8 @@ impl Exchange {
     #[wasm_bindgen(js_name = fetchFailed)]
     pub fn fetch_failed(&self, kind: u8, why: String) {
         let err = match kind {
-            TIMEOUT => FetchError::Timeout(self.upstream_timeout_ms()),
-            TOO_LARGE => FetchError::TooLarge(self.upstream_cap()),
+            TIMEOUT => FetchError::Timeout(self.upstream_with(|r| r.timeout_ms)),
+            TOO_LARGE => FetchError::TooLarge(self.upstream_with(|r| r.max_bytes)),
             BROKEN => FetchError::Broken(why),
             _ => FetchError::Unreachable(why),
         };
@@ -293,23 +296,33 @@ impl Exchange {
         self.slot.replace(Need::Fetched(Err(err)));
     }
 
-    pub fn status(&self) -> u16 {
-        self.answer.as_ref().map_or(500, |r| r.status)
-    }
-
-    #[wasm_bindgen(js_name = responseHeaders)]
-    pub fn response_headers(&self) -> String {
-        self.answer
-            .as_ref()
-            .map(|r| lines(&r.headers))
-            .unwrap_or_default()
+    /// The request's log line, then the response's status and its headers, one per line (the
+    /// line is JSON: it holds no raw newline). `now_ms` ends the request's duration.
+    pub fn finish(&self, now_ms: f64) -> String {
+        let Some(Served {
+            plain,
+            resp,
+            record,
+        }) = &self.answer
+        else {
+            return "\n500".to_owned();
+        };
+        let elapsed = (now_ms as u64).saturating_sub(self.started);
+        let mut out = app::log_line(plain, resp.status, record, self.started, elapsed);
+        out.push('\n');
+        out.push_str(&resp.status.to_string());
+        if !resp.headers.is_empty() {
+            out.push('\n');
+            out.push_str(&lines(&resp.headers));
+        }
+        out
     }
 
     #[wasm_bindgen(js_name = responseBody)]
     pub fn response_body(&mut self) -> Vec<u8> {
         self.answer
             .as_mut()
-            .map(|r| std::mem::take(&mut r.body))
+            .map(|s| std::mem::take(&mut s.resp.body))
             .unwrap_or_default()
     }
 }

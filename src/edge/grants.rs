@@ -34,28 +34,19 @@ extern "C" {
 }
 
 /// The authorization server's storage as the edge sees it: registrations in KV, grants in
-/// their objects. A missing binding fails every call (closed).
-pub struct Records {
-    kv: Option<worker::KvStore>,
-    grants: Option<worker::ObjectNamespace>,
-}
+/// their objects, each binding looked up when a call needs it (most requests need neither,
+/// and each lookup crosses into JS). A missing binding fails every call (closed).
+pub struct Records<'a>(pub &'a Env);
 
-impl Records {
-    pub fn new(env: &Env) -> Self {
-        Records {
-            kv: env.kv(KV_BINDING).ok(),
-            grants: env.durable_object(GRANTS_BINDING).ok(),
-        }
-    }
-
-    fn kv(&self) -> Result<&worker::KvStore, String> {
-        self.kv.as_ref().ok_or_else(|| {
+impl Records<'_> {
+    fn kv(&self) -> Result<worker::KvStore, String> {
+        self.0.kv(KV_BINDING).map_err(|_| {
             format!("no {KV_BINDING} binding (see docs: wrangler kv namespace create)")
         })
     }
 }
 
-impl Store for Records {
+impl Store for Records<'_> {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
         self.kv()?.get(key).bytes().await.map_err(|e| e.to_string())
     }
@@ -75,12 +66,12 @@ impl Store for Records {
     }
 }
 
-impl Grants<Op, Reply> for Records {
+impl Grants<Op, Reply> for Records<'_> {
     async fn call(&self, grant: &str, op: &Op) -> Result<Reply, String> {
         let namespace = self
-            .grants
-            .as_ref()
-            .ok_or_else(|| format!("no {GRANTS_BINDING} Durable Object binding"))?;
+            .0
+            .durable_object(GRANTS_BINDING)
+            .map_err(|_| format!("no {GRANTS_BINDING} Durable Object binding"))?;
         let failed = |e: worker::Error| e.to_string();
         let stub = namespace.get_by_name(grant).map_err(failed)?;
         let mut init = worker::RequestInit::new();

@@ -263,3 +263,10 @@ pub fn camunda_tools() -> usize {
         .tools()
         .len()
 }
+
+/// The log line of a request whose record is `record`, parsed: for a tool call, its audit
+/// record (`"log":"audit"`).
+pub fn logged(record: &app::Record, at_ms: u64, ms: u64) -> Value {
+    let line = app::log_line(&post(""), 200, record, at_ms, ms);
+    serde_json::from_str(&line).unwrap()
+}

@@ -106,7 +106,7 @@ for (const runtime of ['miniflare', 'wrangler dev']) {
         assert.ok(lines.every((l) => l.status === 200 && l.era === 'modern'), JSON.stringify(lines));
       } else {
         assert.equal(rpcs[0], 'initialize', JSON.stringify(rpcs));
-        assert.ok(lines.every((l) => l.status < 300 && (l.era === 'legacy' || l.era === null)), JSON.stringify(lines));
+        assert.ok(lines.every((l) => l.status < 300 && (l.era ?? 'legacy') === 'legacy'), JSON.stringify(lines));
       }
       assert.deepEqual(rpcs.filter((r) => r === 'tools/call').length, 2);
     });
