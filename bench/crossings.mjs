@@ -6,7 +6,7 @@
 //     console.log, Date.now, the request head, …), and writes the running totals as a log line
 //     ({"log":"crossings",…}) each time a request comes in. For measurement only: the line
 //     itself is not counted, and the counting makes this copy slower.
-//   node bench/crossings.mjs measure URL LOG_FILE NAME=BODY_FILE[;HEADERS] …
+//   node bench/crossings.mjs measure URL LOG_FILE NAME=BODY_FILE[;;NAME=VALUE;NAME=VALUE…] …
 //     Sends each scenario's request WARMUP + N times, one at a time, to a Worker started from
 //     the patched copy (whose stdout is LOG_FILE), and prints per request: calls into the wasm,
 //     calls out of it, and log lines and bytes written (the gateway's own lines).
@@ -75,7 +75,8 @@ const __counted = (() => {
   console.log('| request | calls into wasm | calls out of wasm | log lines | log bytes |');
   console.log('|---|---|---|---|---|');
   for (const scenario of scenarios) {
-    const [name, rest] = scenario.split('=');
+    const at = scenario.indexOf('=');
+    const [name, rest] = [scenario.slice(0, at), scenario.slice(at + 1)];
     const [file, headerText = ''] = rest.split(';;');
     const body = fs.readFileSync(file);
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };

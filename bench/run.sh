@@ -234,15 +234,10 @@ node bench/crossings.mjs measure "http://127.0.0.1:${port[crossings]}" "$work/cr
   topology="$work/topology.json" "topology-modern=$work/topology-modern.json;;$MODERN_HEADERS" \
   list="$work/list.json" search100="$work/search100.json"
 echo
-instantiate=$(node -e "
-  const bytes = require('fs').readFileSync('build/index_bg.wasm');
-  const imports = {}; const mod = new WebAssembly.Module(bytes);
-  for (const i of WebAssembly.Module.imports(mod)) (imports[i.module] ??= {})[i.name] = i.kind === 'function' ? () => {} : i.kind === 'table' ? new WebAssembly.Table({ initial: 1024, element: 'externref' }) : undefined;
-  const times = [];
-  for (let n = 0; n < 20; n++) { const t = process.hrtime.bigint(); new WebAssembly.Instance(new WebAssembly.Module(bytes), imports); times.push(Number(process.hrtime.bigint() - t) / 1e6); }
-  times.sort((a, b) => a - b); console.log(times[10].toFixed(1));" 2>/dev/null || echo n/a)
-echo "- Start-up: compiling and instantiating the wasm ($(wc -c < build/index_bg.wasm) bytes) takes ${instantiate} ms in V8 (Node, median of 20)," \
-  "against the Workers limit of 1 s for a Worker's start-up."
+instantiate=$(node bench/instantiate.mjs 2>/dev/null || echo n/a)
+echo "- Start-up: compiling and instantiating the wasm ($(wc -c < build/index_bg.wasm) bytes) takes ${instantiate} ms in V8" \
+  "(Node, bench/instantiate.mjs, median of 20; V8 compiles functions lazily, on first call), against the Workers limit" \
+  "of 1 s for a Worker's start-up; the cold starts below include the first calls."
 echo
 
 echo "## Cold start"
