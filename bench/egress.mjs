@@ -35,15 +35,12 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { startUpstream, sampleCalls, problem } from '../tests/support/upstream.mjs';
-import { COMPATIBILITY_DATE } from '../tests/support/worker.mjs';
+import { COMPATIBILITY_DATE, builtWorker, logLines } from '../tests/support/worker.mjs';
 import { startShim } from './latency-shim.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // workerd serves the build's files from below its working directory.
 process.chdir(root);
-const BUILD = path.join(root, 'build');
-const SCRIPT = path.join(BUILD, 'index.js');
-if (!fs.existsSync(SCRIPT)) throw new Error('build/index.js is missing: run scripts/build.sh first');
 
 const num = (name, fallback) => {
   const v = Number(process.env[name] ?? fallback);
@@ -76,11 +73,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function worker(name, bindings, serviceBindings) {
   return {
     name,
-    rootPath: BUILD,
-    scriptPath: SCRIPT,
-    modules: true,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: COMPATIBILITY_DATE,
+    ...builtWorker(),
     bindings,
     ...(serviceBindings ? { serviceBindings } : {}),
   };
@@ -181,17 +174,7 @@ async function startTarget(name, workers) {
     workers,
     host: '127.0.0.1',
     port: 0,
-    handleRuntimeStdio(stdout, stderr) {
-      for (const s of [stdout, stderr]) {
-        let buf = '';
-        s.on('data', (d) => {
-          buf += d.toString();
-          const lines = buf.split('\n');
-          buf = lines.pop();
-          lines.filter(Boolean).forEach(keep);
-        });
-      }
-    },
+    handleRuntimeStdio: logLines(keep),
   });
   started.push(mf);
   const url = (await mf.ready).href.replace(/\/$/, '');

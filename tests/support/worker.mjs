@@ -12,6 +12,34 @@ export const MCP = '/mcp/cluster';
 export const COMPATIBILITY_DATE = fs.readFileSync(path.join(root, 'wrangler.toml'), 'utf8')
   .match(/^compatibility_date = "([^"]+)"/m)[1];
 
+/** The built Worker as Miniflare runs it: its modules, the wasm, wrangler.toml's compatibility date. */
+export function builtWorker() {
+  const script = path.join(root, 'build/index.js');
+  if (!fs.existsSync(script)) throw new Error('build/index.js is missing: run scripts/build.sh first');
+  return {
+    rootPath: path.join(root, 'build'),
+    scriptPath: script,
+    modules: true,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: COMPATIBILITY_DATE,
+  };
+}
+
+/** Miniflare's `handleRuntimeStdio`: each whole, non-empty line of the Workers' output to `keep`. */
+export function logLines(keep) {
+  return (stdout, stderr) => {
+    for (const s of [stdout, stderr]) {
+      let buf = '';
+      s.on('data', (d) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop();
+        lines.filter(Boolean).forEach(keep);
+      });
+    }
+  };
+}
+
 /**
  * `cachePersist`: a folder for the Cache API store, to share it between Worker instances.
  * `ratelimits`: Rate Limiting bindings, as in wrangler.toml: { NAME: { simple: { limit, period } } }.
@@ -20,15 +48,9 @@ export const COMPATIBILITY_DATE = fs.readFileSync(path.join(root, 'wrangler.toml
  * as the migration in wrangler.toml declares them).
  */
 export async function startWorker(vars = {}, { cachePersist, ratelimits, kvNamespaces, durableObjects } = {}) {
-  const script = path.join(root, 'build/index.js');
-  if (!fs.existsSync(script)) throw new Error('build/index.js is missing: run scripts/build.sh first');
   const logs = [];
   const mf = new Miniflare({
-    rootPath: path.join(root, 'build'),
-    scriptPath: script,
-    modules: true,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: COMPATIBILITY_DATE,
+    ...builtWorker(),
     bindings: vars,
     ...(cachePersist ? { cachePersist } : {}),
     // Miniflare wants each binding's namespace_id, as wrangler.toml gives it.
@@ -43,17 +65,7 @@ export async function startWorker(vars = {}, { cachePersist, ratelimits, kvNames
     } : {}),
     host: '127.0.0.1',
     port: 0,
-    handleRuntimeStdio(stdout, stderr) {
-      for (const s of [stdout, stderr]) {
-        let buf = '';
-        s.on('data', (d) => {
-          buf += d.toString();
-          const lines = buf.split('\n');
-          buf = lines.pop();
-          logs.push(...lines.filter(Boolean));
-        });
-      }
-    },
+    handleRuntimeStdio: logLines((line) => logs.push(line)),
   });
   const url = (await mf.ready).href.replace(/\/$/, '');
   return { url, endpoint: url + MCP, logs, mf, close: () => mf.dispose(), runtime: 'miniflare' };
@@ -86,8 +98,6 @@ export const EGRESS_WORKER = 'egress-bru-2';
  */
 export async function startSplit({ edge = {}, egress = {}, binding = 'EGRESS_BRU_2', egressBinding, serviceBindings = {},
   record = false, ratelimits } = {}) {
-  const script = path.join(root, 'build/index.js');
-  if (!fs.existsSync(script)) throw new Error('build/index.js is missing: run scripts/build.sh first');
   const logs = [];
   const outbound = { edge: [], egress: [] };
   let mf;
@@ -100,27 +110,11 @@ export async function startSplit({ edge = {}, egress = {}, binding = 'EGRESS_BRU
   };
   const designator = (d) => (typeof d === 'function' ? (request) => d(request, { forward, mf }) : d);
   const recorder = (list) => async (request) => { list.push(request.url); return miniflareFetch(request); };
-  const common = {
-    rootPath: path.join(root, 'build'),
-    scriptPath: script,
-    modules: true,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: COMPATIBILITY_DATE,
-  };
+  const common = builtWorker();
   mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,
-    handleRuntimeStdio(stdout, stderr) {
-      for (const s of [stdout, stderr]) {
-        let buf = '';
-        s.on('data', (d) => {
-          buf += d.toString();
-          const lines = buf.split('\n');
-          buf = lines.pop();
-          logs.push(...lines.filter(Boolean));
-        });
-      }
-    },
+    handleRuntimeStdio: logLines((line) => logs.push(line)),
     workers: [
       {
         ...common,
