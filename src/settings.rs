@@ -181,9 +181,9 @@ pub const SETTINGS: &[Setting] = &[
     choice("MCP_PROCESSES", FLAG, "`true` serves Camunda 8.10's processes-as-tools server at `/mcp/processes`."),
     number("MCP_PROCESSES_LIST_TTL_MS", "10000", 0, 600_000, "How long a caller's process tools are reused (0: read every time)."),
     // Regional egress
-    choice("MCP_ROLE", &["edge", "egress"], "`egress`: this Worker only runs calls handed over by an edge Worker through a service binding; it has no MCP endpoint and no public route."),
-    text("MCP_EGRESS_BINDINGS", "", "edge: `<region>=<service binding>`, comma-separated: calls to that region's clusters run in the egress Worker behind the binding (`default`: the route without a region)."),
-    text("MCP_EGRESS_REGION", "", "egress: the region it serves (e.g. `bru-2`, or `default`); a hand-over for another region is refused."),
+    choice("MCP_ROLE", &["edge", "egress"], "`egress`: this Worker only runs calls handed over by an edge Worker through a service binding; it serves no MCP endpoint (deploy it without a public URL: `workers_dev` and `preview_urls` off, no routes)."),
+    text("MCP_EGRESS_BINDINGS", "", "edge: `<region>=<service binding>`, comma-separated: calls to that region's clusters run in the egress Worker behind the binding, which gets the call's timeout less up to 1 s. Each region is one of `CAMUNDA_SAAS_REGIONS`, or `default` for `/mcp/cluster`; each binding a `[[services]]` entry."),
+    text("MCP_EGRESS_REGION", "", "egress only (refused on an edge): the region it serves (e.g. `bru-2`, or `default`); a hand-over for another region is refused."),
     secret("MCP_EGRESS_SECRET", "Edge with `MCP_EGRESS_BINDINGS`, and egress: 32+ characters signing hand-overs, the same on both; comma-separated to rotate (the first signs)."),
 ];
 
