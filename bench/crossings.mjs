@@ -64,7 +64,7 @@ const __counted = (() => {
   const gatewayLine = /^\{"log":"(access|audit)"/;
   const logLines = () => fs.readFileSync(logFile, 'utf8').split('\n');
   const lastTotals = (lines) => JSON.parse(lines.filter((l) => l.startsWith('{"log":"crossings"')).at(-1));
-  const settle = async (lines, want) => {
+  const settle = async (want) => {
     for (let i = 0; i < 100; i++) {
       const now = logLines();
       if (now.filter((l) => l.startsWith('{"log":"crossings"')).length >= want) return now;
@@ -92,12 +92,12 @@ const __counted = (() => {
     // The counts are written as a request arrives: the one after the last measured request
     // closes the window.
     await send();
-    const before = await settle(logLines(), 1);
+    const before = await settle(1);
     const from = lastTotals(before);
     const startLine = before.length;
     for (let i = 0; i < N; i++) await send();
     await send();
-    const after = await settle(logLines(), from.requests + N + 1);
+    const after = await settle(from.requests + N + 1);
     const to = lastTotals(after);
     const requests = to.requests - from.requests;
     const written = after.slice(startLine).filter((l) => gatewayLine.test(l));

@@ -72,19 +72,10 @@ impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
         let Some(remote) = self.remote else {
             return flow::call(self.cluster, tool, arguments).await;
         };
-        let arguments = match raw.map(raw_json).transpose() {
-            Ok(arguments) => arguments,
-            Err(err) => {
-                return Called {
-                    result: Err(err),
-                    upstream: None,
-                }
-            }
-        };
-        let job = Job::Tool {
+        let job = raw_json(raw).map(|arguments| Job::Tool {
             name: tool.name.to_owned(),
             arguments,
-        };
+        });
         self.hand_over(remote, job, Done::into_tool_result, Err)
             .await
     }
@@ -98,7 +89,8 @@ impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
             Done::Tools(tools) => Some(Ok(tools)),
             other => other.into_tool_result().and_then(|r| r.err()).map(Err),
         };
-        self.hand_over(remote, Job::ProcessList, read, Err).await
+        self.hand_over(remote, Ok(Job::ProcessList), read, Err)
+            .await
     }
 
     /// The process tool `name` with `arguments` (read from `raw`, which a hand-over carries).
@@ -115,20 +107,11 @@ impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
                 .call_process_tool(name, arguments, correlation_key);
             return call.await;
         };
-        let arguments = match raw.map(raw_json).transpose() {
-            Ok(arguments) => arguments,
-            Err(err) => {
-                return Called {
-                    result: Outcome::Result(Err(err)),
-                    upstream: None,
-                }
-            }
-        };
-        let job = Job::Process {
+        let job = raw_json(raw).map(|arguments| Job::Process {
             name: name.to_owned(),
             arguments,
             correlation_key: correlation_key.to_owned(),
-        };
+        });
         let read = |done| match done {
             Done::Unavailable {
                 name,
@@ -145,15 +128,24 @@ impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
     }
 
     /// Sends `job` to `remote` and reads what came of it with `read` (`None`: an answer of
-    /// another kind than the job's, which counts as garbage); a failed hand-over becomes `fail`
-    /// of the tool error that says why.
+    /// another kind than the job's, which counts as garbage); a job that could not be written,
+    /// or a failed hand-over, becomes `fail` of the tool error that says why.
     async fn hand_over<T>(
         &self,
         remote: Remote<'_>,
-        job: Job,
+        job: Result<Job, ToolError>,
         read: impl FnOnce(Done) -> Option<T>,
         fail: impl FnOnce(ToolError) -> T,
     ) -> Called<T> {
+        let job = match job {
+            Ok(job) => job,
+            Err(err) => {
+                return Called {
+                    result: fail(err),
+                    upstream: None,
+                }
+            }
+        };
         self.handed_over.set(true);
         let back = match handover::send(self.cluster, &remote, job).await {
             Ok(back) => back,
@@ -181,7 +173,8 @@ impl<'c, 'a, C: HttpClient> Work<'c, 'a, C> {
 /// Arguments as a hand-over carries them: the caller's JSON text, already read once by the
 /// edge (so never refused here in practice; if it were, the call fails rather than running
 /// without them).
-fn raw_json(raw: &str) -> Result<Box<RawValue>, ToolError> {
-    RawValue::from_string(raw.to_owned())
+fn raw_json(raw: Option<&str>) -> Result<Option<Box<RawValue>>, ToolError> {
+    raw.map(|raw| RawValue::from_string(raw.to_owned()))
+        .transpose()
         .map_err(|e| ToolError::InvalidArgument(format!("arguments: {e}")))
 }
