@@ -3,8 +3,9 @@
 # included — what V8's own profiler (bench/profile.mjs) cannot see: KJ's event loop and promises,
 # the HTTP and fetch code, tcmalloc, V8's runtime and the kernel. For each target: a fresh
 # workerd process, a warm-up, then `perf record` of its main thread while wrk loads it (c=10);
-# prints CPU µs per request by class, one column per target. JIT-compiled code (our wasm and
-# all JS) has no symbols here; bench/profile.mjs splits that part.
+# prints CPU µs per request by class, one column per target. V8 writes a symbol map of the code it
+# compiles (--perf-basic-prof, set in a copy of each config), so JIT-compiled code splits into
+# our wasm (what V8 compiled it to, Liftoff or TurboFan) and JS (glue, src/edge.js, Worker code).
 # Usage: bench/perf.sh SECONDS BODY_FILE NAME=CONFIG.capnp:PORT[:BEARER] …  (needs perf; root or
 # perf_event_paranoid ≤ 1).
 set -euo pipefail
@@ -19,7 +20,11 @@ names=()
 for spec in "$@"; do
   name=${spec%%=*} rest=${spec#*=}
   IFS=: read -r config port bearer <<<"$rest"
-  node_modules/.bin/workerd serve "$config" > /dev/null 2>&1 & server=$!
+  # Beside the original: its embedded files are named relative to it.
+  flagged=${config%.capnp}.perf.capnp
+  sed 's|^const config :Workerd.Config = (|&\n  v8Flags = ["--perf-basic-prof"],|' "$config" > "$flagged"
+  grep -q perf-basic-prof "$flagged" || { echo "(perf.sh: $config is not a config it can read)"; exit 1; }
+  node_modules/.bin/workerd serve "$flagged" > /dev/null 2>&1 & server=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
   load() { BODY_FILE=$body TOKEN=${bearer:-} wrk -t1 -c10 -d"$1s" -s bench/post.lua "http://127.0.0.1:$port/mcp/cluster"; }
   load "$seconds" > /dev/null
@@ -34,13 +39,16 @@ for spec in "$@"; do
   awk -v s="$seconds" '/requests in/ {print $1 * s / (s + 1)}' "$work/$name.wrk" > "$work/$name.count"
   perf report -i "$work/$name.data" --no-children --sort dso,sym -g none -F sample,dso,sym 2>/dev/null \
     | grep -v '^#' | grep -v '^$' > "$work/$name.syms"
+  rm -f "/tmp/perf-$server.map" "$flagged" # the symbol map V8 wrote for this process, read just now
   names+=("$name")
 done
 # Per target: CPU µs per request by class of symbol (each perf line: samples, dso, symbol…).
 for name in "${names[@]}"; do
   awk -v name="$name" -v per=$((1000000 / HZ)) -v n="$(cat "$work/$name.count")" '
     { sym = ""; for (i = 3; i <= NF; i++) sym = sym " " $i
-      if ($2 ~ /JIT/) c = "JIT code: our wasm, all JS"
+      # V8 names a wasm function NAME-INDEX-TIER; a JS one ends in its file:line:column.
+      if ($2 ~ /JIT/ && sym ~ /-[0-9]+-(liftoff|turbofan)$|wasm-to-js|js-to-wasm/) c = "JIT code: our wasm"
+      else if ($2 ~ /JIT/) c = "JIT code: JS (glue, src/edge.js, Worker code)"
       else if ($2 ~ /kernel/) c = "kernel (sockets, syscalls)"
       else if (sym ~ /tcmalloc|TCMalloc/ || $2 ~ /libc/) c = "malloc, memcpy (tcmalloc, libc)"
       else if (sym ~ /Builtins_Wasm|wasm::/) c = "V8 wasm runtime (calls in and out, memory)"

@@ -9,6 +9,9 @@
 #   relay     - bench/relay.mjs: the single upstream fetch and nothing else (the floor)
 #   same-work - bench/same-work.mjs: what ours does for getTopology and the 100-item search, as a
 #               plain JS Worker
+#   shell     - bench/shell.mjs: ours without its core (src/edge.js around an exchange that decides
+#               nothing), for getTopology: ours − shell is what the Rust core and its glue cost;
+#               bench/core.mjs measures the same difference in Node, without workerd
 #   crossings - the gateway with its JS/wasm glue counting calls each way (bench/crossings.mjs),
 #               for the count per request and the log bytes; never timed
 #   stand-in  - the upstream alone (tests/support/upstream.mjs; answers memoised)
@@ -42,10 +45,10 @@ trap cleanup EXIT
 
 UP=18090; JWKS=18089
 COMPAT_DATE=$(sed -n 's/^compatibility_date = "\(.*\)"/\1/p' wrangler.toml)
-declare -A port=([crossings]=18104 [same-work]=18099 [ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096
+declare -A port=([crossings]=18104 [shell]=18105 [same-work]=18099 [ours]=18091 [relay]=18092 [peer]=18093 [ours-oidc]=18094 [peer-oidc]=18095 [mem]=18096
   [load-ours]=18097 [load-peer]=18098 [mem-js]=18100 [agents]=18101 [load-agents]=18102
   [ours-b]=18103 [cold-ours]=18111 [cold-peer]=18112 [cold-agents]=18113 [cold-relay]=18114
-  [prof-ours]=18115 [prof-same-work]=18116 [prof-relay]=18117 [prof-ours-oidc]=18118 [prof-agents]=18119)
+  [prof-ours]=18115 [prof-same-work]=18116 [prof-relay]=18117 [prof-ours-oidc]=18118 [prof-agents]=18119 [prof-shell]=18125)
 declare -A pid
 node tests/support/upstream.mjs --port $UP > "$work/upstream.log" 2>&1 & pids+=($!); pid[standin]=$!
 node bench/auth-tokens.mjs "$work/tokens.json" 1
@@ -64,6 +67,7 @@ bundle() { # bundle SOURCE OUT [NODE_PATH]: one ES module for workerd
 }
 bundle bench/peer/worker.mjs "$work/peer.mjs"
 bundle bench/agents/worker.mjs "$work/agents.mjs"
+bundle bench/shell.mjs "$work/shell.mjs"
 OIDC="(name = \"OIDC_ISSUERS\", text = \"$ISSUER\"), (name = \"OIDC_AUDIENCES\", text = \"zeebe.camunda.io\"),"
 OIDC+=" (name = \"OIDC_JWKS_URIS\", text = \"http://127.0.0.1:$JWKS/jwks\"), (name = \"OIDC_JWKS_URI\", text = \"http://127.0.0.1:$JWKS/jwks\"),"
 OIDC+=" (name = \"CAMUNDA_UPSTREAM_AUTH\", text = \"forward\")"
@@ -72,6 +76,7 @@ PEER_MODULE='(name = "peer.mjs", esModule = embed "peer.mjs")'
 AGENTS_MODULE='(name = "agents.mjs", esModule = embed "agents.mjs")'
 SAME_WORK_MODULE='(name = "same-work.mjs", esModule = embed "same-work.mjs")'
 RELAY_MODULE='(name = "relay.mjs", esModule = embed "relay.mjs")'
+SHELL_MODULE='(name = "shell.mjs", esModule = embed "shell.mjs")'
 NO_AUTH='(name = "MCP_AUTH_MODE", text = "none")'
 # config NAME MODULES [BINDINGS] [FLAGS]: the workerd config of one Worker on ${port[NAME]}.
 config() {
@@ -100,6 +105,7 @@ for name in agents load-agents; do serve $name "$AGENTS_MODULE" '' '"nodejs_comp
 serve peer-oidc "$PEER_MODULE" "$OIDC" '"nodejs_compat"'
 for name in same-work mem-js; do serve $name "$SAME_WORK_MODULE" '' '"nodejs_compat"'; done
 serve relay "$RELAY_MODULE"
+serve shell "$SHELL_MODULE"
 config cold-ours "$GATEWAY_MODULES" "$NO_AUTH"
 config cold-peer "$PEER_MODULE" '' '"nodejs_compat"'
 config cold-agents "$AGENTS_MODULE" '' '"nodejs_compat"'
@@ -109,8 +115,9 @@ config prof-same-work "$SAME_WORK_MODULE" '' '"nodejs_compat"'
 config prof-relay "$RELAY_MODULE"
 config prof-ours-oidc "$GATEWAY_MODULES" "(name = \"MCP_AUTH_MODE\", text = \"oidc\"), $OIDC"
 config prof-agents "$AGENTS_MODULE" '' '"nodejs_compat"'
+config prof-shell "$SHELL_MODULE"
 for p in $UP $JWKS ${AB:+"${port[ours-b]}"} "${port[ours]}" "${port[ours-oidc]}" "${port[peer]}" "${port[peer-oidc]}" "${port[agents]}" \
-  "${port[relay]}" "${port[same-work]}" "${port[crossings]}" "${port[mem]}" "${port[mem-js]}" "${port[load-ours]}" "${port[load-peer]}" "${port[load-agents]}"; do
+  "${port[relay]}" "${port[same-work]}" "${port[shell]}" "${port[crossings]}" "${port[mem]}" "${port[mem-js]}" "${port[load-ours]}" "${port[load-peer]}" "${port[load-agents]}"; do
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.1; done
 done
 
@@ -138,10 +145,12 @@ for target in ours $AB agents; do
   post "http://127.0.0.1:${port[$target]}/mcp/cluster" "$work/topology-modern.json" "" "$MODERN_HEADERS" | grep -q '"isError":false' \
     || { echo "no 2026-07-28 getTopology answer from $target" >&2; cat "$work/$target.log" >&2; exit 1; }
 done
+post "http://127.0.0.1:${port[shell]}/mcp/cluster" "$work/topology.json" | grep -q '"brokers"' \
+  || { echo "no topology from the shell" >&2; cat "$work/shell.log" >&2; exit 1; }
 
 scenario_targets() {
   case $1 in
-    topology) echo "ours $AB peer agents same-work relay standin" ;;
+    topology) echo "ours $AB peer agents same-work shell relay standin" ;;
     topology-modern) echo "ours $AB agents" ;;
     oidc) echo "ours-oidc peer-oidc" ;;
     search100) echo "ours $AB peer agents same-work" ;;
@@ -268,10 +277,13 @@ for t in ours same-work relay ours-oidc agents; do # inspectors on 18120–18124
   profiled+=("$t=$work/prof-$t.capnp:${port[prof-$t]}:$((port[prof-$t] + 5))$bearer")
   natives+=("$t=$work/prof-$t.capnp:${port[prof-$t]}$bearer")
 done
+natives+=("shell=$work/prof-shell.capnp:${port[prof-shell]}")
 node bench/profile.mjs "$DURATION" "$work/topology.json" "${profiled[@]}"
 echo
-echo "The same five under \`perf record\` (bench/perf.sh): workerd's main thread whole, the runtime's native code included," \
-  "which V8's profiler does not see; JIT-compiled code (our wasm and all JS) is one row here, split above."
+echo "The same five and the shell under \`perf record\` (bench/perf.sh): workerd's main thread whole, the runtime's native code" \
+  "included, which V8's profiler does not see; V8's symbol map names the JIT-compiled code. Ours against the shell (ours without" \
+  "its core) shows what the core costs: its own wasm and glue, and the runtime's rows, which grow though the runtime is asked" \
+  "for the same things (the same functions called as often, each slower)."
 echo
 bash bench/perf.sh "$DURATION" "$work/topology.json" "${natives[@]}"
 echo
@@ -336,6 +348,14 @@ row "cold start to first answer, ours ÷ agents" "<=" 0.7 "$(ratio "${cold[ours]
 row "2026-07-28 lane ÷ legacy lane, CPU per call" "<=" 1.05 "$(figure cpu topology-modern-ours-$c10 topology-ours-$c10)"
 row "oidc (cached token) ÷ none, CPU per call" "<=" 1.05 "$(figure cpu oidc-ours-oidc-$c10 topology-ours-$c10)"
 row "10,000-item search: peak RSS growth ÷ answer" "<=" 3 "${growth[mem]}"
+echo
+# shellcheck disable=SC2086
+core_us=$(awk -v a="$(median ${cpu[topology-ours-$c10]})" -v b="$(median ${cpu[topology-shell-$c10]})" 'BEGIN { printf "%.0f", a - b }')
+echo "Where getTopology's time is (bench/shell.mjs: ours without its core, in the same rounds):" \
+  "our JS half ÷ same-work $(figure cpu topology-shell-$c10 topology-same-work-$c10)," \
+  "ours ÷ our JS half $(figure cpu topology-ours-$c10 topology-shell-$c10);" \
+  "the Rust core, its glue and worker-build's entry cost about $core_us µs per call (difference of the medians)."
+echo "The same two outside workerd (bench/core.mjs: in one Node process, \`fetch\` answered from memory): $(node bench/core.mjs build 5000 7)"
 echo
 echo "Size is reported, not a target (Workers take 64 MiB uncompressed on every plan since 2026-09): $upload." \
   "Start-up is bounded by the 1 s limit instead; see the wasm's instantiate time above."
