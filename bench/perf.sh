@@ -21,10 +21,11 @@ for spec in "$@"; do
   name=${spec%%=*} rest=${spec#*=}
   IFS=: read -r config port bearer <<<"$rest"
   # Beside the original: its embedded files are named relative to it.
-  flagged=${config%.capnp}.perf.capnp
+  flagged=$(realpath "${config%.capnp}.perf.capnp")
   sed 's|^const config :Workerd.Config = (|&\n  v8Flags = ["--perf-basic-prof"],|' "$config" > "$flagged"
   grep -q perf-basic-prof "$flagged" || { echo "(perf.sh: $config is not a config it can read)"; exit 1; }
-  node_modules/.bin/workerd serve "$flagged" > /dev/null 2>&1 & server=$!
+  # Run from the work folder: with the symbol map, V8 also writes an isolate-*-v8.log where it runs.
+  (cd "$work" && exec "$OLDPWD/node_modules/.bin/workerd" serve "$flagged") > /dev/null 2>&1 & server=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
   load() { BODY_FILE=$body TOKEN=${bearer:-} wrk -t1 -c10 -d"$1s" -s bench/post.lua "http://127.0.0.1:$port/mcp/cluster"; }
   load "$seconds" > /dev/null
