@@ -52,7 +52,7 @@ for name in "${names[@]}"; do
       else if ($2 ~ /JIT/) c = "JIT code: JS (glue, src/edge.js, Worker code)"
       else if ($2 ~ /kernel/) c = "kernel (sockets, syscalls)"
       else if (sym ~ /tcmalloc|TCMalloc/ || $2 ~ /libc/) c = "malloc, memcpy (tcmalloc, libc)"
-      else if (sym ~ /Builtins_Wasm|wasm::/) c = "V8 wasm runtime (calls in and out, memory)"
+      else if (sym ~ /Builtins_.*Wasm|wasm::/) c = "V8 wasm runtime (calls in and out, memory)"
       else if (sym ~ /Builtins_/) c = "V8 built-ins (JSON, promises, strings)"
       else if (sym ~ /GlobalHandles|HeapTracer|Wrappable|jsg::Data|CppHeap|cppgc|Heap::|Scavenger|Mark/) c = "handles, JS wrappers of runtime objects, GC"
       else if (sym ~ /v8::/) c = "V8 runtime (API calls, property lookups)"

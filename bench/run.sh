@@ -281,9 +281,9 @@ natives+=("shell=$work/prof-shell.capnp:${port[prof-shell]}")
 node bench/profile.mjs "$DURATION" "$work/topology.json" "${profiled[@]}"
 echo
 echo "The same five and the shell under \`perf record\` (bench/perf.sh): workerd's main thread whole, the runtime's native code" \
-  "included, which V8's profiler does not see; V8's symbol map names the JIT-compiled code. Ours against the shell (ours without" \
-  "its core) shows what the core costs: its own wasm and glue, and the runtime's rows, which grow though the runtime is asked" \
-  "for the same things (the same functions called as often, each slower)."
+  "included, which V8's profiler does not see; V8's symbol map names the JIT-compiled code. A fresh process per target," \
+  "one run each (not the rounds above). Ours against the shell (ours without its core) shows what the core costs: its own" \
+  "wasm and glue, and the runtime's rows, which grow with what the core asks of the runtime and with the same work running slower."
 echo
 bash bench/perf.sh "$DURATION" "$work/topology.json" "${natives[@]}"
 echo
